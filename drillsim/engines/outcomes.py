@@ -1,0 +1,84 @@
+"""Outcomes: what happened in each run, in the same schema from both engines.
+
+All times are seconds after the incident (or drill) start. ``inf`` means *never* within the model
+(e.g. a room whose lock failed is never secured); ``nan`` means *not applicable* (e.g. room lock times
+in an evacuation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """Per-run outcomes; the first axis of every array is the run."""
+
+    first_run: int
+    space_alert_s: np.ndarray  # (R, S) first alert reaching each space
+    room_lock_start_s: np.ndarray  # (R, M) door closed and locking begins (arrivals refused after)
+    room_locked_s: np.ndarray  # (R, M) every door locked (inf if never)
+    room_secured_s: np.ndarray  # (R, M) locked and occupants in the safe zone (inf if never)
+    room_reason: np.ndarray  # (R, M) int8, see drillsim.plan.compile.REASON_NAMES
+    room_key_outside_s: np.ndarray  # (R, M) seconds the adult spent in the hallway locking
+    room_checked_s: np.ndarray  # (R, M) SRO door check completed (inf if no sweep)
+    person_alert_s: np.ndarray  # (R, P)
+    person_move_s: np.ndarray  # (R, P) starts moving (nan if stays put)
+    person_arrive_s: np.ndarray  # (R, P) reaches refuge / exit (inf if never, nan if stays put)
+    person_safe_s: np.ndarray  # (R, P) inside a locked room or at the assembly point
+    person_refuge: np.ndarray  # (R, P) int64 room index, -1 if none
+    person_locked_out: np.ndarray  # (R, P) bool
+    person_queue_s: np.ndarray  # (R, P) total seconds queued at doors
+    sro_alert_s: np.ndarray  # (R,)
+    sro_arrival_s: np.ndarray  # (R,) SRO reaches the incident origin
+    sweep_end_s: np.ndarray  # (R,) last door check completed (inf if no sweep)
+    le_arrival_s: np.ndarray  # (R,) law enforcement arrives on site
+
+    @property
+    def n_runs(self) -> int:
+        return int(self.sro_alert_s.shape[0])
+
+    def run(self, r: int) -> Outcomes:
+        return self.slice(r, r + 1)
+
+    def slice(self, start: int, stop: int) -> Outcomes:
+        kw = {f.name: getattr(self, f.name)[start:stop] for f in fields(self) if f.name != "first_run"}
+        return Outcomes(first_run=self.first_run + start, **kw)
+
+    @staticmethod
+    def concat(parts: list[Outcomes]) -> Outcomes:
+        kw = {
+            f.name: np.concatenate([getattr(p, f.name) for p in parts])
+            for f in fields(Outcomes)
+            if f.name != "first_run"
+        }
+        return Outcomes(first_run=parts[0].first_run, **kw)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "first_run"}
+
+
+def max_abs_difference(a: Outcomes, b: Outcomes) -> dict[str, float]:
+    """Largest difference per field between two Outcomes (0 where equal, inf where inf/nan differ).
+
+    Used by the differential tests: ``inf == inf`` and ``nan == nan`` count as equal.
+    """
+    out = {}
+    for name, x in a.arrays().items():
+        y = getattr(b, name)
+        if x.shape != y.shape:
+            out[name] = np.inf
+            continue
+        if x.dtype == bool or np.issubdtype(x.dtype, np.integer):
+            out[name] = 0.0 if np.array_equal(x, y) else np.inf
+            continue
+        same_special = (np.isnan(x) & np.isnan(y)) | (np.isinf(x) & (x == y))
+        mismatch_special = (~np.isfinite(x) | ~np.isfinite(y)) & ~same_special
+        if mismatch_special.any():
+            out[name] = np.inf
+            continue
+        finite = np.isfinite(x) & np.isfinite(y)
+        out[name] = float(np.max(np.abs(x[finite] - y[finite]), initial=0.0))
+    return out

@@ -1,0 +1,126 @@
+"""Score Outcomes into per-run protective metrics and over-time curves.
+
+Every metric is protective: when people were alerted, when rooms were secured, how many
+person-seconds people spent unsecured, how long evacuation and the SRO's response took. ``inf`` means
+the event never happened in that run (e.g. a room whose lock failed is never secured).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from drillsim.engines.outcomes import Outcomes
+from drillsim.plan.compile import Plan
+
+#: Space kinds where a person counts as "in the hallway" (circulation, outside any room).
+CIRCULATION = ("corridor", "stair", "commons", "outdoor")
+
+#: Metric name -> (unit, one-line meaning). The order is the column order of metric tables.
+METRICS: dict[str, tuple[str, str]] = {
+    "time_all_alerted_s": ("s", "last occupied space receives the alert"),
+    "time_all_secured_s": ("s", "every room secured (inf if any room never is)"),
+    "time_95_secured_s": ("s", "95 % of rooms secured"),
+    "time_last_secured_s": ("s", "last room that did secure is secured"),
+    "rooms_secured_by_60s": ("share", "share of rooms secured within 60 s"),
+    "rooms_secured_by_120s": ("share", "share of rooms secured within 120 s"),
+    "rooms_secured_by_300s": ("share", "share of rooms secured within 300 s"),
+    "rooms_never_secured": ("rooms", "rooms never secured (lock failed, no hardware, no alert)"),
+    "locked_out": ("persons", "people who found every candidate room closed"),
+    "key_outside_exposure_s": ("s", "adult-seconds in the hallway locking from outside"),
+    "evacuation_time_s": ("s", "last person at the assembly point (inf if anyone never is)"),
+    "time_95_evacuated_s": ("s", "95 % of people at the assembly point"),
+    "max_door_queue_s": ("s", "longest total door queueing of one person"),
+    "unsecured_person_s": ("person·s", "person-seconds unsecured, capped at the horizon"),
+    "peak_hallway": ("persons", "most people in hallways / moving at once"),
+    "sro_arrival_s": ("s", "SRO reaches the incident origin"),
+    "sweep_time_s": ("s", "SRO door-check sweep duration (drills)"),
+    "doors_unlocked_at_check": ("rooms", "rooms found not locked when the SRO checked"),
+    "law_enforcement_arrival_s": ("s", "law enforcement on site"),
+}
+
+LOCKDOWN_ONLY = {
+    "time_all_secured_s", "time_95_secured_s", "time_last_secured_s", "rooms_secured_by_60s",
+    "rooms_secured_by_120s", "rooms_secured_by_300s", "rooms_never_secured", "locked_out",
+    "key_outside_exposure_s", "sweep_time_s", "doors_unlocked_at_check",
+}
+EVACUATE_ONLY = {"evacuation_time_s", "time_95_evacuated_s", "max_door_queue_s"}
+
+
+def metric_names(protocol: str) -> list[str]:
+    """The metrics that mean something for ``protocol``, in table order."""
+    skip = EVACUATE_ONLY if protocol == "lockdown" else LOCKDOWN_ONLY
+    return [m for m in METRICS if m not in skip]
+
+
+def _kth(x: np.ndarray, share: float) -> np.ndarray:
+    """Per-run time by which ``share`` of the columns have happened (inf if never)."""
+    n = x.shape[1]
+    if n == 0:
+        return np.full(x.shape[0], np.nan)
+    k = max(int(np.ceil(share * n)) - 1, 0)
+    return np.partition(x, k, axis=1)[:, k]
+
+
+def peak_in_circulation(plan: Plan, o: Outcomes) -> np.ndarray:
+    """(R,) most people at once in hallways or on the move, from exact event times."""
+    start_in_hall = np.isin(np.array(plan.space_kind)[plan.person_space], CIRCULATION)
+    moving = ~np.isnan(o.person_move_s)
+    enter = np.where(start_in_hall[None, :], 0.0, o.person_move_s)
+    enter = np.where(moving | start_in_hall[None, :], enter, np.inf)
+    leave = np.where(moving, o.person_arrive_s, np.where(start_in_hall[None, :], np.inf, np.inf))
+    leave = np.where(np.isnan(leave), np.inf, leave)
+    times = np.concatenate([leave, enter], axis=1)
+    delta = np.concatenate([-np.ones_like(leave), np.ones_like(enter)], axis=1)
+    delta = np.where(np.isinf(times), 0.0, delta)
+    order = np.argsort(times, axis=1, kind="stable")
+    running = np.cumsum(np.take_along_axis(delta, order, axis=1), axis=1)
+    return np.max(running, axis=1, initial=0.0)
+
+
+def score(plan: Plan, o: Outcomes) -> dict[str, np.ndarray]:
+    """Per-run metrics (each an (R,) array) for the plan's protocol."""
+    R = o.n_runs
+    horizon = plan.horizon_s
+    occupied = np.unique(plan.person_space)
+    m: dict[str, np.ndarray] = {
+        "time_all_alerted_s": o.space_alert_s[:, occupied].max(axis=1)
+        if occupied.size
+        else np.zeros(R),
+        "unsecured_person_s": np.minimum(o.person_safe_s, horizon).sum(axis=1),
+        "peak_hallway": peak_in_circulation(plan, o),
+        "sro_arrival_s": o.sro_arrival_s.copy(),
+        "law_enforcement_arrival_s": o.le_arrival_s.copy(),
+    }
+    if plan.protocol == "lockdown":
+        sec = o.room_secured_s
+        finite = np.isfinite(sec)
+        n_rooms = max(plan.n_rooms, 1)
+        m["time_all_secured_s"] = sec.max(axis=1) if plan.n_rooms else np.zeros(R)
+        m["time_95_secured_s"] = _kth(sec, 0.95) if plan.n_rooms else np.zeros(R)
+        m["time_last_secured_s"] = np.where(finite, sec, -np.inf).max(axis=1, initial=-np.inf)
+        m["time_last_secured_s"] = np.where(finite.any(axis=1), m["time_last_secured_s"], np.inf)
+        for t in (60, 120, 300):
+            m[f"rooms_secured_by_{t}s"] = (sec <= t).sum(axis=1) / n_rooms
+        m["rooms_never_secured"] = (~finite).sum(axis=1).astype(float)
+        m["locked_out"] = o.person_locked_out.sum(axis=1).astype(float)
+        m["key_outside_exposure_s"] = o.room_key_outside_s.sum(axis=1)
+        m["sweep_time_s"] = o.sweep_end_s - o.sro_arrival_s
+        m["doors_unlocked_at_check"] = (
+            np.isfinite(o.room_checked_s) & ~(o.room_locked_s <= o.room_checked_s)
+        ).sum(axis=1).astype(float)
+    else:
+        safe = o.person_safe_s
+        m["evacuation_time_s"] = safe.max(axis=1) if plan.n_persons else np.zeros(R)
+        m["time_95_evacuated_s"] = _kth(safe, 0.95) if plan.n_persons else np.zeros(R)
+        m["max_door_queue_s"] = o.person_queue_s.max(axis=1, initial=0.0)
+    return {k: m[k].astype(float) for k in metric_names(plan.protocol)}
+
+
+def curves(plan: Plan, o: Outcomes, grid_s: np.ndarray) -> dict[str, np.ndarray]:
+    """(R, T) counts over the time grid: people unsecured, rooms secured (lockdown)."""
+    out = {"unsecured": np.stack([(o.person_safe_s > t).sum(axis=1) for t in grid_s], axis=1)}
+    if plan.protocol == "lockdown":
+        out["rooms_secured"] = np.stack(
+            [(o.room_secured_s <= t).sum(axis=1) for t in grid_s], axis=1
+        )
+    return out

@@ -1,0 +1,130 @@
+"""Place people in the building at t0 from a schedule preset plus explicit groups.
+
+Deterministic: the same floorplan and scenario always give the same people in the same order, so
+that person *i* is the same person in every run and in every scenario compared against it (common
+random numbers are keyed by person index).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from drillsim.floorplan import Floorplan
+from drillsim.scenario.model import Population
+
+ROLE_CODES = {"student": 0, "teacher": 1, "staff": 2}
+
+
+@dataclass(frozen=True)
+class Person:
+    """One occupant at t0: a role and the space they are in."""
+
+    role: str  # student | teacher | staff
+    space: str
+
+
+def place_people(fp: Floorplan, pop: Population) -> list[Person]:
+    """Fill the building for the preset, then add explicit groups.
+
+    Within a space adults come first, so the first adult of a room is its responsible adult.
+    """
+    kinds = {s: fp.space(s)["kind"] for s in fp.spaces}
+    classrooms = [s for s in fp.spaces if kinds[s] == "classroom"]
+    corridors = [s for s in fp.spaces if kinds[s] in ("corridor", "commons")]
+    restrooms = [s for s in fp.spaces if kinds[s] == "restroom"]
+    by_kind = lambda k: [s for s in fp.spaces if kinds[s] == k]  # noqa: E731
+
+    students: dict[str, int] = {s: 0 for s in fp.spaces}
+    teachers: dict[str, int] = {s: 0 for s in fp.spaces}
+    staff: dict[str, int] = {s: 0 for s in fp.spaces}
+
+    class_size = {s: round(fp.space(s)["capacity"] * pop.fill) for s in classrooms}
+    mean_class = round(sum(class_size.values()) / len(classrooms)) if classrooms else 0
+
+    if pop.preset != "none":
+        for s in by_kind("office"):
+            staff[s] += pop.office_staff
+        for s in classrooms:
+            teachers[s] += 1
+        if pop.preset == "class_in_session":
+            for s in classrooms:
+                students[s] += class_size[s]
+            for s in by_kind("gym")[:1]:
+                students[s] += mean_class
+                teachers[s] += 1
+            for s in by_kind("library")[:1]:
+                staff[s] += 1
+                students[s] += max(1, mean_class // 3)
+        elif pop.preset == "passing_period":
+            moving = 0
+            for s in classrooms:
+                stay = round(class_size[s] * pop.in_room_share)
+                students[s] += stay
+                moving += class_size[s] - stay
+            _spread(students, corridors, moving, weights=[_area(fp, c) for c in corridors])
+        elif pop.preset == "lunch":
+            n_lunch = round(len(classrooms) * pop.lunch_share)
+            step = len(classrooms) / n_lunch if n_lunch else 0
+            at_lunch = {classrooms[int(i * step)] for i in range(n_lunch)}
+            cafeterias = by_kind("cafeteria")
+            for s in classrooms:
+                if s in at_lunch and cafeterias:
+                    _spread(students, cafeterias, class_size[s], [1.0] * len(cafeterias))
+                else:
+                    students[s] += class_size[s]
+            for s in cafeterias:
+                staff[s] += 2
+        # Students out of class (restroom, hallway), taken one per classroom in turn.
+        total_in_class = sum(students[s] for s in classrooms)
+        n_out = round(total_in_class * pop.out_of_class_share) if pop.preset != "passing_period" else 0
+        targets = [t for pair in _zip_longest(restrooms, corridors) for t in pair if t]
+        taken = 0
+        while taken < n_out and targets:
+            progressed = False
+            for s in classrooms:
+                if taken >= n_out:
+                    break
+                if students[s] > 0:
+                    students[s] -= 1
+                    students[targets[taken % len(targets)]] += 1
+                    taken += 1
+                    progressed = True
+            if not progressed:
+                break
+
+    for g in pop.groups:
+        students[g.space] += g.students
+        teachers[g.space] += g.teachers
+        staff[g.space] += g.staff
+
+    people: list[Person] = []
+    for s in fp.spaces:
+        people += [Person("teacher", s)] * teachers[s]
+        people += [Person("staff", s)] * staff[s]
+        people += [Person("student", s)] * students[s]
+    return people
+
+
+def _area(fp: Floorplan, s: str) -> float:
+    a = float(fp.space(s)["area_m2"])
+    return a if a > 0 else 1.0
+
+
+def _spread(counts: dict[str, int], spaces: list[str], n: int, weights: list[float]) -> None:
+    """Split ``n`` people over ``spaces`` in proportion to ``weights`` (largest remainder)."""
+    if not spaces or n <= 0:
+        return
+    total = sum(weights)
+    quotas = [n * w / total for w in weights]
+    base = [int(q) for q in quotas]
+    rest = n - sum(base)
+    order = sorted(range(len(spaces)), key=lambda i: (-(quotas[i] - base[i]), i))
+    for i in order[:rest]:
+        base[i] += 1
+    for s, k in zip(spaces, base, strict=True):
+        counts[s] += k
+
+
+def _zip_longest(a: list[str], b: list[str]) -> list[tuple[str | None, str | None]]:
+    n = max(len(a), len(b))
+    return [(a[i] if i < len(a) else None, b[i] if i < len(b) else None) for i in range(n)]

@@ -1,0 +1,179 @@
+"""Sample every random input of a batch of runs, in named streams and fixed-size run chunks.
+
+Each (stream, chunk) pair has its own child ``SeedSequence`` (``spawn_key=(stream, chunk)``), so:
+
+* run *r* gets the same numbers whatever the batch size, the worker count or the backend
+  (chunk ``r // CHUNK_RUNS`` is always drawn whole, then sliced);
+* changing one quantity (e.g. the protocol, or a door's hardware) leaves the other streams untouched;
+* every value is a uniform number mapped through the distribution's inverse CDF, so two scenarios
+  with the same people get *common random numbers* and their difference is measured paired.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from drillsim.plan.compile import LOCK_NAMES, Plan
+from drillsim.scenario.model import Scenario
+
+#: Runs per chunk. Fixed forever: changing it changes which numbers a run gets.
+CHUNK_RUNS = 256
+
+#: Stream name -> stable id in the SeedSequence spawn key. Never renumber; only append.
+STREAMS = {
+    "alert": 1,
+    "app": 2,
+    "reaction": 3,
+    "speed": 4,
+    "stair_speed": 5,
+    "premovement": 6,
+    "hold": 7,
+    "safe_zone": 8,
+    "lock_time": 9,
+    "lock_fail": 10,
+    "sro": 11,
+}
+
+#: Columns of the ``alert`` stream and of the ``sro`` stream (one uniform each per run).
+ALERT_COLUMNS = ("detection", "pa", "app", "radio", "word_of_mouth", "central")
+SRO_COLUMNS = ("reaction", "response_speed", "sweep_speed", "door_check", "law_enforcement")
+
+
+@dataclass(frozen=True)
+class Draws:
+    """Random inputs of ``n_runs`` runs. Every array's first axis is the run."""
+
+    first_run: int
+    detection_s: np.ndarray  # (R,)
+    pa_latency_s: np.ndarray  # (R,)
+    app_latency_s: np.ndarray  # (R,)
+    radio_latency_s: np.ndarray  # (R,)
+    wom_hop_s: np.ndarray  # (R,)
+    central_latency_s: np.ndarray  # (R,)
+    app_delivered: np.ndarray  # (R, P) bool
+    reaction_s: np.ndarray  # (R, P)
+    speed_mps: np.ndarray  # (R, P)
+    stair_speed_mps: np.ndarray  # (R, P)
+    premovement_s: np.ndarray  # (R, P)
+    hold_s: np.ndarray  # (R, M)
+    safe_zone_s: np.ndarray  # (R, M)
+    lock_time_s: np.ndarray  # (R, D)
+    lock_failed: np.ndarray  # (R, D) bool
+    sro_reaction_s: np.ndarray  # (R,)
+    sro_speed_mps: np.ndarray  # (R,)
+    sro_sweep_speed_mps: np.ndarray  # (R,)
+    sro_door_check_s: np.ndarray  # (R,)
+    le_arrival_s: np.ndarray  # (R,)
+
+    @property
+    def n_runs(self) -> int:
+        return int(self.detection_s.shape[0])
+
+    def run(self, r: int) -> Draws:
+        """The draws of run ``r`` (0-based within this object) as a one-run Draws."""
+        return self.slice(r, r + 1)
+
+    def slice(self, start: int, stop: int) -> Draws:
+        kw = {f.name: getattr(self, f.name)[start:stop] for f in fields(self) if f.name != "first_run"}
+        return Draws(first_run=self.first_run + start, **kw)
+
+    @staticmethod
+    def concat(parts: list[Draws]) -> Draws:
+        kw = {
+            f.name: np.concatenate([getattr(p, f.name) for p in parts])
+            for f in fields(Draws)
+            if f.name != "first_run"
+        }
+        return Draws(first_run=parts[0].first_run, **kw)
+
+
+def _uniforms(seed: int, stream: str, chunk: int, width: int) -> np.ndarray:
+    ss = np.random.SeedSequence(entropy=seed, spawn_key=(STREAMS[stream], chunk))
+    return np.random.Generator(np.random.PCG64(ss)).random((CHUNK_RUNS, width))
+
+
+def sample_chunk(plan: Plan, scenario: Scenario, seed: int, chunk: int) -> Draws:
+    """Draw every random input of the ``CHUNK_RUNS`` runs of chunk ``chunk``."""
+    b, ch, sro = scenario.behaviour, scenario.alert.channels, scenario.sro
+    P, M, D = plan.n_persons, plan.n_rooms, plan.n_doors
+    role = plan.person_role
+
+    def per_person(u: np.ndarray, student, teacher, staff) -> np.ndarray:
+        out = np.empty_like(u)
+        for code, dist in ((0, student), (1, teacher), (2, staff)):
+            cols = role == code
+            if cols.any():
+                out[:, cols] = dist.ppf(u[:, cols])
+        return out
+
+    ua = _uniforms(seed, "alert", chunk, len(ALERT_COLUMNS))
+    col = {name: ua[:, i] for i, name in enumerate(ALERT_COLUMNS)}
+    inf = np.full(CHUNK_RUNS, np.inf)
+    band = scenario.population.student_age_band
+    u_app = _uniforms(seed, "app", chunk, P)
+    ur = _uniforms(seed, "reaction", chunk, P)
+    us = _uniforms(seed, "speed", chunk, P)
+    ust = _uniforms(seed, "stair_speed", chunk, P)
+    upm = _uniforms(seed, "premovement", chunk, P)
+    uh = _uniforms(seed, "hold", chunk, M)
+    usz = _uniforms(seed, "safe_zone", chunk, M)
+    ul = _uniforms(seed, "lock_time", chunk, D)
+    uf = _uniforms(seed, "lock_fail", chunk, D)
+    usro = _uniforms(seed, "sro", chunk, len(SRO_COLUMNS))
+
+    lock_time = np.zeros((CHUNK_RUNS, D))
+    lock_failed = np.zeros((CHUNK_RUNS, D), dtype=bool)
+    for code in np.unique(plan.door_lock):
+        name = LOCK_NAMES[int(code)]
+        cols = plan.door_lock == code
+        if name == "none":
+            lock_time[:, cols] = np.inf
+            continue
+        lock_time[:, cols] = b.lock_time_s[name].ppf(ul[:, cols])
+        lock_failed[:, cols] = uf[:, cols] < b.lock_failure_probability[name]
+
+    return Draws(
+        first_run=chunk * CHUNK_RUNS,
+        detection_s=scenario.incident.detection_delay_s.ppf(col["detection"]),
+        pa_latency_s=ch.pa.latency_s.ppf(col["pa"]) if ch.pa else inf,
+        app_latency_s=ch.app.latency_s.ppf(col["app"]) if ch.app else inf,
+        radio_latency_s=ch.radio.latency_s.ppf(col["radio"]) if ch.radio else inf,
+        wom_hop_s=ch.word_of_mouth.hop_delay_s.ppf(col["word_of_mouth"])
+        if ch.word_of_mouth
+        else inf,
+        central_latency_s=b.lock_time_s["central"].ppf(col["central"]),
+        app_delivered=(u_app < ch.app.delivery_probability) & plan.app_recipient
+        if ch.app
+        else np.zeros((CHUNK_RUNS, P), dtype=bool),
+        reaction_s=per_person(ur, b.student_reaction_s, b.adult_reaction_s, b.adult_reaction_s),
+        speed_mps=per_person(us, b.student_speed_mps[band], b.adult_speed_mps, b.adult_speed_mps),
+        stair_speed_mps=per_person(
+            ust, b.student_stair_speed_mps[band], b.adult_stair_speed_mps, b.adult_stair_speed_mps
+        ),
+        premovement_s=per_person(upm, b.premovement_s, b.premovement_s, b.premovement_s),
+        hold_s=b.hallway_recovery_s.ppf(uh),
+        safe_zone_s=b.safe_zone_move_s.ppf(usz),
+        lock_time_s=lock_time,
+        lock_failed=lock_failed,
+        sro_reaction_s=sro.reaction_s.ppf(usro[:, 0]),
+        sro_speed_mps=sro.response_speed_mps.ppf(usro[:, 1]),
+        sro_sweep_speed_mps=sro.sweep_speed_mps.ppf(usro[:, 2]),
+        sro_door_check_s=sro.door_check_s.ppf(usro[:, 3]),
+        le_arrival_s=sro.law_enforcement_arrival_s.ppf(usro[:, 4]),
+    )
+
+
+def sample(plan: Plan, scenario: Scenario, seed: int, n_runs: int, first_run: int = 0) -> Draws:
+    """Draws of runs ``first_run .. first_run + n_runs - 1`` of the batch seeded ``seed``."""
+    if n_runs <= 0:
+        raise ValueError(f"n_runs must be positive, got {n_runs}")
+    parts = []
+    last = first_run + n_runs
+    for chunk in range(first_run // CHUNK_RUNS, (last - 1) // CHUNK_RUNS + 1):
+        d = sample_chunk(plan, scenario, seed, chunk)
+        lo = max(first_run - chunk * CHUNK_RUNS, 0)
+        hi = min(last - chunk * CHUNK_RUNS, CHUNK_RUNS)
+        parts.append(d.slice(lo, hi))
+    return parts[0] if len(parts) == 1 else Draws.concat(parts)

@@ -1,0 +1,119 @@
+"""Load a scenario YAML, resolve its floorplan and check every id against it."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError as PydanticValidationError
+
+from drillsim.errors import Problem, ProblemList, ValidationError
+from drillsim.floorplan import Floorplan, load_floorplan
+from drillsim.scenario.model import Scenario
+from drillsim.validation import problems_from_pydantic, read_yaml_mapping
+
+
+@dataclass(frozen=True)
+class LoadedScenario:
+    """A validated scenario together with the floorplan it refers to."""
+
+    scenario: Scenario
+    floorplan: Floorplan
+    source: str
+
+    def digest(self) -> str:
+        """SHA-256 of the scenario's canonical JSON and the floorplan digest (for provenance)."""
+        text = json.dumps(self.scenario.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256((text + self.floorplan.digest()).encode()).hexdigest()
+
+    @property
+    def sro_post(self) -> str | None:
+        """The SRO's post: the configured space, else the first office, else None."""
+        if self.scenario.sro.post is not None:
+            return self.scenario.sro.post
+        for sid in self.floorplan.spaces:
+            if self.floorplan.space(sid)["kind"] == "office":
+                return sid
+        return None
+
+
+def load_scenario(path: str | Path) -> LoadedScenario:
+    """Read, validate and cross-check a scenario file (and load its floorplan).
+
+    Raises
+    ------
+    ValidationError
+        Listing every problem in the scenario file (and in its floorplan, if that is broken).
+    """
+    data, problems = read_yaml_mapping(path, "scenario")
+    problems.raise_if_any()
+    scenario = _validate(data, str(path))
+    fp_path = Path(path).parent / scenario.floorplan
+    if not fp_path.exists():
+        raise ValidationError(
+            [
+                Problem(
+                    str(path),
+                    "floorplan",
+                    f"floorplan file '{scenario.floorplan}' not found (looked at {fp_path})",
+                    "give the floorplan path relative to the scenario file",
+                )
+            ]
+        )
+    floorplan = load_floorplan(fp_path)
+    return scenario_with_floorplan(scenario, floorplan, str(path))
+
+
+def scenario_from_dict(data: dict, floorplan: Floorplan, source: str = "<memory>") -> LoadedScenario:
+    """Validate a scenario given as a dict against an already-loaded floorplan."""
+    return scenario_with_floorplan(_validate(data, source), floorplan, source)
+
+
+def scenario_with_floorplan(scenario: Scenario, floorplan: Floorplan, source: str) -> LoadedScenario:
+    """Cross-check a validated scenario against a floorplan."""
+    problems = ProblemList(source)
+    problems.extend(check_against_floorplan(scenario, floorplan, source))
+    problems.raise_if_any()
+    return LoadedScenario(scenario, floorplan, source)
+
+
+def _validate(data: dict, source: str) -> Scenario:
+    try:
+        return Scenario.model_validate(data)
+    except PydanticValidationError as err:
+        raise ValidationError(problems_from_pydantic(err, source, Scenario)) from None
+
+
+def check_against_floorplan(scenario: Scenario, fp: Floorplan, file: str) -> list[Problem]:
+    """Every space id the scenario names must exist in the floorplan, with a sensible kind."""
+    spaces = set(fp.spaces)
+    out: list[Problem] = []
+
+    def unknown(element: str, sid: str) -> None:
+        close = difflib.get_close_matches(sid, fp.spaces, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else "use a space id from the floorplan"
+        out.append(Problem(file, element, f"space '{sid}' is not in floorplan '{fp.name}'", hint))
+
+    if scenario.incident.origin not in spaces:
+        unknown("incident.origin", scenario.incident.origin)
+    post = scenario.sro.post
+    if post is not None:
+        if post not in spaces:
+            unknown("sro.post", post)
+        elif fp.space(post)["kind"] == "exit":
+            out.append(Problem(file, "sro.post", f"post '{post}' is an exit (outside)",
+                               "post the SRO in an office or corridor"))
+    elif scenario.sro.on_duty and not any(fp.space(s)["kind"] == "office" for s in fp.spaces):
+        out.append(Problem(file, "sro.post", "no post given and the floorplan has no office",
+                           "set sro.post to a space id"))
+    for i, group in enumerate(scenario.population.groups):
+        if group.space not in spaces:
+            unknown(f"population.groups[{i}].space", group.space)
+        elif fp.space(group.space)["kind"] == "exit":
+            out.append(Problem(file, f"population.groups[{i}].space",
+                               f"'{group.space}' is an exit (outside the building)",
+                               "place people in a space inside"))
+    return out

@@ -1,0 +1,310 @@
+"""The scenario schema: who is where, which protocol, how the alert travels, how people behave.
+
+Defaults are starting priors from ``../shared/research`` (see ``docs/parameters.md`` for the source
+and evidence tag of each). Most lockdown timings are engineering placeholders ([U]) and should be
+calibrated from a school's own drill observations (``drillsim review --calibrate``).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from drillsim.scenario.distributions import Distribution
+
+PROTOCOLS = ("lockdown", "evacuate", "secure", "hold", "shelter", "options")
+IMPLEMENTED_PROTOCOLS = ("lockdown", "evacuate")
+AGE_BANDS = ("elementary", "middle", "high")
+PRESETS = ("class_in_session", "passing_period", "lunch", "none")
+ROLES = ("student", "teacher", "staff", "sro")
+
+
+def _d(dist: str, **kw: float) -> dict:
+    return {"dist": dist, **kw}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class Incident(_Model):
+    @model_validator(mode="after")
+    def _support(self):
+        return _check_support(self)
+
+    origin: str = Field(description="space id where the incident (or drill) starts")
+    detection_delay_s: Distribution = Field(
+        default_factory=lambda: _d("lognormal", median=60.0, p90=210.0),
+        description="time from incident start until someone initiates the alert, s",
+    )
+
+
+class PopulationGroup(_Model):
+    space: str
+    students: int = Field(0, ge=0)
+    teachers: int = Field(0, ge=0)
+    staff: int = Field(0, ge=0)
+
+
+class Population(_Model):
+    preset: Literal["class_in_session", "passing_period", "lunch", "none"] = "class_in_session"
+    student_age_band: Literal["elementary", "middle", "high"] = "high"
+    fill: float = Field(1.0, ge=0.0, le=2.0, description="class size as a share of room capacity")
+    out_of_class_share: float = Field(
+        0.03, ge=0.0, le=1.0, description="share of students in restrooms / hallways at t0"
+    )
+    in_room_share: float = Field(
+        0.3, ge=0.0, le=1.0, description="passing period: share of students already in a room"
+    )
+    lunch_share: float = Field(
+        0.33, ge=0.0, le=1.0, description="lunch: share of students in the cafeteria"
+    )
+    office_staff: int = Field(3, ge=0, description="adults placed in each office")
+    groups: list[PopulationGroup] = Field(default_factory=list)
+
+
+class PAChannel(_Model):
+    @model_validator(mode="after")
+    def _support(self):
+        return _check_support(self)
+
+    latency_s: Distribution = Field(default_factory=lambda: _d("uniform", low=5.0, high=15.0))
+
+
+class AppChannel(_Model):
+    @model_validator(mode="after")
+    def _support(self):
+        return _check_support(self)
+
+    latency_s: Distribution = Field(default_factory=lambda: _d("lognormal", median=20.0, p90=60.0))
+    delivery_probability: float = Field(0.7, ge=0.0, le=1.0)
+    recipients: list[Literal["student", "teacher", "staff"]] = Field(
+        default_factory=lambda: ["teacher", "staff"]
+    )
+
+
+class RadioChannel(_Model):
+    @model_validator(mode="after")
+    def _support(self):
+        return _check_support(self)
+
+    latency_s: Distribution = Field(default_factory=lambda: _d("uniform", low=2.0, high=10.0))
+    recipients: list[Literal["teacher", "staff", "sro"]] = Field(
+        default_factory=lambda: ["staff", "sro"]
+    )
+
+
+class WordOfMouth(_Model):
+    @model_validator(mode="after")
+    def _support(self):
+        return _check_support(self)
+
+    hop_delay_s: Distribution = Field(default_factory=lambda: _d("lognormal", median=20.0, p90=60.0))
+
+
+class Channels(_Model):
+    pa: PAChannel | None = Field(default_factory=PAChannel)
+    app: AppChannel | None = None
+    radio: RadioChannel | None = Field(default_factory=RadioChannel)
+    word_of_mouth: WordOfMouth | None = Field(default_factory=WordOfMouth)
+
+
+class Alert(_Model):
+    initiator: Literal["office", "any_staff", "anyone"] = "any_staff"
+    channels: Channels = Field(default_factory=Channels)
+
+
+def _check_support(model: BaseModel) -> BaseModel:
+    """Durations must never go negative and speeds must stay positive, whatever is sampled."""
+    problems = []
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        items = value.items() if isinstance(value, dict) else [(None, value)]
+        for key, dist in items:
+            if not hasattr(dist, "support_min"):
+                continue
+            label = f"{name}.{key}" if key else name
+            low = dist.support_min()
+            if name.endswith("_mps") and not low > 0:
+                problems.append(
+                    f"{label} can produce {low:.3g} m/s (speeds must be > 0); "
+                    "add min: 0.3 (or use a lognormal)"
+                )
+            elif name.endswith("_s") and low < 0:
+                problems.append(
+                    f"{label} can produce {low:.3g} s (durations must be >= 0); add min: 0"
+                )
+    if problems:
+        raise ValueError("; ".join(problems[:1]) if len(problems) == 1 else " | ".join(problems))
+    return model
+
+
+def _by_band(elementary: dict, middle: dict, high: dict) -> dict:
+    return {"elementary": elementary, "middle": middle, "high": high}
+
+
+_MERGED_MAPS = (
+    "student_speed_mps",
+    "student_stair_speed_mps",
+    "lock_time_s",
+    "lock_failure_probability",
+)
+
+
+class Behaviour(_Model):
+    adult_reaction_s: Distribution = Field(
+        default_factory=lambda: _d("lognormal", median=5.0, p90=15.0)
+    )
+    student_reaction_s: Distribution = Field(
+        default_factory=lambda: _d("lognormal", median=5.0, p90=20.0)
+    )
+    adult_speed_mps: Distribution = Field(
+        default_factory=lambda: _d("normal", mean=1.25, sd=0.15, min=0.6, max=2.0)
+    )
+    student_speed_mps: dict[str, Distribution] = Field(
+        default_factory=lambda: _by_band(
+            _d("normal", mean=0.99, sd=0.2, min=0.5, max=2.0),
+            _d("normal", mean=1.2, sd=0.2, min=0.6, max=2.2),
+            _d("normal", mean=1.3, sd=0.2, min=0.6, max=2.2),
+        )
+    )
+    adult_stair_speed_mps: Distribution = Field(
+        default_factory=lambda: _d("normal", mean=0.9, sd=0.1, min=0.4, max=1.2)
+    )
+    student_stair_speed_mps: dict[str, Distribution] = Field(
+        default_factory=lambda: _by_band(
+            _d("normal", mean=0.63, sd=0.2, min=0.3, max=1.2),
+            _d("normal", mean=0.8, sd=0.15, min=0.4, max=1.3),
+            _d("normal", mean=0.9, sd=0.15, min=0.4, max=1.3),
+        )
+    )
+    lock_time_s: dict[str, Distribution] = Field(
+        default_factory=lambda: {
+            "thumbturn": _d("lognormal", median=3.0, p90=6.0),
+            "key_inside": _d("lognormal", median=8.0, p90=15.0),
+            "key_outside": _d("lognormal", median=12.0, p90=25.0),
+            "auto_locking": _d("lognormal", median=2.0, p90=4.0),
+            "central": _d("lognormal", median=5.0, p90=10.0),
+        }
+    )
+    lock_failure_probability: dict[str, float] = Field(
+        default_factory=lambda: {
+            "thumbturn": 0.05,
+            "key_inside": 0.15,
+            "key_outside": 0.15,
+            "auto_locking": 0.01,
+            "central": 0.01,
+        }
+    )
+    hallway_recovery_s: Distribution = Field(
+        default_factory=lambda: _d("uniform", low=5.0, high=15.0)
+    )
+    safe_zone_move_s: Distribution = Field(
+        default_factory=lambda: _d("triangular", low=10.0, mode=20.0, high=40.0)
+    )
+    premovement_s: Distribution = Field(
+        default_factory=lambda: _d("lognormal", median=30.0, p90=60.0)
+    )
+    max_refuge_candidates: int = Field(3, ge=1, le=10)
+    specific_flow_pps_per_m: float = Field(
+        1.3, gt=0, description="SFPE maximum specific flow through doors, persons/(s·m)"
+    )
+    door_boundary_layer_m: float = Field(
+        0.15, ge=0, description="SFPE boundary layer on each side of a door, m"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _merge_maps(cls, data):
+        """Per-key maps (lock types, age bands) override the defaults key by key."""
+        if isinstance(data, dict):
+            data = dict(data)
+            for name in _MERGED_MAPS:
+                if isinstance(data.get(name), dict):
+                    default = cls.model_fields[name].default_factory()
+                    data[name] = {**default, **data[name]}
+        return data
+
+    @model_validator(mode="after")
+    def _support(self):
+        return _check_support(self)
+
+    @field_validator("lock_time_s", "lock_failure_probability")
+    @classmethod
+    def _lock_keys(cls, v: dict):
+        allowed = ("thumbturn", "key_inside", "key_outside", "auto_locking", "central")
+        bad = [k for k in v if k not in allowed]
+        if bad:
+            raise ValueError(f"unknown lock type(s) {bad}; use {', '.join(allowed)}")
+        return v
+
+    @field_validator("lock_failure_probability")
+    @classmethod
+    def _probabilities(cls, v: dict):
+        bad = {k: p for k, p in v.items() if not 0.0 <= p <= 1.0}
+        if bad:
+            raise ValueError(f"probabilities must lie in [0, 1], got {bad}")
+        return v
+
+    @field_validator("student_speed_mps", "student_stair_speed_mps")
+    @classmethod
+    def _bands(cls, v: dict):
+        bad = [k for k in v if k not in AGE_BANDS]
+        if bad:
+            raise ValueError(f"unknown age band(s) {bad}; use {', '.join(AGE_BANDS)}")
+        return v
+
+
+class SRO(_Model):
+    @model_validator(mode="after")
+    def _support(self):
+        return _check_support(self)
+
+    on_duty: bool = True
+    post: str | None = Field(None, description="space id of the SRO's post; default: first office")
+    reaction_s: Distribution = Field(default_factory=lambda: _d("lognormal", median=5.0, p90=15.0))
+    response_speed_mps: Distribution = Field(
+        default_factory=lambda: _d("normal", mean=2.5, sd=0.5, min=1.2, max=4.0)
+    )
+    sweep_speed_mps: Distribution = Field(
+        default_factory=lambda: _d("normal", mean=1.3, sd=0.15, min=0.8, max=2.0)
+    )
+    door_check_s: Distribution = Field(default_factory=lambda: _d("uniform", low=5.0, high=15.0))
+    law_enforcement_arrival_s: Distribution = Field(
+        default_factory=lambda: _d("lognormal", median=180.0, p90=420.0)
+    )
+
+
+class Hazard(_Model):
+    """Abstract hazard zone: the incident origin and its neighbours, avoided by evacuation routes.
+
+    It is an input only; nothing in drillsim searches or optimises it against the occupants.
+    """
+
+    avoid_origin: bool = True
+    avoid_neighbours: bool = True
+
+
+class Scenario(_Model):
+    name: str
+    floorplan: str = Field(description="path of the floorplan file, relative to the scenario file")
+    protocol: Literal["lockdown", "evacuate", "secure", "hold", "shelter", "options"]
+    mode: Literal["drill", "incident"] = "drill"
+    horizon_s: float = Field(900.0, gt=0, description="scoring horizon for person-seconds, s")
+    description: str = ""
+    incident: Incident
+    population: Population = Field(default_factory=Population)
+    alert: Alert = Field(default_factory=Alert)
+    behaviour: Behaviour = Field(default_factory=Behaviour)
+    sro: SRO = Field(default_factory=SRO)
+    hazard: Hazard = Field(default_factory=Hazard)
+
+    @model_validator(mode="after")
+    def _implemented(self):
+        if self.protocol not in IMPLEMENTED_PROTOCOLS:
+            raise ValueError(
+                f"protocol '{self.protocol}' is part of the format but not simulated in this "
+                f"version; use one of: {', '.join(IMPLEMENTED_PROTOCOLS)}"
+            )
+        return self

@@ -1,0 +1,173 @@
+"""Hand-calculated cases: both engines must hit the published / hand-computed numbers."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from builders import build, conn, quiet_scenario, run_both, space
+from drillsim.engines.outcomes import max_abs_difference
+
+
+def _agree(batch, refs):
+    for r, ref in enumerate(refs):
+        diff = max_abs_difference(batch.run(r), ref)
+        assert max(diff.values()) <= 1e-9, diff
+
+
+def test_one_walker_in_a_corridor_takes_length_over_speed():
+    """RiMEA test 1 / IMO test 1: 40 m at 1.33 m/s takes 30.08 s (window 26-34 s)."""
+    fp = {"name": "corridor", "spaces": [space("H1", "corridor", 0), space("EX", "exit", 40,
+          assembly_distance_m=0)], "connections": [conn("H1", "EX", "opening", length_m=40.0)]}
+    sc = quiet_scenario("evacuate", population={"preset": "none", "groups": [
+        {"space": "H1", "students": 1}]}, behaviour={"student_speed_mps": {"high": 1.33}},
+        alert={"channels": {"pa": {"latency_s": 0}, "radio": None, "word_of_mouth": None}})
+    loaded, plan = build(fp, sc)
+    _, batch, refs, _ = run_both(loaded, plan)
+    assert batch.person_arrive_s[0, 0] == pytest.approx(40 / 1.33, abs=1e-12)
+    assert 26.0 <= batch.person_arrive_s[0, 0] <= 34.0
+    _agree(batch, refs)
+
+
+def test_stair_walk_uses_stair_speed():
+    """IMO tests 2/3: 10 m of stair at 1.0 m/s takes 10 s."""
+    fp = {"name": "stair", "floors": [{"level": 0, "name": "G"}, {"level": 1, "name": "1"}],
+          "spaces": [space("H1", "corridor", 0, floor=1), space("S0", "corridor", 0, floor=0),
+                     space("EX", "exit", 5, assembly_distance_m=0)],
+          "connections": [conn("H1", "S0", "stair", length_m=10.0),
+                          conn("S0", "EX", "opening", length_m=5.0)]}
+    sc = quiet_scenario("evacuate", population={"preset": "none", "groups": [
+        {"space": "H1", "students": 1}]}, behaviour={"student_stair_speed_mps": {"high": 1.0},
+        "student_speed_mps": {"high": 1.0}},
+        alert={"channels": {"pa": {"latency_s": 0}, "radio": None, "word_of_mouth": None}})
+    loaded, plan = build(fp, sc)
+    _, batch, refs, _ = run_both(loaded, plan)
+    assert batch.person_arrive_s[0, 0] == pytest.approx(10.0 + 5.0)
+    _agree(batch, refs)
+
+
+def test_thirty_people_through_a_classroom_door_sfpe():
+    """SFPE worked example 1: 30 people, 0.91 m door -> 1.3 x 0.61 = 0.793 p/s -> 37.83 s."""
+    fp = {"name": "room", "spaces": [space("C1", "classroom", 0, capacity=30),
+                                     space("EX", "exit", 1, assembly_distance_m=0)],
+          "connections": [conn("C1", "EX", "door", width_m=0.91, length_m=1.0,
+                               lock="thumbturn")]}
+    sc = quiet_scenario("evacuate", incident={"origin": "EX", "detection_delay_s": 0},
+                        population={"preset": "none", "groups": [{"space": "C1", "students": 30}]},
+                        alert={"channels": {"pa": {"latency_s": 0}, "radio": None,
+                                            "word_of_mouth": None}},
+                        hazard={"avoid_origin": False, "avoid_neighbours": False})
+    loaded, plan = build(fp, sc)
+    _, batch, refs, _ = run_both(loaded, plan)
+    capacity = 1.3 * (0.91 - 2 * 0.15)
+    last_through = batch.person_arrive_s[0].max() - 1.0  # minus the 1 m walk at 1 m/s
+    assert last_through == pytest.approx(30 / capacity, rel=1e-12)
+    assert last_through == pytest.approx(37.83, abs=0.01)
+    through = np.sort(batch.person_arrive_s[0]) - 1.0
+    assert through == pytest.approx(np.arange(1, 31) / capacity, rel=1e-12)
+    # person i waits i service times in the queue
+    assert np.sort(batch.person_queue_s[0]) == pytest.approx(np.arange(30) / capacity, abs=1e-9)
+    _agree(batch, refs)
+
+
+def _two_room_school(lock_a="thumbturn", lock_b="thumbturn", pa_b=True):
+    return {
+        "name": "two rooms",
+        "spaces": [
+            space("H1", "corridor", 0), space("H2", "corridor", 25),
+            space("A", "classroom", 0, 5, capacity=20),
+            space("B", "classroom", 25, 5, capacity=20, pa=pa_b),
+            space("EX", "exit", -10),
+        ],
+        "connections": [
+            conn("H1", "H2", "opening", length_m=25.0),
+            conn("A", "H1", "door", lock=lock_a, length_m=5.0),
+            conn("B", "H2", "door", lock=lock_b, length_m=5.0),
+            conn("H1", "EX", "door", width_m=1.8, length_m=10.0),
+        ],
+    }
+
+
+def test_lockdown_with_constants_hand_computed():
+    """PA at 10 s; reaction 5, hold 10 -> door closes 25; thumb-turn 3 -> locked 28; +20 -> 48.
+    Key from the hallway: 12 s -> locked 37, secured 57, 12 s of hallway exposure."""
+    sc = quiet_scenario(population={"preset": "none", "groups": [
+        {"space": "A", "students": 20, "teachers": 1}, {"space": "B", "students": 20,
+                                                        "teachers": 1}]})
+    loaded, plan = build(_two_room_school(lock_b="key_outside"), sc)
+    _, batch, refs, logs = run_both(loaded, plan)
+    a, b = plan.space_ids.index("A"), plan.space_ids.index("B")
+    ma, mb = list(plan.room_space).index(a), list(plan.room_space).index(b)
+    assert batch.room_lock_start_s[0, ma] == 25.0
+    assert batch.room_locked_s[0, ma] == 28.0
+    assert batch.room_secured_s[0, ma] == 48.0
+    assert batch.room_locked_s[0, mb] == 37.0
+    assert batch.room_secured_s[0, mb] == 57.0
+    assert batch.room_key_outside_s[0, mb] == 12.0
+    assert batch.room_key_outside_s[0, ma] == 0.0
+    # everyone in room A is safe (inside a locked room) from 28 s
+    in_a = plan.person_space == a
+    assert np.all(batch.person_safe_s[0, in_a] == 28.0)
+    _agree(batch, refs)
+    kinds = [row[3] for row in logs[0].sorted_rows()]
+    assert "steps_out_to_lock" in kinds and "safe_zone_reached" in kinds
+
+
+def test_hallway_student_refused_at_nearest_room_goes_to_next():
+    """Student in H1 alerted at 10, reacts by 40 (reaction 30), reaches A (5 m) at 45 but A's
+    door closed at 25; walks on to B (5 + 25 + 5 = 35 m from A) arriving at 80. B has no PA and
+    hears by word of mouth (2 hops x 60 s after H1/A/H2 alerts at 10) at 70 -> closes at 85:
+    the student gets in, and is safe when B locks at 88."""
+    sc = quiet_scenario(
+        population={"preset": "none", "groups": [
+            {"space": "A", "teachers": 1, "students": 10}, {"space": "B", "teachers": 1},
+            {"space": "H1", "students": 1}]},
+        behaviour={"student_reaction_s": 30},
+        alert={"channels": {"pa": {"latency_s": 10}, "radio": None,
+                            "word_of_mouth": {"hop_delay_s": 60}}},
+        incident={"origin": "EX", "detection_delay_s": 0},
+    )
+    loaded, plan = build(_two_room_school(pa_b=False), sc)
+    _, batch, refs, logs = run_both(loaded, plan)
+    b = plan.space_ids.index("B")
+    mb = list(plan.room_space).index(b)
+    student = int(np.flatnonzero(plan.person_space == plan.space_ids.index("H1"))[0])
+    assert batch.space_alert_s[0, b] == 70.0
+    assert batch.person_move_s[0, student] == 40.0
+    assert batch.person_refuge[0, student] == mb
+    assert batch.person_arrive_s[0, student] == 80.0
+    assert batch.person_safe_s[0, student] == 88.0
+    assert not batch.person_locked_out[0, student]
+    _agree(batch, refs)
+    events = [(r[3], r[4]) for r in logs[0].sorted_rows() if r[1] == str(student)]
+    assert ("refused_door_closed", "A") in events and ("enters_refuge", "B") in events
+
+
+def test_hallway_student_locked_out_when_every_candidate_is_closed():
+    sc = quiet_scenario(
+        population={"preset": "none", "groups": [
+            {"space": "A", "teachers": 1}, {"space": "B", "teachers": 1},
+            {"space": "H1", "students": 1}]},
+        behaviour={"student_reaction_s": 60},
+        incident={"origin": "EX", "detection_delay_s": 0},
+    )
+    loaded, plan = build(_two_room_school(), sc)
+    _, batch, refs, _ = run_both(loaded, plan)
+    student = int(np.flatnonzero(plan.person_space == plan.space_ids.index("H1"))[0])
+    assert batch.person_locked_out[0, student]
+    assert math.isinf(batch.person_safe_s[0, student])
+    _agree(batch, refs)
+
+
+def test_failed_lock_leaves_room_and_its_people_unsecured():
+    sc = quiet_scenario(population={"preset": "none", "groups": [
+        {"space": "A", "students": 5, "teachers": 1}]},
+        behaviour={"lock_failure_probability": {"thumbturn": 1.0}})
+    loaded, plan = build(_two_room_school(), sc)
+    _, batch, refs, _ = run_both(loaded, plan)
+    assert batch.room_reason[0, 0] == 1
+    assert math.isinf(batch.room_secured_s[0, 0])
+    assert np.all(np.isinf(batch.person_safe_s[0]))
+    _agree(batch, refs)
