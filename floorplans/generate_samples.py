@@ -102,7 +102,7 @@ class Builder:
 
 
 # ----------------------------------------------------------------------------------------------
-# Fictional elementary school: one floor, K-5, 20 classrooms (2 of them portables), ~450 pupils.
+# Fictional elementary school: one floor, K-5 ("Gr" = grade), 20 classrooms (2 of them portables).
 
 
 def elementary() -> dict:
@@ -140,7 +140,7 @@ def elementary() -> dict:
         row, west = k % 5, k < 5
         x0 = 14.5 if west else 26.5
         y0 = 43 + 8 * row
-        grade_name = "Kindergarten" if grade == "K" else f"Grade {grade}"
+        grade_name = "K" if grade == "K" else f"Gr {grade}"
         b.space(
             rid,
             "classroom",
@@ -179,11 +179,11 @@ def elementary() -> dict:
             y0 + 8,
             capacity=size,
             safe_zone_capacity=safe,
-            label=f"Room {rid} (Grade {grade})",
+            label=f"Room {rid} (Gr {grade})",
         )
         b.door(rid, "H-B1" if y0 + 4 < 59 else "H-B2", lock)
-    b.space("RR-B2", "restroom", 79.5, 67, 84, 75, label="Boys restroom B")
-    b.space("RR-G2", "restroom", 84, 67, 88.5, 75, label="Girls restroom B")
+    b.space("RR-B2", "restroom", 79.5, 67, 88.5, 71, label="Boys restroom B")
+    b.space("RR-G2", "restroom", 79.5, 71, 88.5, 75, label="Girls restroom B")
     b.door("RR-B2", "H-B2")
     b.door("RR-G2", "H-B2")
     b.space("SPED", "office", 91.5, 67, 100.5, 75, capacity=4, label="Resource room")
@@ -210,7 +210,7 @@ def elementary() -> dict:
             40,
             capacity=size,
             safe_zone_capacity=safe,
-            label=f"Room {rid} (Grade 4)",
+            label=f"Room {rid} (Gr 4)",
         )
         b.door(rid, main_hall(x0 + 4.5), "thumbturn")
     b.space("LOBBY", "commons", 22, 30, 40, 40, label="Front lobby")
@@ -228,7 +228,7 @@ def elementary() -> dict:
     b.door("GYM", main_hall(102), "key_inside", width_m=1.8)
 
     # Portables: two classrooms outside PA coverage on an outdoor walkway behind wing B.
-    b.space("WALK", "outdoor", 104, 43, 108, 81, label="Portable walkway")
+    b.space("WALK", "outdoor", 104, 43, 108, 81, label="Walkway")
     b.connect("H-M6", "WALK", "door", id="D-WALK", width_m=1.8, lock="key_inside")
     for rid, y0, size, safe in (("P1", 50, 24, 20), ("P2", 64, 23, 20)):
         b.space(
@@ -241,7 +241,7 @@ def elementary() -> dict:
             capacity=size,
             safe_zone_capacity=safe,
             pa=False,
-            label=f"Portable {rid[1]} (Grade 5)",
+            label=f"Portable {rid[1]} (Gr 5)",
         )
         b.door(rid, "WALK", "key_outside")
 

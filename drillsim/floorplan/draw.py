@@ -8,10 +8,13 @@ directly (no pyplot state), so it is safe in workers, tests and the Agg backend.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Mapping
 
 import matplotlib
 import matplotlib.colors as mcolors
+import networkx as nx
+from matplotlib.axes import Axes
 from matplotlib.cm import ScalarMappable
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -57,7 +60,7 @@ EDGE_COLOUR = "#555555"
 #: Kinds drawn underneath rooms (they are large and rooms may overlap their outline).
 _BACKGROUND_KINDS = ("outdoor", "corridor", "commons")
 _MARGIN_M = 4.0
-_MAX_WIDTH_IN = 24.0
+_MAX_WIDTH_IN = 26.0
 _MAX_SCALE_IN_PER_M = 0.11
 
 
@@ -68,30 +71,52 @@ def _rect(attrs: Mapping) -> tuple[float, float, float, float]:
     return x - w / 2, y - h / 2, x + w / 2, y + h / 2
 
 
+def _clamp(px: float, py: float, r: tuple) -> tuple[float, float]:
+    return min(max(px, r[0]), r[2]), min(max(py, r[1]), r[3])
+
+
 def _door_point(ra: tuple, rb: tuple) -> tuple[float, float]:
-    """Where to draw a door between two footprints: the middle of their shared wall.
+    """Where to draw a door between two footprints: the middle of the wall they share.
 
-    The point of rectangle ``ra`` nearest to rectangle ``rb`` and vice versa are averaged; for two
-    rooms that share a wall this is a point on that wall facing the other room's centre, which is
-    where a door reads correctly (the midpoint of the two reference points can fall inside a long
-    corridor far from the room).
+    For two footprints side by side (overlapping in x or in y) this is the middle of the
+    overlapping stretch, on the line between their facing edges: a room's door sits on the
+    corridor wall in front of the room, not at the midpoint of the two reference points, which
+    can fall far inside a long corridor. Otherwise the point nearest to both is used.
     """
-
-    def clamp(px: float, py: float, r: tuple) -> tuple[float, float]:
-        return min(max(px, r[0]), r[2]), min(max(py, r[1]), r[3])
-
-    ca = ((ra[0] + ra[2]) / 2, (ra[1] + ra[3]) / 2)
-    cb = ((rb[0] + rb[2]) / 2, (rb[1] + rb[3]) / 2)
-    # the smaller footprint's centre projected onto the larger, then back: a point on both walls
-    small, big = (
-        (ra, rb)
-        if (ra[2] - ra[0]) * (ra[3] - ra[1]) <= (rb[2] - rb[0]) * (rb[3] - rb[1])
-        else (rb, ra)
-    )
-    c = ca if small is ra else cb
-    on_big = clamp(c[0], c[1], big)
-    on_small = clamp(on_big[0], on_big[1], small)
+    ox0, ox1 = max(ra[0], rb[0]), min(ra[2], rb[2])
+    oy0, oy1 = max(ra[1], rb[1]), min(ra[3], rb[3])
+    x_overlap, y_overlap = ox1 - ox0, oy1 - oy0
+    if x_overlap >= 0 and (y_overlap <= 0 or y_overlap < x_overlap * 0.25):
+        below, above = (ra, rb) if ra[1] + ra[3] <= rb[1] + rb[3] else (rb, ra)
+        return (ox0 + ox1) / 2, (below[3] + above[1]) / 2
+    if y_overlap >= 0 and (x_overlap <= 0 or x_overlap < y_overlap * 0.25):
+        left, right = (ra, rb) if ra[0] + ra[2] <= rb[0] + rb[2] else (rb, ra)
+        return (left[2] + right[0]) / 2, (oy0 + oy1) / 2
+    area_a = (ra[2] - ra[0]) * (ra[3] - ra[1])
+    area_b = (rb[2] - rb[0]) * (rb[3] - rb[1])
+    small, big = (ra, rb) if area_a <= area_b else (rb, ra)
+    on_big = _clamp((small[0] + small[2]) / 2, (small[1] + small[3]) / 2, big)
+    on_small = _clamp(on_big[0], on_big[1], small)
     return (on_big[0] + on_small[0]) / 2, (on_big[1] + on_small[1]) / 2
+
+
+def _door_xy(g: nx.Graph, rects: Mapping[str, tuple], a: str, b: str) -> tuple[float, float]:
+    """Door position; an exit is a point outside, so its door sits on the building wall."""
+    na, nb = g.nodes[a], g.nodes[b]
+    if nb["kind"] == "exit" and na["kind"] != "exit":
+        return _clamp(nb["x"], nb["y"], rects[a])
+    if na["kind"] == "exit" and nb["kind"] != "exit":
+        return _clamp(na["x"], na["y"], rects[b])
+    return _door_point(rects[a], rects[b])
+
+
+def _fit_label(text: str, width_pt: float, height_pt: float, font: float) -> str | None:
+    """Wrap a label to fit a footprint (None if it cannot fit on three lines)."""
+    per_line = max(1, int(width_pt / (font * 0.6)))
+    lines = textwrap.wrap(text, per_line, break_long_words=False) or [""]
+    if len(lines) > 3 or len(lines) * font * 1.25 > height_pt or max(map(len, lines)) > per_line:
+        return None
+    return "\n".join(lines)
 
 
 def _luminance(rgba: tuple) -> float:
@@ -103,6 +128,45 @@ def _format_value(v: float) -> str:
     if math.isinf(v):
         return "never"
     return f"{v:.0f}" if abs(v) >= 10 else f"{v:.1f}"
+
+
+def _draw_exit(
+    ax: Axes, g: nx.Graph, rects: Mapping[str, tuple], s: str, font: float, edge: str | None
+) -> None:
+    """An exit: a green triangle outside the building with "EXIT" written further outward."""
+    a = g.nodes[s]
+    x, y = float(a["x"]), float(a["y"])
+    dx, dy = 0.0, -1.0
+    for n in g.neighbors(s):
+        if n != s and g.nodes[n]["kind"] != "exit":
+            px, py = _clamp(x, y, rects[n])
+            norm = math.hypot(x - px, y - py)
+            if norm > 1e-9:
+                dx, dy = (x - px) / norm, (y - py) / norm
+            break
+    ax.plot(
+        x,
+        y,
+        marker="^",
+        markersize=font * 1.6,
+        color=EXIT_COLOUR,
+        markeredgecolor=edge or "black",
+        markeredgewidth=2.0 if edge else 0.6,
+        zorder=6,
+        linestyle="",
+    )
+    ax.annotate(
+        "EXIT",
+        (x, y),
+        xytext=(dx * font * 2.0, dy * font * 2.0),
+        textcoords="offset points",
+        ha="center",
+        va="center",
+        fontsize=font * 0.9,
+        color=EXIT_COLOUR,
+        fontweight="bold",
+        zorder=6,
+    )
 
 
 def draw_floorplan(
@@ -155,27 +219,25 @@ def draw_floorplan(
 
     levels = fp.levels or sorted({int(a["floor"]) for _, a in g.nodes(data=True)})
     rects = {s: _rect(a) for s, a in g.nodes(data=True)}
-    extents = {}
+    xs: dict[int, tuple[float, float]] = {}
+    all_y: list[float] = []
     for lv in levels:
         on = [rects[s] for s, a in g.nodes(data=True) if a["floor"] == lv]
         if on:
-            extents[lv] = (
-                min(r[0] for r in on) - _MARGIN_M,
-                min(r[1] for r in on) - _MARGIN_M,
-                max(r[2] for r in on) + _MARGIN_M,
-                max(r[3] for r in on) + _MARGIN_M,
-            )
+            xs[lv] = (min(r[0] for r in on) - _MARGIN_M, max(r[2] for r in on) + _MARGIN_M)
+            all_y += [min(r[1] for r in on), max(r[3] for r in on)]
         else:
-            extents[lv] = (0.0, 0.0, 10.0, 10.0)
-    widths = [extents[lv][2] - extents[lv][0] for lv in levels]
-    height = max(extents[lv][3] - extents[lv][1] for lv in levels)
-    scale = min(_MAX_SCALE_IN_PER_M, _MAX_WIDTH_IN / sum(widths))
-    fig = Figure(
-        figsize=(max(6.0, sum(widths) * scale + 1.5), height * scale + 2.6),
-        layout="constrained",
-    )
+            xs[lv] = (0.0, 10.0)
+    # every panel shows the same y range, so the floors line up as in the building
+    y_lo, y_hi = (min(all_y) - _MARGIN_M, max(all_y) + _MARGIN_M) if all_y else (0.0, 10.0)
+    widths = [xs[lv][1] - xs[lv][0] for lv in levels]
+    scale = min(_MAX_SCALE_IN_PER_M, _MAX_WIDTH_IN / sum(widths))  # inches per metre
+    font = max(5.0, min(7.0, 60 * scale))
+    points_per_m = scale * 72
+    fig_w = sum(widths) * scale + 0.9 * len(levels) + (1.3 if values else 0.3)
+    fig_h = (y_hi - y_lo) * scale + 2.4
+    fig = Figure(figsize=(max(6.0, fig_w), max(4.0, fig_h)), layout="constrained")
     axes = fig.subplots(1, len(levels), squeeze=False, width_ratios=widths)[0]
-    font = max(4.0, min(8.0, 55 * scale))
 
     norm = cm = None
     if values:
@@ -186,65 +248,38 @@ def draw_floorplan(
         norm = mcolors.Normalize(lo, hi)
         cm = matplotlib.colormaps[cmap]
 
+    def has_value(s: str) -> bool:
+        v = values.get(s)
+        return v is not None and not (isinstance(v, float) and math.isnan(v))
+
     used_kinds: set[str] = set()
     used_locks: set[str] = set()
     any_hatch = any_never = any_missing = any_exterior = False
-    points_per_m = scale * 72
 
     for ax, lv in zip(axes, levels, strict=True):
         on_floor = [s for s, a in g.nodes(data=True) if a["floor"] == lv]
-        ordered = sorted(
-            on_floor,
-            key=lambda s: (
-                g.nodes[s]["kind"] not in _BACKGROUND_KINDS,
-                g.nodes[s]["kind"] == "exit",
-            ),
-        )
+        ordered = sorted(on_floor, key=lambda s: g.nodes[s]["kind"] not in _BACKGROUND_KINDS)
         for s in ordered:
             a = g.nodes[s]
             kind = a["kind"]
-            x0, y0, x1, y1 = rects[s]
             if kind == "exit":
-                ax.plot(
-                    a["x"],
-                    a["y"],
-                    marker="^",
-                    markersize=font * 1.6,
-                    color=EXIT_COLOUR,
-                    markeredgecolor=highlight.get(s, "black"),
-                    markeredgewidth=2.0 if s in highlight else 0.6,
-                    zorder=6,
-                    linestyle="",
-                )
-                ax.annotate(
-                    "EXIT",
-                    (a["x"], a["y"]),
-                    xytext=(0, -font * 1.4),
-                    textcoords="offset points",
-                    ha="center",
-                    va="top",
-                    fontsize=font * 0.9,
-                    color=EXIT_COLOUR,
-                    fontweight="bold",
-                    zorder=6,
-                )
+                _draw_exit(ax, g, rects, s, font, highlight.get(s))
                 continue
+            x0, y0, x1, y1 = rects[s]
             if norm is not None:
-                v = values.get(s)
-                if v is None or (isinstance(v, float) and math.isnan(v)):
+                if not has_value(s):
                     face = mcolors.to_rgba(NO_VALUE_COLOUR)
                     any_missing = True
-                elif math.isinf(v):
+                elif math.isinf(values[s]):
                     face = mcolors.to_rgba(NEVER_COLOUR)
                     any_never = True
                 else:
-                    face = cm(norm(v))
+                    face = cm(norm(values[s]))
             else:
                 face = mcolors.to_rgba(KIND_COLOURS.get(kind, "#ffffff"))
                 used_kinds.add(kind)
             hatch = None if a["pa"] else "///"
             any_hatch = any_hatch or hatch is not None
-            z = 1 if kind in _BACKGROUND_KINDS else 2
             ax.add_patch(
                 Rectangle(
                     (x0, y0),
@@ -254,7 +289,7 @@ def draw_floorplan(
                     edgecolor=EDGE_COLOUR,
                     linewidth=0.6,
                     hatch=hatch,
-                    zorder=z,
+                    zorder=1 if kind in _BACKGROUND_KINDS else 2,
                 )
             )
             if s in highlight:
@@ -270,18 +305,13 @@ def draw_floorplan(
                     )
                 )
             if annotate and kind != "corridor":
-                text = str(a["label"])
-                room_pt = (x1 - x0) * points_per_m
-                if len(text) * font * 0.55 > room_pt:
-                    text = s
-                if (
-                    norm is not None
-                    and s in values
-                    and values[s] is not None
-                    and not (isinstance(values[s], float) and math.isnan(values[s]))
-                ):
-                    text += "\n" + _format_value(float(values[s]))
-                colour = "white" if _luminance(face) < 0.45 else "black"
+                w_pt, h_pt = (x1 - x0) * points_per_m, (y1 - y0) * points_per_m
+                value_line = _format_value(float(values[s])) if has_value(s) else None
+                text = _fit_label(str(a["label"]), w_pt, h_pt - (font if value_line else 0), font)
+                if text is None:
+                    text = _fit_label(s, w_pt, h_pt, font) or ""
+                if value_line:
+                    text = f"{text}\n{value_line}" if text else value_line
                 ax.text(
                     (x0 + x1) / 2,
                     (y0 + y1) / 2,
@@ -289,7 +319,7 @@ def draw_floorplan(
                     ha="center",
                     va="center",
                     fontsize=font,
-                    color=colour,
+                    color="white" if _luminance(face) < 0.45 else "black",
                     zorder=5,
                     clip_on=True,
                 )
@@ -298,14 +328,9 @@ def draw_floorplan(
         for a_id, b_id, d in fp.connections():
             if d["kind"] != "door":
                 continue
-            na, nb = g.nodes[a_id], g.nodes[b_id]
-            if na["floor"] != lv or nb["floor"] != lv:
+            if g.nodes[a_id]["floor"] != lv or g.nodes[b_id]["floor"] != lv:
                 continue
-            px, py = _door_point(rects[a_id], rects[b_id])
-            if "exit" in (na["kind"], nb["kind"]):
-                other = nb if na["kind"] == "exit" else na
-                ex = na if other is nb else nb
-                px, py = _door_point(_rect(other), (ex["x"], ex["y"], ex["x"], ex["y"]))
+            px, py = _door_xy(g, rects, a_id, b_id)
             marker, colour = LOCK_MARKERS.get(d["lock"], ("o", "#ffffff"))
             used_locks.add(d["lock"])
             exterior = bool(d["exterior"])
@@ -322,9 +347,8 @@ def draw_floorplan(
                 zorder=4,
             )
 
-        ex0, ey0, ex1, _ = extents[lv]
-        ax.set_xlim(ex0, ex1)
-        ax.set_ylim(ey0, ey0 + height)
+        ax.set_xlim(*xs[lv])
+        ax.set_ylim(y_lo, y_hi)
         ax.set_aspect("equal")
         ax.set_title(fp.floor_name(lv), fontsize=font * 1.6)
         ax.set_xlabel("x (m)", fontsize=font * 1.3)
@@ -401,13 +425,11 @@ def draw_floorplan(
             frameon=False,
         )
     if norm is not None:
-        fig.colorbar(
-            ScalarMappable(norm=norm, cmap=cm),
-            ax=list(axes),
-            label=value_label,
-            shrink=0.85,
-            pad=0.01,
+        cbar = fig.colorbar(
+            ScalarMappable(norm=norm, cmap=cm), ax=list(axes), shrink=0.85, pad=0.01
         )
+        cbar.set_label(value_label, fontsize=font * 1.4)
+        cbar.ax.tick_params(labelsize=font * 1.2)
     if title is None:
         title = fp.name
     if title:

@@ -537,8 +537,9 @@ def _from_dict(data: Any, source: str, pre: list[Problem]) -> Floorplan:
     conn_el: dict[tuple[str, str], str] = {}
     order: list[tuple[str, str]] = []
     first_pair: dict[frozenset, str] = {}
+    position = {sid: i for i, sid in enumerate(g.nodes)}
     for j, raw in enumerate(conns):
-        _connection_record(out, g, conn_el, order, first_pair, j, raw, floor_height_m)
+        _connection_record(out, g, position, conn_el, order, first_pair, j, raw, floor_height_m)
     g.graph["edge_order"] = order
     nx.freeze(g)
     fp = Floorplan(name=name, graph=g, source=source, floor_height_m=floor_height_m, floors=floors)
@@ -647,6 +648,7 @@ def _space_record(
 def _connection_record(
     out: ProblemList,
     g: nx.Graph,
+    position: Mapping[str, int],
     conn_el: dict[tuple[str, str], str],
     order: list[tuple[str, str]],
     first_pair: dict[frozenset, str],
@@ -707,8 +709,7 @@ def _connection_record(
         _connection_values(out, attrs, el, complete=False)
         return
     first_pair[pair] = el
-    nodes = list(g.nodes)
-    if nodes.index(a) > nodes.index(b):
+    if position[a] > position[b]:  # orient as the spaces are listed, whatever the format
         a, b = b, a
     g.add_edge(a, b, **attrs)
     order.append((a, b))

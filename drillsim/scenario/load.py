@@ -5,7 +5,8 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 from pydantic import ValidationError as PydanticValidationError
@@ -73,11 +74,42 @@ def scenario_from_dict(data: dict, floorplan: Floorplan, source: str = "<memory>
 
 
 def scenario_with_floorplan(scenario: Scenario, floorplan: Floorplan, source: str) -> LoadedScenario:
-    """Cross-check a validated scenario against a floorplan."""
+    """Cross-check a validated scenario against a floorplan and apply its building changes."""
     problems = ProblemList(source)
     problems.extend(check_against_floorplan(scenario, floorplan, source))
+    changed = apply_building_changes(scenario, floorplan, source, problems)
     problems.raise_if_any()
-    return LoadedScenario(scenario, floorplan, source)
+    return LoadedScenario(scenario, changed, source)
+
+
+def apply_building_changes(
+    scenario: Scenario, fp: Floorplan, source: str, problems: ProblemList
+) -> Floorplan:
+    """A copy of ``fp`` with the scenario's door-lock and PA-coverage overrides applied."""
+    b = scenario.building
+    if not b.door_locks and not b.pa:
+        return fp
+    g = fp.graph.copy()
+    for pattern, lock in b.door_locks.items():
+        hits = [
+            (u, v)
+            for u, v, d in g.edges(data=True)
+            if d["kind"] == "door"
+            and (fnmatchcase(d["id"], pattern) or fnmatchcase(u, pattern) or fnmatchcase(v, pattern))
+        ]
+        if not hits:
+            problems.add(f"building.door_locks '{pattern}'", "matches no door in the floorplan",
+                         "use a door id, a space id, or a glob such as 'R1*'")
+        for u, v in hits:
+            g.edges[u, v]["lock"] = lock
+    for pattern, covered in b.pa.items():
+        hits = [n for n in g.nodes if fnmatchcase(n, pattern)]
+        if not hits:
+            problems.add(f"building.pa '{pattern}'", "matches no space in the floorplan",
+                         "use a space id or a glob such as 'P*'")
+        for n in hits:
+            g.nodes[n]["pa"] = bool(covered)
+    return replace(fp, graph=g)
 
 
 def _validate(data: dict, source: str) -> Scenario:

@@ -286,6 +286,18 @@ class Hazard(_Model):
     avoid_neighbours: bool = True
 
 
+class Building(_Model):
+    """Building changes to try without editing the floorplan (planners comparing retrofits).
+
+    Keys are ids or shell-style globs (``R1*``). A ``door_locks`` key matches a door by its own id
+    or by the id of a space it opens into; a ``pa`` key matches space ids.
+    """
+
+    door_locks: dict[str, Literal["none", "thumbturn", "key_inside", "key_outside",
+                                  "auto_locking", "central"]] = Field(default_factory=dict)
+    pa: dict[str, bool] = Field(default_factory=dict)
+
+
 class Scenario(_Model):
     name: str
     floorplan: str = Field(description="path of the floorplan file, relative to the scenario file")
@@ -299,6 +311,7 @@ class Scenario(_Model):
     behaviour: Behaviour = Field(default_factory=Behaviour)
     sro: SRO = Field(default_factory=SRO)
     hazard: Hazard = Field(default_factory=Hazard)
+    building: Building = Field(default_factory=Building)
 
     @model_validator(mode="after")
     def _implemented(self):

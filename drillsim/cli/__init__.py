@@ -1,0 +1,1 @@
+"""The ``drillsim`` command line (click): one module per command family."""

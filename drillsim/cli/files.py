@@ -1,0 +1,105 @@
+"""File commands: validate, draw and convert floorplans and scenarios."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import click
+import yaml
+
+from drillsim.cli.common import friendly
+from drillsim.errors import DrillsimError, Problem, ValidationError
+from drillsim.floorplan import load_floorplan, save_floorplan
+from drillsim.plan.compile import compile_plan
+from drillsim.scenario.load import load_scenario
+
+FLOORPLAN_SUFFIXES = (".yaml", ".yml", ".graphml", ".json")
+FIGURE_SUFFIXES = (".png", ".pdf", ".svg")
+
+
+def _is_scenario(path: Path) -> bool:
+    """A YAML file with a ``protocol`` or ``floorplan`` key is a scenario; else a floorplan."""
+    if path.suffix.lower() not in (".yaml", ".yml") or not path.is_file():
+        return False
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError):
+        return False
+    return isinstance(data, dict) and ("protocol" in data or "floorplan" in data)
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@friendly
+def validate(file: str) -> None:
+    """Check a floorplan or scenario FILE and report every problem at once."""
+    path = Path(file)
+    if _is_scenario(path):
+        loaded = load_scenario(path)
+        plan = compile_plan(loaded)
+        movers = int(plan.mover.size)
+        click.echo(
+            f"ok: scenario '{loaded.scenario.name}' ({plan.protocol}, {plan.mode}) on "
+            f"'{loaded.floorplan.name}': {plan.n_persons} people, {plan.n_rooms} rooms to secure, "
+            f"{movers} people outside a staffed room at t0"
+        )
+        return
+    fp = load_floorplan(path)
+    kinds = [fp.space(s)["kind"] for s in fp.spaces]
+    no_pa = [s for s in fp.spaces if not fp.space(s)["pa"] and fp.space(s)["kind"] != "exit"]
+    click.echo(
+        f"ok: floorplan '{fp.name}': {len(kinds)} spaces on {len(fp.floors)} floor(s), "
+        f"{fp.graph.number_of_edges()} connections, {kinds.count('classroom')} classrooms, "
+        f"{kinds.count('exit')} exits, {len(no_pa)} spaces outside PA coverage"
+    )
+
+
+def _atomic_figure(fig, out: Path) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=out.suffix, dir=out.parent)
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=150, metadata={"Software": None} if out.suffix == ".png" else None)
+        os.replace(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+@click.command()
+@click.argument("floorplan", type=click.Path(dir_okay=False))
+@click.option("--out", "-o", "out", required=True, type=click.Path(dir_okay=False),
+              help="Figure file to write (.png, .pdf or .svg).")
+@click.option("--title", default=None, help="Figure title (default: the floorplan name).")
+@friendly
+def draw(floorplan: str, out: str, title: str | None) -> None:
+    """Draw FLOORPLAN (or a scenario's floorplan): spaces by kind, door locks, exits, PA gaps."""
+    from drillsim.floorplan import draw_floorplan
+
+    path, target = Path(floorplan), Path(out)
+    if target.suffix.lower() not in FIGURE_SUFFIXES:
+        raise DrillsimError(f"--out {out}: use a .png, .pdf or .svg file name")
+    if not target.resolve().parent.exists():
+        raise DrillsimError(f"--out {out}: folder {target.resolve().parent} does not exist")
+    fp = load_scenario(path).floorplan if _is_scenario(path) else load_floorplan(path)
+    fig = draw_floorplan(fp, title=title)
+    _atomic_figure(fig, target)
+    click.echo(f"wrote {target}")
+
+
+@click.command()
+@click.argument("source", type=click.Path(dir_okay=False))
+@click.argument("target", type=click.Path(dir_okay=False))
+@friendly
+def convert(source: str, target: str) -> None:
+    """Convert a floorplan between YAML, GraphML and NetworkX node-link JSON (by file suffix)."""
+    if Path(target).suffix.lower() not in FLOORPLAN_SUFFIXES:
+        raise ValidationError([Problem(target, "(file name)", "unknown floorplan format",
+                                       "end the name with .yaml, .graphml or .json")])
+    fp = load_floorplan(Path(source))
+    save_floorplan(fp, Path(target))
+    click.echo(f"wrote {target}")
+
+
+COMMANDS = [validate, draw, convert]

@@ -1,0 +1,1 @@
+"""Reports: files written for people (tables, JSON, figures, briefings)."""

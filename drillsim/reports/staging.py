@@ -1,0 +1,67 @@
+"""Write an output folder all at once, or not at all.
+
+Every command stages its files in a hidden temporary folder next to ``--out`` and moves them into
+place only when everything has been written, so a failed or interrupted run never leaves
+half-written files. Nothing is written anywhere else.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from drillsim.errors import DrillsimError
+
+
+@contextmanager
+def staged_output(out_dir: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary folder; on success move its files into ``out_dir``.
+
+    Existing files of the same name in ``out_dir`` are replaced; other files are left alone.
+    """
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise DrillsimError(f"--out {out} exists and is not a folder; choose a folder path")
+    parent = out.resolve().parent
+    if not parent.exists():
+        raise DrillsimError(f"--out: parent folder {parent} does not exist; create it first")
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.drillsim-tmp-", dir=parent))
+    try:
+        yield tmp
+        out.mkdir(exist_ok=True)
+        for item in sorted(tmp.rglob("*")):
+            if item.is_file():
+                dest = out / item.relative_to(tmp)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(item, dest)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _clean(value: Any) -> Any:
+    """JSON has no inf/nan: write inf as the string "inf" ("never"), nan as null."""
+    if isinstance(value, float):
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        if math.isnan(value):
+            return None
+        return value
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item"):  # numpy scalar
+        return _clean(value.item())
+    return value
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Deterministic JSON (sorted keys, inf as "inf") so the same run writes the same bytes."""
+    path.write_text(json.dumps(_clean(data), indent=2, sort_keys=True) + "\n", encoding="utf-8")
