@@ -54,7 +54,6 @@ _REQUIRED_CONNECTION = ("a", "b", "kind")
 #: What each field holds, for "missing"/"wrong type" fixes.
 _FIELD_HINTS = {
     "id": "a unique id of letters, digits, '_', '.', '-', e.g. id: C101",
-    "kind": "the kind of space or connection, e.g. kind: classroom or kind: door",
     "floor": "the floor level as a whole number, e.g. floor: 0",
     "x": "the east-west plan position of the space's reference point in metres, e.g. x: 12.5",
     "y": "the north-south plan position of the space's reference point in metres, e.g. y: 4.0",
@@ -90,11 +89,11 @@ _TYPE_WORDS = {
 # small helpers
 
 
-def did_you_mean(word: object, options: list[str] | tuple[str, ...]) -> str:
+def did_you_mean(word: object, options: list[str] | tuple[str, ...], cutoff: float = 0.6) -> str:
     """``" (did you mean 'x'?)"`` for the closest option, or ``""``."""
     if not isinstance(word, str):
         return ""
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=cutoff)
     if not close:
         close = [o for o in options if o.lower() == word.lower()][:1]
     return f" (did you mean '{close[0]}'?)" if close else ""
@@ -165,13 +164,21 @@ def _unknown_keys(out: ProblemList, raw: Mapping, known: tuple[str, ...], prefix
 
 
 def _field(
-    out: ProblemList, raw: Mapping, field: str, typ: str, element: str, required: bool
+    out: ProblemList,
+    raw: Mapping,
+    field: str,
+    typ: str,
+    element: str,
+    required: bool,
+    hint: str | None = None,
 ) -> tuple[bool, Any]:
     """Read one field: (True, value) if present and well-typed, else report and (False, None)."""
     if field not in raw:
         if required:
             out.add(
-                element, f"missing required key '{field}'", f"add {field}: {_FIELD_HINTS[field]}"
+                element,
+                f"missing required key '{field}'",
+                f"add {field}: {hint or _FIELD_HINTS[field]}",
             )
         return False, None
     ok, value = _coerce(raw[field], typ)
@@ -605,6 +612,14 @@ def _floors(out: ProblemList, data: Mapping) -> tuple[tuple[int, str], ...]:
     return tuple(floors) or DEFAULT_FLOORS
 
 
+def _add_new(out: ProblemList, check: Any) -> None:
+    """Run ``check(problem_list)`` and keep only problems at elements not reported yet."""
+    extra = ProblemList(out.file)
+    check(extra)
+    reported = {p.element for p in out.problems}
+    out.extend([p for p in extra.problems if p.element not in reported])
+
+
 def _space_record(
     out: ProblemList, g: nx.Graph, space_el: dict[str, str], i: int, raw: Any, levels: list[int]
 ) -> None:
@@ -629,7 +644,8 @@ def _space_record(
     attrs: dict[str, Any] = {}
     for field in SPACE_FIELDS[1:]:
         typ = SPACE_TYPES[field]
-        good, value = _field(out, raw, field, typ, f"{el}.{field}", field in _REQUIRED_SPACE)
+        hint = f"one of {', '.join(SPACE_KINDS)}" if field == "kind" else None
+        good, value = _field(out, raw, field, typ, f"{el}.{field}", field in _REQUIRED_SPACE, hint)
         if good:
             attrs[field] = value
         elif field in ("x", "y"):
@@ -642,7 +658,7 @@ def _space_record(
         g.add_node(sid, **attrs)
         space_el[sid] = el
     else:  # not in the graph, so the graph pass will not see it: check its values here
-        _space_values(out, attrs, el, levels)
+        _add_new(out, lambda o: _space_values(o, attrs, el, levels))
 
 
 def _connection_record(
@@ -677,7 +693,7 @@ def _connection_record(
                 f"{el}.{end}",
                 f"no space with id '{sid}'",
                 "use the id of a space listed under spaces"
-                + did_you_mean(sid, [str(n) for n in g.nodes]),
+                + did_you_mean(sid, [str(n) for n in g.nodes], cutoff=0.5),
             )
             ok = False
         ends_ok = ends_ok and ok
@@ -686,7 +702,10 @@ def _connection_record(
         if field in ("a", "b"):
             continue
         typ = "id" if field == "id" else CONNECTION_TYPES[field]
-        good, value = _field(out, raw, field, typ, f"{el}.{field}", field in _REQUIRED_CONNECTION)
+        hint = f"one of {', '.join(CONNECTION_KINDS)}" if field == "kind" else None
+        good, value = _field(
+            out, raw, field, typ, f"{el}.{field}", field in _REQUIRED_CONNECTION, hint
+        )
         if good:
             attrs[field] = value
         elif field == "kind":
@@ -696,7 +715,8 @@ def _connection_record(
                 field, (a, b), attrs, (g.nodes[a], g.nodes[b]), floor_height_m
             )
     if not ends_ok:
-        _connection_values(out, attrs, el, complete=False)  # not in the graph: check here
+        # not in the graph, so the graph pass will not see it: check its values here
+        _add_new(out, lambda o: _connection_values(o, attrs, el, complete=False))
         return
     pair = frozenset((a, b))
     if pair in first_pair:
@@ -706,7 +726,7 @@ def _connection_record(
             "keep one connection per pair of spaces; model two doors side by side as one wider "
             "door (width_m)",
         )
-        _connection_values(out, attrs, el, complete=False)
+        _add_new(out, lambda o: _connection_values(o, attrs, el, complete=False))
         return
     first_pair[pair] = el
     if position[a] > position[b]:  # orient as the spaces are listed, whatever the format

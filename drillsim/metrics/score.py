@@ -64,6 +64,12 @@ def _kth(x: np.ndarray, share: float) -> np.ndarray:
 def peak_in_circulation(plan: Plan, o: Outcomes) -> np.ndarray:
     """(R,) most people at once in hallways or on the move, from exact event times."""
     start_in_hall = np.isin(np.array(plan.space_kind)[plan.person_space], CIRCULATION)
+    if plan.protocol == "lockdown":  # only movers and people already in a hallway can count
+        cols = np.union1d(plan.mover, np.flatnonzero(start_in_hall))
+        if cols.size == 0:
+            return np.zeros(o.n_runs)
+        start_in_hall = start_in_hall[cols]
+        o = _columns(o, cols)
     moving = ~np.isnan(o.person_move_s)
     enter = np.where(start_in_hall[None, :], 0.0, o.person_move_s)
     enter = np.where(moving | start_in_hall[None, :], enter, np.inf)
@@ -75,6 +81,16 @@ def peak_in_circulation(plan: Plan, o: Outcomes) -> np.ndarray:
     order = np.argsort(times, axis=1, kind="stable")
     running = np.cumsum(np.take_along_axis(delta, order, axis=1), axis=1)
     return np.max(running, axis=1, initial=0.0)
+
+
+class _Cols:
+    def __init__(self, o: Outcomes, cols: np.ndarray):
+        self.person_move_s = o.person_move_s[:, cols]
+        self.person_arrive_s = o.person_arrive_s[:, cols]
+
+
+def _columns(o: Outcomes, cols: np.ndarray) -> _Cols:
+    return _Cols(o, cols)
 
 
 def score(plan: Plan, o: Outcomes) -> dict[str, np.ndarray]:
@@ -116,11 +132,25 @@ def score(plan: Plan, o: Outcomes) -> dict[str, np.ndarray]:
     return {k: m[k].astype(float) for k in metric_names(plan.protocol)}
 
 
+def count_by(times: np.ndarray, grid_s: np.ndarray) -> np.ndarray:
+    """(R, T) number of columns with ``time <= grid_s[k]``, for an evenly spaced grid from 0.
+
+    One pass with ``bincount`` instead of a comparison per grid point.
+    """
+    R, n = times.shape
+    T = grid_s.size
+    step = float(grid_s[1] - grid_s[0]) if T > 1 else 1.0
+    with np.errstate(invalid="ignore"):
+        idx = np.ceil(np.where(np.isfinite(times), times, np.inf) / step)
+    idx = np.where(np.isfinite(idx), np.clip(idx, 0, T), T).astype(np.int64)
+    flat = (np.arange(R)[:, None] * (T + 1) + idx).ravel()
+    counts = np.bincount(flat, minlength=R * (T + 1)).reshape(R, T + 1)[:, :T]
+    return np.cumsum(counts, axis=1)
+
+
 def curves(plan: Plan, o: Outcomes, grid_s: np.ndarray) -> dict[str, np.ndarray]:
     """(R, T) counts over the time grid: people unsecured, rooms secured (lockdown)."""
-    out = {"unsecured": np.stack([(o.person_safe_s > t).sum(axis=1) for t in grid_s], axis=1)}
+    out = {"unsecured": plan.n_persons - count_by(o.person_safe_s, grid_s)}
     if plan.protocol == "lockdown":
-        out["rooms_secured"] = np.stack(
-            [(o.room_secured_s <= t).sum(axis=1) for t in grid_s], axis=1
-        )
+        out["rooms_secured"] = count_by(o.room_secured_s, grid_s)
     return out

@@ -100,10 +100,17 @@ def sample_chunk(plan: Plan, scenario: Scenario, seed: int, chunk: int) -> Draws
     P, M, D = plan.n_persons, plan.n_rooms, plan.n_doors
     role = plan.person_role
 
-    def per_person(u: np.ndarray, student, teacher, staff) -> np.ndarray:
-        out = np.empty_like(u)
+    # Only the people whose value the protocol uses are transformed (the rest stay nan); the
+    # uniforms are drawn in full either way, so which values a person gets never depends on it.
+    need = _needed(plan)
+
+    def per_person(stream: str, student, teacher, staff, which: str) -> np.ndarray:
+        out = np.full((CHUNK_RUNS, P), np.nan)
+        if not need[which].any():
+            return out  # a stream the protocol never reads is not drawn at all
+        u = _uniforms(seed, stream, chunk, P)
         for code, dist in ((0, student), (1, teacher), (2, staff)):
-            cols = role == code
+            cols = (role == code) & need[which]
             if cols.any():
                 out[:, cols] = dist.ppf(u[:, cols])
         return out
@@ -112,11 +119,7 @@ def sample_chunk(plan: Plan, scenario: Scenario, seed: int, chunk: int) -> Draws
     col = {name: ua[:, i] for i, name in enumerate(ALERT_COLUMNS)}
     inf = np.full(CHUNK_RUNS, np.inf)
     band = scenario.population.student_age_band
-    u_app = _uniforms(seed, "app", chunk, P)
-    ur = _uniforms(seed, "reaction", chunk, P)
-    us = _uniforms(seed, "speed", chunk, P)
-    ust = _uniforms(seed, "stair_speed", chunk, P)
-    upm = _uniforms(seed, "premovement", chunk, P)
+    u_app = _uniforms(seed, "app", chunk, P) if ch.app else None
     uh = _uniforms(seed, "hold", chunk, M)
     usz = _uniforms(seed, "safe_zone", chunk, M)
     ul = _uniforms(seed, "lock_time", chunk, D)
@@ -147,12 +150,19 @@ def sample_chunk(plan: Plan, scenario: Scenario, seed: int, chunk: int) -> Draws
         app_delivered=(u_app < ch.app.delivery_probability) & plan.app_recipient
         if ch.app
         else np.zeros((CHUNK_RUNS, P), dtype=bool),
-        reaction_s=per_person(ur, b.student_reaction_s, b.adult_reaction_s, b.adult_reaction_s),
-        speed_mps=per_person(us, b.student_speed_mps[band], b.adult_speed_mps, b.adult_speed_mps),
-        stair_speed_mps=per_person(
-            ust, b.student_stair_speed_mps[band], b.adult_stair_speed_mps, b.adult_stair_speed_mps
+        reaction_s=per_person(
+            "reaction", b.student_reaction_s, b.adult_reaction_s, b.adult_reaction_s, "reaction"
         ),
-        premovement_s=per_person(upm, b.premovement_s, b.premovement_s, b.premovement_s),
+        speed_mps=per_person(
+            "speed", b.student_speed_mps[band], b.adult_speed_mps, b.adult_speed_mps, "speed"
+        ),
+        stair_speed_mps=per_person(
+            "stair_speed", b.student_stair_speed_mps[band], b.adult_stair_speed_mps,
+            b.adult_stair_speed_mps, "speed",
+        ),
+        premovement_s=per_person(
+            "premovement", b.premovement_s, b.premovement_s, b.premovement_s, "premovement"
+        ),
         hold_s=b.hallway_recovery_s.ppf(uh),
         safe_zone_s=b.safe_zone_move_s.ppf(usz),
         lock_time_s=lock_time,
@@ -163,6 +173,22 @@ def sample_chunk(plan: Plan, scenario: Scenario, seed: int, chunk: int) -> Draws
         sro_door_check_s=sro.door_check_s.ppf(usro[:, 3]),
         le_arrival_s=sro.law_enforcement_arrival_s.ppf(usro[:, 4]),
     )
+
+
+def _needed(plan: Plan) -> dict[str, np.ndarray]:
+    """Which people's reaction / speed / pre-movement values the protocol reads."""
+    P = plan.n_persons
+    none = np.zeros(P, dtype=bool)
+    if plan.protocol == "lockdown":
+        actors = none.copy()
+        actors[plan.room_adult] = True
+        actors[plan.mover] = True
+        movers = none.copy()
+        movers[plan.mover] = True
+        return {"reaction": actors, "speed": movers, "premovement": none}
+    leaders = none.copy()
+    leaders[plan.person_leader] = True
+    return {"reaction": none, "speed": np.ones(P, dtype=bool), "premovement": leaders}
 
 
 def sample(plan: Plan, scenario: Scenario, seed: int, n_runs: int, first_run: int = 0) -> Draws:
