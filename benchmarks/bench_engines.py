@@ -78,11 +78,16 @@ def throughput(path: Path, n_ref: int, n_batch: int) -> dict:
         "batch_runs_per_s": 1 / batch_per_run,
         "ratio_end_to_end": ref_per_run / batch_per_run,
         "ratio_engine_only": (t_ref_engine / n_ref) / (t_engine / n_batch),
-        "batch_ms_per_run": {"sample": 1e3 * t_sample / n_batch, "engine": 1e3 * t_engine / n_batch,
-                             "score": 1e3 * t_reduce / n_batch},
-        "reference_ms_per_run": {"sample": 1e3 * t_sample_ref / n_ref,
-                                 "engine": 1e3 * t_ref_engine / n_ref,
-                                 "score": 1e3 * t_ref_reduce / n_ref},
+        "batch_ms_per_run": {
+            "sample": 1e3 * t_sample / n_batch,
+            "engine": 1e3 * t_engine / n_batch,
+            "score": 1e3 * t_reduce / n_batch,
+        },
+        "reference_ms_per_run": {
+            "sample": 1e3 * t_sample_ref / n_ref,
+            "engine": 1e3 * t_ref_engine / n_ref,
+            "score": 1e3 * t_ref_reduce / n_ref,
+        },
         "wall_s_10000_runs_default_workers": t_10k,
     }
 

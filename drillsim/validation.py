@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
@@ -73,7 +73,9 @@ def problems_from_pydantic(
             known = _fields_at(model, loc)
             close = difflib.get_close_matches(name, known, n=1)
             hint = f"did you mean '{close[0]}'?" if close else f"known fields: {', '.join(known)}"
-            problems.append(Problem(file, element, f"unknown field '{name}'", f"remove it ({hint})"))
+            problems.append(
+                Problem(file, element, f"unknown field '{name}'", f"remove it ({hint})")
+            )
         elif kind == "missing":
             problems.append(Problem(file, element, "required field is missing", "add it"))
         elif kind == "literal_error":
@@ -88,7 +90,9 @@ def problems_from_pydantic(
             tag = e.get("ctx", {}).get("tag")
             expected = e.get("ctx", {}).get("expected_tags", "")
             problems.append(
-                Problem(file, element, f"unknown distribution '{tag}'", f"use dist: one of {expected}")
+                Problem(
+                    file, element, f"unknown distribution '{tag}'", f"use dist: one of {expected}"
+                )
             )
         elif kind == "union_tag_not_found":
             problems.append(
@@ -118,20 +122,31 @@ def read_yaml_mapping(path: str | Path, what: str) -> tuple[dict, ProblemList]:
         problems.add("(file)", f"{what} file not found", "check the path")
         return {}, problems
     if p.is_dir():
-        problems.add("(file)", "is a directory, not a file", f"give the path of a {what} .yaml file")
+        problems.add(
+            "(file)", "is a directory, not a file", f"give the path of a {what} .yaml file"
+        )
         return {}, problems
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
-        problems.add(where, f"not valid YAML: {getattr(exc, 'problem', exc)}", "fix the syntax")
-        return {}, problems
+        text = p.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         problems.add("(file)", "not a UTF-8 text file", f"give a {what} YAML file")
         return {}, problems
+    from drillsim.floorplan.load import parse_yaml_text  # one YAML reader for every format
+
+    data, found = parse_yaml_text(text, str(path))
+    problems.extend(
+        [
+            replace(pr, fix=pr.fix.replace("floorplans/README.md", f"{what}s/README.md"))
+            for pr in found
+        ]
+    )
+    if found:
+        return {}, problems
     if not isinstance(data, dict):
-        problems.add("(top level)", f"expected a mapping of fields, got {type(data).__name__}",
-                     f"see the {what} format README for the layout")
+        problems.add(
+            "(top level)",
+            f"expected a mapping of fields, got {type(data).__name__}",
+            f"see the {what} format README for the layout",
+        )
         return {}, problems
     return data, problems

@@ -11,8 +11,9 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from builders import build, conn, run_both, space
 from drillsim.engines.outcomes import max_abs_difference
+
+from builders import build, conn, run_both, space
 
 LOCKS = ["none", "thumbturn", "key_inside", "key_outside", "auto_locking", "central"]
 
@@ -20,14 +21,16 @@ LOCKS = ["none", "thumbturn", "key_inside", "key_outside", "auto_locking", "cent
 @st.composite
 def distribution(draw, low: float, high: float):
     """Any distribution family, positive, roughly within [low, high]."""
-    kind = draw(st.sampled_from(["constant", "uniform", "normal", "lognormal", "triangular",
-                                 "empirical", "int"]))
+    kind = draw(
+        st.sampled_from(
+            ["constant", "uniform", "normal", "lognormal", "triangular", "empirical", "int"]
+        )
+    )
     a = draw(st.floats(low, high))
     b = draw(st.floats(low, high))
     lo, hi = min(a, b), max(a, b) + 0.5
     if kind == "int":  # round numbers make exact ties likely: the hard case for tie-breaking
-        return float(draw(st.integers(max(int(np.ceil(low)), 1 if low > 0 else 0),
-                                      int(high) + 1)))
+        return float(draw(st.integers(max(int(np.ceil(low)), 1 if low > 0 else 0), int(high) + 1)))
     if kind == "constant":
         return {"dist": "constant", "value": lo}
     if kind == "uniform":
@@ -52,11 +55,25 @@ def school(draw):
         for i in range(n_corr):
             cid = f"H{f}{i}"
             corridors.append(cid)
-            spaces.append(space(cid, draw(st.sampled_from(["corridor", "corridor", "commons"])),
-                                20 * i, 0, floor=f, pa=draw(st.booleans())))
+            spaces.append(
+                space(
+                    cid,
+                    draw(st.sampled_from(["corridor", "corridor", "commons"])),
+                    20 * i,
+                    0,
+                    floor=f,
+                    pa=draw(st.booleans()),
+                )
+            )
             if i:
-                conns.append(conn(f"H{f}{i - 1}", cid, "opening",
-                                  length_m=draw(st.sampled_from([20.0, 12.5, 7.0]))))
+                conns.append(
+                    conn(
+                        f"H{f}{i - 1}",
+                        cid,
+                        "opening",
+                        length_m=draw(st.sampled_from([20.0, 12.5, 7.0])),
+                    )
+                )
         if f:
             conns.append(conn("H00", "H10", "stair", length_m=draw(st.sampled_from([8.0, 10.0]))))
     rooms = []
@@ -65,20 +82,50 @@ def school(draw):
         host = draw(st.sampled_from(corridors))
         h = next(s for s in spaces if s["id"] == host)
         kind = draw(st.sampled_from(["classroom", "classroom", "office", "gym", "restroom"]))
-        spaces.append(space(rid, kind, h["x"] + draw(st.sampled_from([-4.0, 0.0, 4.0])),
-                            draw(st.sampled_from([-6.0, 6.0])), floor=h["floor"],
-                            capacity=25, pa=draw(st.booleans())))
-        conns.append(conn(rid, host, "door", lock=draw(st.sampled_from(LOCKS)),
-                          width_m=draw(st.sampled_from([0.91, 0.81, 1.2])),
-                          length_m=draw(st.sampled_from([4.0, 5.0, 6.5]))))
+        spaces.append(
+            space(
+                rid,
+                kind,
+                h["x"] + draw(st.sampled_from([-4.0, 0.0, 4.0])),
+                draw(st.sampled_from([-6.0, 6.0])),
+                floor=h["floor"],
+                capacity=25,
+                pa=draw(st.booleans()),
+            )
+        )
+        conns.append(
+            conn(
+                rid,
+                host,
+                "door",
+                lock=draw(st.sampled_from(LOCKS)),
+                width_m=draw(st.sampled_from([0.91, 0.81, 1.2])),
+                length_m=draw(st.sampled_from([4.0, 5.0, 6.5])),
+            )
+        )
         rooms.append(rid)
     ground = [c for c in corridors if c.startswith("H0")]
-    for k, host in enumerate(sorted(set(draw(st.lists(st.sampled_from(ground), min_size=1,
-                                                      max_size=2))))):
-        spaces.append(space(f"EX{k}", "exit", -10.0 * (k + 1), -10.0,
-                            assembly_distance_m=draw(st.sampled_from([0.0, 30.0]))))
-        conns.append(conn(host, f"EX{k}", "door", width_m=draw(st.sampled_from([0.91, 1.8])),
-                          length_m=draw(st.sampled_from([3.0, 10.0]))))
+    for k, host in enumerate(
+        sorted(set(draw(st.lists(st.sampled_from(ground), min_size=1, max_size=2))))
+    ):
+        spaces.append(
+            space(
+                f"EX{k}",
+                "exit",
+                -10.0 * (k + 1),
+                -10.0,
+                assembly_distance_m=draw(st.sampled_from([0.0, 30.0])),
+            )
+        )
+        conns.append(
+            conn(
+                host,
+                f"EX{k}",
+                "door",
+                width_m=draw(st.sampled_from([0.91, 1.8])),
+                length_m=draw(st.sampled_from([3.0, 10.0])),
+            )
+        )
     groups = []
     for sid in rooms + corridors:
         n_st = draw(st.integers(0, 12))
@@ -88,14 +135,21 @@ def school(draw):
             groups.append({"space": sid, "students": n_st, "teachers": n_te, "staff": n_sf})
     channels = {
         "pa": {"latency_s": draw(distribution(0, 15))} if draw(st.booleans()) else None,
-        "app": {"latency_s": draw(distribution(0, 30)),
-                "delivery_probability": draw(st.sampled_from([0.0, 0.5, 1.0])),
-                "recipients": draw(st.sampled_from([["teacher"], ["teacher", "staff", "student"]]))}
-        if draw(st.booleans()) else None,
-        "radio": {"latency_s": draw(distribution(0, 10)),
-                  "recipients": draw(st.sampled_from([["staff", "sro"], ["teacher"]]))}
-        if draw(st.booleans()) else None,
-        "word_of_mouth": {"hop_delay_s": draw(distribution(0, 40))} if draw(st.booleans())
+        "app": {
+            "latency_s": draw(distribution(0, 30)),
+            "delivery_probability": draw(st.sampled_from([0.0, 0.5, 1.0])),
+            "recipients": draw(st.sampled_from([["teacher"], ["teacher", "staff", "student"]])),
+        }
+        if draw(st.booleans())
+        else None,
+        "radio": {
+            "latency_s": draw(distribution(0, 10)),
+            "recipients": draw(st.sampled_from([["staff", "sro"], ["teacher"]])),
+        }
+        if draw(st.booleans())
+        else None,
+        "word_of_mouth": {"hop_delay_s": draw(distribution(0, 40))}
+        if draw(st.booleans())
         else None,
     }
     origin = draw(st.sampled_from(corridors + rooms))

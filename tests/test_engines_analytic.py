@@ -7,8 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from builders import build, conn, quiet_scenario, run_both, space
 from drillsim.engines.outcomes import max_abs_difference
+
+from builders import build, conn, quiet_scenario, run_both, space
 
 
 def _agree(batch, refs):
@@ -19,11 +20,17 @@ def _agree(batch, refs):
 
 def test_one_walker_in_a_corridor_takes_length_over_speed():
     """RiMEA test 1 / IMO test 1: 40 m at 1.33 m/s takes 30.08 s (window 26-34 s)."""
-    fp = {"name": "corridor", "spaces": [space("H1", "corridor", 0), space("EX", "exit", 40,
-          assembly_distance_m=0)], "connections": [conn("H1", "EX", "opening", length_m=40.0)]}
-    sc = quiet_scenario("evacuate", population={"preset": "none", "groups": [
-        {"space": "H1", "students": 1}]}, behaviour={"student_speed_mps": {"high": 1.33}},
-        alert={"channels": {"pa": {"latency_s": 0}, "radio": None, "word_of_mouth": None}})
+    fp = {
+        "name": "corridor",
+        "spaces": [space("H1", "corridor", 0), space("EX", "exit", 40, assembly_distance_m=0)],
+        "connections": [conn("H1", "EX", "opening", length_m=40.0)],
+    }
+    sc = quiet_scenario(
+        "evacuate",
+        population={"preset": "none", "groups": [{"space": "H1", "students": 1}]},
+        behaviour={"student_speed_mps": {"high": 1.33}},
+        alert={"channels": {"pa": {"latency_s": 0}, "radio": None, "word_of_mouth": None}},
+    )
     loaded, plan = build(fp, sc)
     _, batch, refs, _ = run_both(loaded, plan)
     assert batch.person_arrive_s[0, 0] == pytest.approx(40 / 1.33, abs=1e-12)
@@ -33,15 +40,25 @@ def test_one_walker_in_a_corridor_takes_length_over_speed():
 
 def test_stair_walk_uses_stair_speed():
     """IMO tests 2/3: 10 m of stair at 1.0 m/s takes 10 s."""
-    fp = {"name": "stair", "floors": [{"level": 0, "name": "G"}, {"level": 1, "name": "1"}],
-          "spaces": [space("H1", "corridor", 0, floor=1), space("S0", "corridor", 0, floor=0),
-                     space("EX", "exit", 5, assembly_distance_m=0)],
-          "connections": [conn("H1", "S0", "stair", length_m=10.0),
-                          conn("S0", "EX", "opening", length_m=5.0)]}
-    sc = quiet_scenario("evacuate", population={"preset": "none", "groups": [
-        {"space": "H1", "students": 1}]}, behaviour={"student_stair_speed_mps": {"high": 1.0},
-        "student_speed_mps": {"high": 1.0}},
-        alert={"channels": {"pa": {"latency_s": 0}, "radio": None, "word_of_mouth": None}})
+    fp = {
+        "name": "stair",
+        "floors": [{"level": 0, "name": "G"}, {"level": 1, "name": "1"}],
+        "spaces": [
+            space("H1", "corridor", 0, floor=1),
+            space("S0", "corridor", 0, floor=0),
+            space("EX", "exit", 5, assembly_distance_m=0),
+        ],
+        "connections": [
+            conn("H1", "S0", "stair", length_m=10.0),
+            conn("S0", "EX", "opening", length_m=5.0),
+        ],
+    }
+    sc = quiet_scenario(
+        "evacuate",
+        population={"preset": "none", "groups": [{"space": "H1", "students": 1}]},
+        behaviour={"student_stair_speed_mps": {"high": 1.0}, "student_speed_mps": {"high": 1.0}},
+        alert={"channels": {"pa": {"latency_s": 0}, "radio": None, "word_of_mouth": None}},
+    )
     loaded, plan = build(fp, sc)
     _, batch, refs, _ = run_both(loaded, plan)
     assert batch.person_arrive_s[0, 0] == pytest.approx(10.0 + 5.0)
@@ -50,15 +67,21 @@ def test_stair_walk_uses_stair_speed():
 
 def test_thirty_people_through_a_classroom_door_sfpe():
     """SFPE worked example 1: 30 people, 0.91 m door -> 1.3 x 0.61 = 0.793 p/s -> 37.83 s."""
-    fp = {"name": "room", "spaces": [space("C1", "classroom", 0, capacity=30),
-                                     space("EX", "exit", 1, assembly_distance_m=0)],
-          "connections": [conn("C1", "EX", "door", width_m=0.91, length_m=1.0,
-                               lock="thumbturn")]}
-    sc = quiet_scenario("evacuate", incident={"origin": "EX", "detection_delay_s": 0},
-                        population={"preset": "none", "groups": [{"space": "C1", "students": 30}]},
-                        alert={"channels": {"pa": {"latency_s": 0}, "radio": None,
-                                            "word_of_mouth": None}},
-                        hazard={"avoid_origin": False, "avoid_neighbours": False})
+    fp = {
+        "name": "room",
+        "spaces": [
+            space("C1", "classroom", 0, capacity=30),
+            space("EX", "exit", 1, assembly_distance_m=0),
+        ],
+        "connections": [conn("C1", "EX", "door", width_m=0.91, length_m=1.0, lock="thumbturn")],
+    }
+    sc = quiet_scenario(
+        "evacuate",
+        incident={"origin": "EX", "detection_delay_s": 0},
+        population={"preset": "none", "groups": [{"space": "C1", "students": 30}]},
+        alert={"channels": {"pa": {"latency_s": 0}, "radio": None, "word_of_mouth": None}},
+        hazard={"avoid_origin": False, "avoid_neighbours": False},
+    )
     loaded, plan = build(fp, sc)
     _, batch, refs, _ = run_both(loaded, plan)
     capacity = 1.3 * (0.91 - 2 * 0.15)
@@ -76,7 +99,8 @@ def _two_room_school(lock_a="thumbturn", lock_b="thumbturn", pa_b=True):
     return {
         "name": "two rooms",
         "spaces": [
-            space("H1", "corridor", 0), space("H2", "corridor", 25),
+            space("H1", "corridor", 0),
+            space("H2", "corridor", 25),
             space("A", "classroom", 0, 5, capacity=20),
             space("B", "classroom", 25, 5, capacity=20, pa=pa_b),
             space("EX", "exit", -10),
@@ -93,9 +117,15 @@ def _two_room_school(lock_a="thumbturn", lock_b="thumbturn", pa_b=True):
 def test_lockdown_with_constants_hand_computed():
     """PA at 10 s; reaction 5, hold 10 -> door closes 25; thumb-turn 3 -> locked 28; +20 -> 48.
     Key from the hallway: 12 s -> locked 37, secured 57, 12 s of hallway exposure."""
-    sc = quiet_scenario(population={"preset": "none", "groups": [
-        {"space": "A", "students": 20, "teachers": 1}, {"space": "B", "students": 20,
-                                                        "teachers": 1}]})
+    sc = quiet_scenario(
+        population={
+            "preset": "none",
+            "groups": [
+                {"space": "A", "students": 20, "teachers": 1},
+                {"space": "B", "students": 20, "teachers": 1},
+            ],
+        }
+    )
     loaded, plan = build(_two_room_school(lock_b="key_outside"), sc)
     _, batch, refs, logs = run_both(loaded, plan)
     a, b = plan.space_ids.index("A"), plan.space_ids.index("B")
@@ -121,12 +151,22 @@ def test_hallway_student_refused_at_nearest_room_goes_to_next():
     hears by word of mouth (2 hops x 60 s after H1/A/H2 alerts at 10) at 70 -> closes at 85:
     the student gets in, and is safe when B locks at 88."""
     sc = quiet_scenario(
-        population={"preset": "none", "groups": [
-            {"space": "A", "teachers": 1, "students": 10}, {"space": "B", "teachers": 1},
-            {"space": "H1", "students": 1}]},
+        population={
+            "preset": "none",
+            "groups": [
+                {"space": "A", "teachers": 1, "students": 10},
+                {"space": "B", "teachers": 1},
+                {"space": "H1", "students": 1},
+            ],
+        },
         behaviour={"student_reaction_s": 30},
-        alert={"channels": {"pa": {"latency_s": 10}, "radio": None,
-                            "word_of_mouth": {"hop_delay_s": 60}}},
+        alert={
+            "channels": {
+                "pa": {"latency_s": 10},
+                "radio": None,
+                "word_of_mouth": {"hop_delay_s": 60},
+            }
+        },
         incident={"origin": "EX", "detection_delay_s": 0},
     )
     loaded, plan = build(_two_room_school(pa_b=False), sc)
@@ -147,9 +187,14 @@ def test_hallway_student_refused_at_nearest_room_goes_to_next():
 
 def test_hallway_student_locked_out_when_every_candidate_is_closed():
     sc = quiet_scenario(
-        population={"preset": "none", "groups": [
-            {"space": "A", "teachers": 1}, {"space": "B", "teachers": 1},
-            {"space": "H1", "students": 1}]},
+        population={
+            "preset": "none",
+            "groups": [
+                {"space": "A", "teachers": 1},
+                {"space": "B", "teachers": 1},
+                {"space": "H1", "students": 1},
+            ],
+        },
         behaviour={"student_reaction_s": 60},
         incident={"origin": "EX", "detection_delay_s": 0},
     )
@@ -162,9 +207,10 @@ def test_hallway_student_locked_out_when_every_candidate_is_closed():
 
 
 def test_failed_lock_leaves_room_and_its_people_unsecured():
-    sc = quiet_scenario(population={"preset": "none", "groups": [
-        {"space": "A", "students": 5, "teachers": 1}]},
-        behaviour={"lock_failure_probability": {"thumbturn": 1.0}})
+    sc = quiet_scenario(
+        population={"preset": "none", "groups": [{"space": "A", "students": 5, "teachers": 1}]},
+        behaviour={"lock_failure_probability": {"thumbturn": 1.0}},
+    )
     loaded, plan = build(_two_room_school(), sc)
     _, batch, refs, _ = run_both(loaded, plan)
     assert batch.room_reason[0, 0] == 1

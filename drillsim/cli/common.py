@@ -54,8 +54,9 @@ class Progress:
         if enabled:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, desc=desc, unit="run", file=sys.stderr,
-                            disable=not sys.stderr.isatty())
+            self.bar = tqdm(
+                total=total, desc=desc, unit="run", file=sys.stderr, disable=not sys.stderr.isatty()
+            )
 
     def __call__(self, n: int) -> None:
         if self.bar is not None:
@@ -68,8 +69,17 @@ class Progress:
 
 scenario_arg = click.argument("scenario", type=click.Path(dir_okay=False))
 out_option = click.option(
-    "--out", "-o", "out", required=True, type=click.Path(file_okay=False),
+    "--out",
+    "-o",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False),
     help="Folder to write into (created if missing; nothing is written elsewhere).",
 )
-seed_option = click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
-                           help="Batch seed: the same seed gives identical results.")
+seed_option = click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Batch seed: the same seed gives identical results.",
+)

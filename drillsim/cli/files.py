@@ -69,8 +69,14 @@ def _atomic_figure(fig, out: Path) -> None:
 
 @click.command()
 @click.argument("floorplan", type=click.Path(dir_okay=False))
-@click.option("--out", "-o", "out", required=True, type=click.Path(dir_okay=False),
-              help="Figure file to write (.png, .pdf or .svg).")
+@click.option(
+    "--out",
+    "-o",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Figure file to write (.png, .pdf or .svg).",
+)
 @click.option("--title", default=None, help="Figure title (default: the floorplan name).")
 @friendly
 def draw(floorplan: str, out: str, title: str | None) -> None:
@@ -95,8 +101,16 @@ def draw(floorplan: str, out: str, title: str | None) -> None:
 def convert(source: str, target: str) -> None:
     """Convert a floorplan between YAML, GraphML and NetworkX node-link JSON (by file suffix)."""
     if Path(target).suffix.lower() not in FLOORPLAN_SUFFIXES:
-        raise ValidationError([Problem(target, "(file name)", "unknown floorplan format",
-                                       "end the name with .yaml, .graphml or .json")])
+        raise ValidationError(
+            [
+                Problem(
+                    target,
+                    "(file name)",
+                    "unknown floorplan format",
+                    "end the name with .yaml, .graphml or .json",
+                )
+            ]
+        )
     fp = load_floorplan(Path(source))
     save_floorplan(fp, Path(target))
     click.echo(f"wrote {target}")

@@ -12,23 +12,44 @@ from drillsim.reports.staging import staged_output
 from drillsim.run import run_batch_job, run_single
 
 workers_option = click.option(
-    "--workers", type=click.IntRange(min=1), default=None,
-    help="Local worker processes (default: all cores). Results do not depend on it.")
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Local worker processes (default: all cores). Results do not depend on it.",
+)
 engine_option = click.option(
-    "--engine", type=click.Choice(["batch", "reference"]), default="batch", show_default=True,
-    help="Vectorized batch engine, or the SimPy reference engine (slow; for checking).")
+    "--engine",
+    type=click.Choice(["batch", "reference"]),
+    default="batch",
+    show_default=True,
+    help="Vectorized batch engine, or the SimPy reference engine (slow; for checking).",
+)
 scheduler_option = click.option(
-    "--scheduler", default=None, metavar="ADDRESS",
-    help="Run the chunks on a Dask cluster (e.g. tcp://10.0.0.5:8786) you operate.")
-runs_option = click.option("--runs", "-n", type=click.IntRange(min=1), default=1000,
-                           show_default=True, help="Number of seeded runs.")
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="Run the chunks on a Dask cluster (e.g. tcp://10.0.0.5:8786) you operate.",
+)
+runs_option = click.option(
+    "--runs",
+    "-n",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="Number of seeded runs.",
+)
 
 
 @click.command()
 @scenario_arg
 @seed_option
-@click.option("--run-index", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Which run of the batch seeded --seed to replay.")
+@click.option(
+    "--run-index",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Which run of the batch seeded --seed to replay.",
+)
 @out_option
 @friendly
 def run(scenario: str, seed: int, run_index: int, out: str) -> None:
@@ -57,16 +78,26 @@ def run(scenario: str, seed: int, run_index: int, out: str) -> None:
 @scheduler_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @friendly
-def batch(scenario: str, runs: int, seed: int, out: str, csv_too: bool, workers: int | None,
-          engine: str, scheduler: str | None, quiet: bool) -> None:
+def batch(
+    scenario: str,
+    runs: int,
+    seed: int,
+    out: str,
+    csv_too: bool,
+    workers: int | None,
+    engine: str,
+    scheduler: str | None,
+    quiet: bool,
+) -> None:
     """Simulate RUNS seeded runs of SCENARIO and write per-run metrics, a summary and plots."""
     from drillsim.reports.batch import write_batch_outputs
 
     loaded = load(scenario)
     bar = Progress(runs, Path(scenario).stem, enabled=not quiet)
     try:
-        result = run_batch_job(loaded, runs, seed, engine=engine, workers=workers,
-                               scheduler=scheduler, progress=bar)
+        result = run_batch_job(
+            loaded, runs, seed, engine=engine, workers=workers, scheduler=scheduler, progress=bar
+        )
     finally:
         bar.close()
     with staged_output(out) as tmp:
@@ -84,8 +115,16 @@ def batch(scenario: str, runs: int, seed: int, out: str, csv_too: bool, workers:
 @scheduler_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @friendly
-def compare(scenarios: tuple[str, ...], runs: int, seed: int, out: str, csv_too: bool,
-            workers: int | None, scheduler: str | None, quiet: bool) -> None:
+def compare(
+    scenarios: tuple[str, ...],
+    runs: int,
+    seed: int,
+    out: str,
+    csv_too: bool,
+    workers: int | None,
+    scheduler: str | None,
+    quiet: bool,
+) -> None:
     """Compare SCENARIOS (A B [C ...]) run by run with common random numbers.
 
     Every scenario gets the same seed, so the same people get the same random draws; each
@@ -101,13 +140,15 @@ def compare(scenarios: tuple[str, ...], runs: int, seed: int, out: str, csv_too:
     if len(protocols) > 1:
         raise DrillsimError(
             f"cannot compare different protocols ({', '.join(sorted(protocols))}) metric by "
-            "metric; compare lockdown with lockdown, or evacuate with evacuate")
+            "metric; compare lockdown with lockdown, or evacuate with evacuate"
+        )
     results = []
     for path, ld in zip(scenarios, loadeds, strict=True):
         bar = Progress(runs, Path(path).stem, enabled=not quiet)
         try:
-            results.append(run_batch_job(ld, runs, seed, workers=workers, scheduler=scheduler,
-                                         progress=bar))
+            results.append(
+                run_batch_job(ld, runs, seed, workers=workers, scheduler=scheduler, progress=bar)
+            )
         finally:
             bar.close()
     with staged_output(out) as tmp:

@@ -228,7 +228,8 @@ def _evacuate(plan: Plan, d: Draws, alert: np.ndarray, out: dict) -> None:
             dep_sorted = (n + 1.0) * svc + best
             dep = np.empty_like(a)
             dep[rows, order] = dep_sorted
-            wait[:, who] = wait[:, who] + np.where(np.isfinite(a), (dep - a) - svc, 0.0)
+            with np.errstate(invalid="ignore"):  # inf - inf for people never alerted
+                wait[:, who] = wait[:, who] + np.where(np.isfinite(a), (dep - a) - svc, 0.0)
         else:
             dep = a
         v, vs = d.speed_mps[:, who], d.stair_speed_mps[:, who]
@@ -248,8 +249,12 @@ def _sro(plan: Plan, d: Draws, alert: np.ndarray, room_locked: np.ndarray) -> di
     inf = np.full(R, np.inf)
     checked = np.full((R, M), np.inf)
     if not plan.sro_on_duty:
-        return {"room_checked_s": checked, "sro_alert_s": inf, "sro_arrival_s": inf.copy(),
-                "sweep_end_s": inf.copy()}
+        return {
+            "room_checked_s": checked,
+            "sro_alert_s": inf,
+            "sro_arrival_s": inf.copy(),
+            "sweep_end_s": inf.copy(),
+        }
     radio = d.detection_s + d.radio_latency_s if plan.sro_radio else inf
     t = np.minimum(alert[:, plan.sro_post], radio)
     sro_alert = t
@@ -264,5 +269,9 @@ def _sro(plan: Plan, d: Draws, alert: np.ndarray, room_locked: np.ndarray) -> di
             t = t + d.sro_door_check_s
             checked[:, m] = t
         sweep_end = t
-    return {"room_checked_s": checked, "sro_alert_s": sro_alert, "sro_arrival_s": arrival,
-            "sweep_end_s": sweep_end}
+    return {
+        "room_checked_s": checked,
+        "sro_alert_s": sro_alert,
+        "sro_arrival_s": arrival,
+        "sweep_end_s": sweep_end,
+    }

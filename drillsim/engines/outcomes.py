@@ -44,7 +44,9 @@ class Outcomes:
         return self.slice(r, r + 1)
 
     def slice(self, start: int, stop: int) -> Outcomes:
-        kw = {f.name: getattr(self, f.name)[start:stop] for f in fields(self) if f.name != "first_run"}
+        kw = {
+            f.name: getattr(self, f.name)[start:stop] for f in fields(self) if f.name != "first_run"
+        }
         return Outcomes(first_run=self.first_run + start, **kw)
 
     @staticmethod

@@ -172,10 +172,14 @@ class _Run:
         pa_t = t0 + float(d.pa_latency_s[0])
         out += [(pa_t, s, "pa") for s in range(plan.n_spaces) if plan.pa[s]]
         app_t = t0 + float(d.app_latency_s[0])
-        out += [(app_t, int(plan.person_space[p]), "app") for p in np.flatnonzero(d.app_delivered[0])]
+        out += [
+            (app_t, int(plan.person_space[p]), "app") for p in np.flatnonzero(d.app_delivered[0])
+        ]
         radio_t = t0 + float(d.radio_latency_s[0])
-        out += [(radio_t, int(plan.person_space[p]), "radio")
-                for p in np.flatnonzero(plan.radio_recipient)]
+        out += [
+            (radio_t, int(plan.person_space[p]), "radio")
+            for p in np.flatnonzero(plan.radio_recipient)
+        ]
         return out
 
     def channel(self, t: float, s: int, name: str):
@@ -322,11 +326,7 @@ class _Run:
     def sro_process(self):
         plan, d, env = self.plan, self.d, self.env
         post = plan.sro_post
-        radio = (
-            self.t_init + float(d.radio_latency_s[0])
-            if plan.sro_radio
-            else math.inf
-        )
+        radio = self.t_init + float(d.radio_latency_s[0]) if plan.sro_radio else math.inf
         yield env.any_of([self.alert_event[post], _until(env, radio)])
         t = min(self.alert[post], radio)
         self.sro["alert"] = t
@@ -346,14 +346,19 @@ class _Run:
             yield _late(env)
             self.out["room_checked_s"][m] = t
             ok = self.out["room_locked_s"][m] <= t
-            self.log.add(t, "SRO", "sro", "door_check_locked" if ok else "door_check_unlocked",
-                         self.sid(int(plan.room_space[m])))
+            self.log.add(
+                t,
+                "SRO",
+                "sro",
+                "door_check_locked" if ok else "door_check_unlocked",
+                self.sid(int(plan.room_space[m])),
+            )
         self.sro["sweep_end"] = t
         self.log.add(t, "SRO", "sro", "sweep_complete", self.sid(int(plan.room_space[m])))
 
     # -- run ----------------------------------------------------------------------------------
     def simulate(self) -> Outcomes:
-        plan, d, env = self.plan, self.d, self.env
+        plan, env = self.plan, self.env
         formal = [math.inf] * plan.n_spaces
         for t, s, _name in self.formal_alerts():
             formal[s] = min(formal[s], t)
@@ -367,8 +372,11 @@ class _Run:
             for j in range(plan.mover.shape[0]):
                 env.process(self.mover(j))
         else:
-            doors = {s: _Door(env, float(plan.edge_service_s[s]))
-                     for s in range(plan.n_spaces) if plan.edge_door[s]}
+            doors = {
+                s: _Door(env, float(plan.edge_service_s[s]))
+                for s in range(plan.n_spaces)
+                if plan.edge_door[s]
+            }
             for p in range(plan.n_persons):
                 env.process(self.evacuee(p, doors))
         if plan.sro_on_duty:
@@ -389,8 +397,12 @@ class _Run:
                     out["person_refuge"][p] = int(m)
                     out["person_safe_s"][p] = locked[m]
         else:
-            for key in ("room_lock_start_s", "room_locked_s", "room_secured_s",
-                        "room_key_outside_s"):
+            for key in (
+                "room_lock_start_s",
+                "room_locked_s",
+                "room_secured_s",
+                "room_key_outside_s",
+            ):
                 out[key] = [math.nan] * M
             out["room_reason"] = [-1] * M
 

@@ -39,9 +39,17 @@ METRICS: dict[str, tuple[str, str]] = {
 }
 
 LOCKDOWN_ONLY = {
-    "time_all_secured_s", "time_95_secured_s", "time_last_secured_s", "rooms_secured_by_60s",
-    "rooms_secured_by_120s", "rooms_secured_by_300s", "rooms_never_secured", "locked_out",
-    "key_outside_exposure_s", "sweep_time_s", "doors_unlocked_at_check",
+    "time_all_secured_s",
+    "time_95_secured_s",
+    "time_last_secured_s",
+    "rooms_secured_by_60s",
+    "rooms_secured_by_120s",
+    "rooms_secured_by_300s",
+    "rooms_never_secured",
+    "locked_out",
+    "key_outside_exposure_s",
+    "sweep_time_s",
+    "doors_unlocked_at_check",
 }
 EVACUATE_ONLY = {"evacuation_time_s", "time_95_evacuated_s", "max_door_queue_s"}
 
@@ -122,8 +130,10 @@ def score(plan: Plan, o: Outcomes) -> dict[str, np.ndarray]:
         m["key_outside_exposure_s"] = o.room_key_outside_s.sum(axis=1)
         m["sweep_time_s"] = o.sweep_end_s - o.sro_arrival_s
         m["doors_unlocked_at_check"] = (
-            np.isfinite(o.room_checked_s) & ~(o.room_locked_s <= o.room_checked_s)
-        ).sum(axis=1).astype(float)
+            (np.isfinite(o.room_checked_s) & ~(o.room_locked_s <= o.room_checked_s))
+            .sum(axis=1)
+            .astype(float)
+        )
     else:
         safe = o.person_safe_s
         m["evacuation_time_s"] = safe.max(axis=1) if plan.n_persons else np.zeros(R)
@@ -137,7 +147,7 @@ def count_by(times: np.ndarray, grid_s: np.ndarray) -> np.ndarray:
 
     One pass with ``bincount`` instead of a comparison per grid point.
     """
-    R, n = times.shape
+    R = times.shape[0]
     T = grid_s.size
     step = float(grid_s[1] - grid_s[0]) if T > 1 else 1.0
     with np.errstate(invalid="ignore"):

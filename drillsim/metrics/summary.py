@@ -21,7 +21,9 @@ def quantile(x: np.ndarray, q: float) -> float:
     pos = q * (x.size - 1)
     lo, hi = int(math.floor(pos)), int(math.ceil(pos))
     if math.isinf(x[hi]) or math.isinf(x[lo]):
-        return float(x[hi]) if math.isinf(x[hi]) and (pos > lo or math.isinf(x[lo])) else float(x[lo])
+        return (
+            float(x[hi]) if math.isinf(x[hi]) and (pos > lo or math.isinf(x[lo])) else float(x[lo])
+        )
     return float(x[lo] + (x[hi] - x[lo]) * (pos - lo))
 
 
@@ -72,7 +74,7 @@ def compare_paired(a: np.ndarray, b: np.ndarray, metric: str) -> dict[str, float
     higher = metric in HIGHER_IS_BETTER
     with np.errstate(invalid="ignore"):
         better = (b > a) if higher else (b < a)
-        tie = (a == b)
+        tie = a == b
     share = float(np.mean(better + 0.5 * tie)) if a.size else math.nan
     return {
         "mean_difference": mean,

@@ -20,8 +20,14 @@ from drillsim.scenario.load import LoadedScenario
 #: are slower on stairs; SFPE stair speeds are roughly 2/3 of level speeds).
 STAIR_WEIGHT = 1.5
 
-LOCK_CODES = {"none": 0, "thumbturn": 1, "key_inside": 2, "key_outside": 3, "auto_locking": 4,
-              "central": 5}
+LOCK_CODES = {
+    "none": 0,
+    "thumbturn": 1,
+    "key_inside": 2,
+    "key_outside": 3,
+    "auto_locking": 4,
+    "central": 5,
+}
 LOCK_NAMES = {v: k for k, v in LOCK_CODES.items()}
 
 #: Reasons a room is not secured (room_reason in Outcomes).
@@ -249,10 +255,15 @@ def compile_plan(loaded: LoadedScenario) -> Plan:
         if d["kind"] == "door":
             eff = d["width_m"] - 2 * bl
             if eff <= 0:
-                problems.append(Problem(
-                    fp.source, f"connections '{d['id']}'.width_m",
-                    f"door {d['width_m']} m wide leaves no effective width after two "
-                    f"{bl} m boundary layers", f"make it wider than {2 * bl} m"))
+                problems.append(
+                    Problem(
+                        fp.source,
+                        f"connections '{d['id']}'.width_m",
+                        f"door {d['width_m']} m wide leaves no effective width after two "
+                        f"{bl} m boundary layers",
+                        f"make it wider than {2 * bl} m",
+                    )
+                )
                 continue
             edge_door[s] = True
             edge_service[s] = 1.0 / (fs * eff)

@@ -76,7 +76,9 @@ def place_people(fp: Floorplan, pop: Population) -> list[Person]:
                 staff[s] += 2
         # Students out of class (restroom, hallway), taken one per classroom in turn.
         total_in_class = sum(students[s] for s in classrooms)
-        n_out = round(total_in_class * pop.out_of_class_share) if pop.preset != "passing_period" else 0
+        n_out = (
+            round(total_in_class * pop.out_of_class_share) if pop.preset != "passing_period" else 0
+        )
         targets = [t for pair in _zip_longest(restrooms, corridors) for t in pair if t]
         taken = 0
         while taken < n_out and targets:

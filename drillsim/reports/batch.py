@@ -115,7 +115,7 @@ def new_figure(width_in: float, height_in: float, *, footer: str, title: str,
     can run into them whatever the figure holds.
     """
     fig = Figure(figsize=(width_in, height_in), layout="constrained")
-    per_line = max(40, int(width_in * 72 / (10.5 * 0.55)))
+    per_line = max(40, int(width_in * 72 / (10.5 * 0.62)))
     subtitle = "\n".join(
         textwrap.fill(part, per_line) for part in subtitle.split("\n")
     ) if subtitle else ""
@@ -403,10 +403,11 @@ def figure_secured_distribution(result: BatchResult, loaded: LoadedScenario) -> 
         title = _title(loaded, "time to secure rooms in lockdown")
         # the statement a planner reads first: how often the lockdown stays incomplete
         unsecured = ~np.isfinite(result.room_secured_s)
-        causes = ", ".join(
-            f"{np.sum(unsecured & (result.room_reason == code)) / max(n, 1):.1f} {name}"
+        per_reason = {
+            name: np.sum(unsecured & (result.room_reason == code)) / max(n, 1)
             for code, name in sorted(REASON_NAMES.items()) if code != REASON_OK
-        )
+        }
+        causes = ", ".join(f"{v:.1f} {k}" for k, v in per_reason.items() if v > 0) or "none"
         subtitle = (
             f"In {_share_text(never_any)} of runs at least one room was never secured. "
             f"Rooms never secured per run: median {quantile(never_counts, 0.5):.0f}, "
@@ -528,10 +529,11 @@ def _range_bars(ax: Axes, labels: Sequence[str], med: np.ndarray, p90: np.ndarra
     """Horizontal median–p90 bars, one per room, top to bottom in the given order."""
     y = np.arange(len(labels))[::-1]
     cap = x_max * 1.02
-    for yi, m, p, why in zip(y, med, p90, reasons, strict=True):
+    for yi, m, p, nv, why in zip(y, med, p90, never, reasons, strict=True):
         if math.isinf(m):
             ax.barh(yi, cap, left=0, height=0.6, color=NEVER_COLOUR, alpha=0.25)
-            ax.text(cap * 0.5, yi, f"never secured in most runs ({why})", va="center",
+            how = "in any run" if nv >= 1 else "in most runs"
+            ax.text(cap * 0.5, yi, f"never secured {how} (mostly: {why})", va="center",
                     ha="center", fontsize=8, color=NEVER_TEXT_COLOUR)
             continue
         right = p if math.isfinite(p) else cap
@@ -643,6 +645,9 @@ def figure_room_ranges(result: BatchResult, loaded: LoadedScenario) -> Figure:
                                    "(evacuation)")
         label = "median alert time, from incident start (s)"
         rename = {"no value": "nobody there at the start", "never": "never alerted in most runs"}
+    finite = [v for v in values.values() if math.isfinite(v)]
+    if finite:  # the colour scale spans only the values present: say how narrow it is
+        map_title += f"\ncolours span {min(finite):.0f}–{max(finite):.0f} s"
     fp_fig = draw_floorplan(fp, values=values, value_label=label, title=map_title,
                             highlight=highlight)
     _merge_legend(fp_fig, key, rename)

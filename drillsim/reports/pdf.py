@@ -89,6 +89,7 @@ class Figure:
     caption: str
     alt: str
     width: float = 1.0  # share of the text width
+    landscape: bool = False  # PDF: on its own landscape page (wide floorplans)
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,8 @@ class SensitivePDF(FPDF):
     def __init__(self, doc: Doc):
         super().__init__(orientation="P", unit="mm", format="A4")
         self.doc = doc
+        self.need_portrait = False
+        self.landscape_ready = False
         self.add_font(_FONT, "", str(_font_path("DejaVuSans.ttf")))
         self.add_font(_FONT, "B", str(_font_path("DejaVuSans-Bold.ttf")))
         self.add_font(_FONT, "I", str(_font_path("DejaVuSans-Oblique.ttf")))
@@ -192,17 +195,28 @@ def render_pdf(doc: Doc) -> bytes:
     pdf.set_font(_FONT, "", 10.5)
     pdf.multi_cell(0, 5.5, doc.subtitle, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(3)
-    for block in doc.blocks:
+    blocks = list(doc.blocks)
+    for i, block in enumerate(blocks):
+        nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+        if isinstance(block, Heading) and isinstance(nxt, Figure) and nxt.landscape:
+            pdf.need_portrait = False
+            pdf.add_page(orientation="L")  # keep the heading with its landscape figure
+            pdf.landscape_ready = True
         _block(pdf, block)
     # fpdf2 derives the file id from the content and the (fixed) creation date
     return bytes(pdf.output())
 
 
 def _block(pdf: SensitivePDF, b: object, inner: bool = False) -> None:
+    if pdf.need_portrait:
+        pdf.need_portrait = False
+        pdf.add_page(orientation="P")
+        if isinstance(b, PageBreak):
+            return
     if isinstance(b, Heading):
         size = 13 if b.level <= 2 else 10.5
         need = 30 if b.level <= 2 else 20
-        if pdf.get_y() > pdf.h - pdf.b_margin - need:
+        if pdf.get_y() > pdf.h - pdf.b_margin - need and not pdf.landscape_ready:
             pdf.add_page()
         pdf.ln(3 if b.level <= 2 else 1.5)
         pdf.set_font(_FONT, "B", size)
@@ -249,7 +263,7 @@ def _block(pdf: SensitivePDF, b: object, inner: bool = False) -> None:
     elif isinstance(b, Box):
         _box(pdf, b)
     elif isinstance(b, PageBreak):
-        pdf.add_page()
+        pdf.add_page(orientation="P")
     else:  # pragma: no cover - programming error
         raise TypeError(f"unknown block {type(b).__name__}")
 
@@ -264,6 +278,7 @@ def _box(pdf: SensitivePDF, b: Box) -> None:
                    padding=(0.5, 2, 0.5, 2))
     top = pdf.get_y()
     page = pdf.page_no()
+    pdf.set_fill_color(255, 255, 255)
     pdf.set_left_margin(pdf.l_margin + 4)
     pdf.set_x(pdf.l_margin)
     pdf.ln(1)
@@ -291,6 +306,7 @@ def _table(pdf: SensitivePDF, t: Table) -> None:
         pdf.multi_cell(0, 4.5, t.caption, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(0.5)
     pdf.set_font(_FONT, "", t.font_size)
+    pdf.set_fill_color(255, 255, 255)
     head = FontFace(emphasis="BOLD", fill_color=_FILL["head"])
     with pdf.table(col_widths=widths, text_align=tuple(amap[a] for a in align),
                    headings_style=head, line_height=t.font_size * 0.5,
@@ -312,17 +328,27 @@ def _table(pdf: SensitivePDF, t: Table) -> None:
 def _figure(pdf: SensitivePDF, f: Figure) -> None:
     with Image.open(io.BytesIO(f.png)) as im:
         px_w, px_h = im.size
+    if f.landscape:
+        if not pdf.landscape_ready:
+            pdf.add_page(orientation="L")
+        pdf.landscape_ready = False
+        _place_figure(pdf, f, px_w, px_h)
+        pdf.need_portrait = True
+        return
+    _place_figure(pdf, f, px_w, px_h)
+
+
+def _place_figure(pdf: SensitivePDF, f: Figure, px_w: int, px_h: int) -> None:
     w = pdf.epw * f.width
     h = w * px_h / px_w
     room = pdf.h - pdf.b_margin - pdf.get_y() - 10
     full = pdf.h - pdf.b_margin - pdf.t_margin - 14
+    if h > room and room < 0.7 * min(h, full):
+        pdf.add_page(orientation=pdf.cur_orientation)
+        room = pdf.h - pdf.b_margin - pdf.get_y() - 10
     if h > room:
-        if h > full or room < 60:
-            pdf.add_page()
-            room = pdf.h - pdf.b_margin - pdf.get_y() - 10
-        if h > room:
-            h = room
-            w = h * px_w / px_h
+        h = room
+        w = h * px_w / px_h
     x = pdf.l_margin + (pdf.epw - w) / 2
     pdf.image(io.BytesIO(f.png), x=x, w=w, h=h, alt_text=f.alt)
     pdf.set_font(_FONT, "I", 8)

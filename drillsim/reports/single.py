@@ -46,49 +46,105 @@ def write_single_outputs(run: SingleRun, out: Path) -> list[Path]:
     p = out / "rooms.csv"
     with p.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["room", "label", "kind", "floor", "door_locks", "responsible_adult",
-                    "occupants_t0", "alert_s", "door_closed_s", "locked_s", "secured_s",
-                    "outcome", "key_outside_exposure_s", "sro_check_s"])
+        w.writerow(
+            [
+                "room",
+                "label",
+                "kind",
+                "floor",
+                "door_locks",
+                "responsible_adult",
+                "occupants_t0",
+                "alert_s",
+                "door_closed_s",
+                "locked_s",
+                "secured_s",
+                "outcome",
+                "key_outside_exposure_s",
+                "sro_check_s",
+            ]
+        )
         for m in range(plan.n_rooms):
             s = int(plan.room_space[m])
             sid = plan.space_ids[s]
             attrs = fp.space(sid)
-            locks = "+".join(LOCK_NAMES[int(plan.door_lock[d])] for d in plan.room_doors[m]
-                             if d >= 0)
+            locks = "+".join(
+                LOCK_NAMES[int(plan.door_lock[d])] for d in plan.room_doors[m] if d >= 0
+            )
             reason = int(o.room_reason[0, m])
-            w.writerow([sid, attrs["label"], attrs["kind"], attrs["floor"], locks,
-                        int(plan.room_adult[m]), int((plan.person_room == m).sum()),
-                        _num(o.space_alert_s[0, s]), _num(o.room_lock_start_s[0, m]),
-                        _num(o.room_locked_s[0, m]), _num(o.room_secured_s[0, m]),
-                        REASON_NAMES.get(reason, "n/a"), _num(o.room_key_outside_s[0, m]),
-                        _num(o.room_checked_s[0, m])])
+            w.writerow(
+                [
+                    sid,
+                    attrs["label"],
+                    attrs["kind"],
+                    attrs["floor"],
+                    locks,
+                    int(plan.room_adult[m]),
+                    int((plan.person_room == m).sum()),
+                    _num(o.space_alert_s[0, s]),
+                    _num(o.room_lock_start_s[0, m]),
+                    _num(o.room_locked_s[0, m]),
+                    _num(o.room_secured_s[0, m]),
+                    REASON_NAMES.get(reason, "n/a"),
+                    _num(o.room_key_outside_s[0, m]),
+                    _num(o.room_checked_s[0, m]),
+                ]
+            )
     paths.append(p)
 
     p = out / "people.csv"
     with p.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["person", "role", "start_space", "alert_s", "moves_s", "arrives_s",
-                    "safe_s", "refuge_room", "locked_out", "door_queue_s"])
+        w.writerow(
+            [
+                "person",
+                "role",
+                "start_space",
+                "alert_s",
+                "moves_s",
+                "arrives_s",
+                "safe_s",
+                "refuge_room",
+                "locked_out",
+                "door_queue_s",
+            ]
+        )
         for i in range(plan.n_persons):
             m = int(o.person_refuge[0, i])
-            w.writerow([i, _ROLES[int(plan.person_role[i])],
-                        plan.space_ids[int(plan.person_space[i])], _num(o.person_alert_s[0, i]),
-                        _num(o.person_move_s[0, i]), _num(o.person_arrive_s[0, i]),
-                        _num(o.person_safe_s[0, i]), plan.room_id(m) if m >= 0 else "",
-                        int(o.person_locked_out[0, i]), _num(o.person_queue_s[0, i])])
+            w.writerow(
+                [
+                    i,
+                    _ROLES[int(plan.person_role[i])],
+                    plan.space_ids[int(plan.person_space[i])],
+                    _num(o.person_alert_s[0, i]),
+                    _num(o.person_move_s[0, i]),
+                    _num(o.person_arrive_s[0, i]),
+                    _num(o.person_safe_s[0, i]),
+                    plan.room_id(m) if m >= 0 else "",
+                    int(o.person_locked_out[0, i]),
+                    _num(o.person_queue_s[0, i]),
+                ]
+            )
     paths.append(p)
 
     metrics = {k: float(v[0]) for k, v in score(plan, o).items()}
     p = out / "summary.json"
-    write_json(p, {
-        "provenance": {**provenance(run.loaded, plan, run.seed, "reference", 1),
-                       "run_index": run.run_index},
-        "metrics": {k: {"value": v, "unit": METRICS[k][0], "meaning": METRICS[k][1]}
-                    for k, v in metrics.items()},
-        "people": plan.n_persons,
-        "rooms_to_secure": plan.n_rooms,
-        "sensitive": FOOTER,
-    })
+    write_json(
+        p,
+        {
+            "provenance": {
+                **provenance(run.loaded, plan, run.seed, "reference", 1),
+                "run_index": run.run_index,
+            },
+            "metrics": {
+                k: {"value": v, "unit": METRICS[k][0], "meaning": METRICS[k][1]}
+                for k, v in metrics.items()
+            },
+            "people": plan.n_persons,
+            "rooms_to_secure": plan.n_rooms,
+            "sensitive": FOOTER,
+        },
+    )
     paths.append(p)
 
     fig = timeline_figure(run)
@@ -109,8 +165,12 @@ def timeline_figure(run: SingleRun) -> Figure:
     safe = np.sort(o.person_safe_s[0])
     first_alert = float(np.min(o.space_alert_s[0]))
     finite_safe = safe[np.isfinite(safe)]
-    end = max(plan.horizon_s if not finite_safe.size else min(plan.horizon_s,
-              float(finite_safe.max()) * 1.15 + 10), first_alert + 10)
+    end = max(
+        plan.horizon_s
+        if not finite_safe.size
+        else min(plan.horizon_s, float(finite_safe.max()) * 1.15 + 10),
+        first_alert + 10,
+    )
     t = np.linspace(0, end, 600)
     unsecured = (o.person_safe_s[0][None, :] > t[:, None]).sum(axis=1)
     lockdown = plan.protocol == "lockdown"
@@ -126,8 +186,11 @@ def timeline_figure(run: SingleRun) -> Figure:
         ax.axhline(plan.n_rooms, color="grey", lw=0.8, ls=":")
         never = int(np.isinf(sec).sum())
         ax.set_ylabel("rooms secured")
-        ax.set_title(f"{plan.n_rooms} rooms to secure; {never} never secured in this run",
-                     fontsize=9, loc="left")
+        ax.set_title(
+            f"{plan.n_rooms} rooms to secure; {never} never secured in this run",
+            fontsize=9,
+            loc="left",
+        )
     ax = axes[-1]
     ax.step(t, unsecured, where="post", color="#b2182b")
     ax.set_ylabel("people unsecured")
@@ -135,8 +198,14 @@ def timeline_figure(run: SingleRun) -> Figure:
     for a in axes:
         a.axvline(first_alert, color="#2166ac", ls="--", lw=1)
         a.grid(alpha=0.3)
-    axes[0].text(first_alert, axes[0].get_ylim()[1], " alert initiated", color="#2166ac",
-                 va="top", fontsize=8)
+    axes[0].text(
+        first_alert,
+        axes[0].get_ylim()[1],
+        " alert initiated",
+        color="#2166ac",
+        va="top",
+        fontsize=8,
+    )
     return mark_sensitive(fig, f"seed {run.seed}, run {run.run_index}")
 
 
@@ -150,10 +219,18 @@ def secured_map_figure(run: SingleRun) -> Figure:
         label = "room secured (s)"
         title = f"{plan.name}: time each room was secured (seed {run.seed})"
     else:
-        values = {sid: float(o.space_alert_s[0, i]) for i, sid in enumerate(plan.space_ids)
-                  if plan.space_kind[i] != "exit"}
+        values = {
+            sid: float(o.space_alert_s[0, i])
+            for i, sid in enumerate(plan.space_ids)
+            if plan.space_kind[i] != "exit"
+        }
         label = "alert received (s)"
         title = f"{plan.name}: time each space was alerted (seed {run.seed})"
-    fig = draw_floorplan(run.loaded.floorplan, values=values, value_label=label, title=title,
-                         highlight={plan.space_ids[plan.origin]: "#d62728"})
+    fig = draw_floorplan(
+        run.loaded.floorplan,
+        values=values,
+        value_label=label,
+        title=title,
+        highlight={plan.space_ids[plan.origin]: "#d62728"},
+    )
     return mark_sensitive(fig, f"seed {run.seed}, run {run.run_index}")

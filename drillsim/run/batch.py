@@ -60,8 +60,9 @@ def _grid(plan: Plan) -> np.ndarray:
     return np.arange(0.0, plan.horizon_s + CURVE_STEP_S / 2, CURVE_STEP_S)
 
 
-def simulate(plan: Plan, scenario: Scenario, seed: int, first_run: int, n_runs: int,
-             engine: str) -> Outcomes:
+def simulate(
+    plan: Plan, scenario: Scenario, seed: int, first_run: int, n_runs: int, engine: str
+) -> Outcomes:
     """Outcomes of runs ``first_run .. first_run + n_runs - 1`` with either engine."""
     draws = sample(plan, scenario, seed, n_runs, first_run=first_run)
     if engine == "batch":
@@ -90,8 +91,9 @@ def reduce_outcomes(plan: Plan, o: Outcomes) -> dict:
     }
 
 
-def run_chunk(plan: Plan, scenario: Scenario, seed: int, first_run: int, n_runs: int,
-              engine: str) -> dict:
+def run_chunk(
+    plan: Plan, scenario: Scenario, seed: int, first_run: int, n_runs: int, engine: str
+) -> dict:
     """Simulate and reduce one chunk (the unit of work sent to a process or Dask worker)."""
     return reduce_outcomes(plan, simulate(plan, scenario, seed, first_run, n_runs, engine))
 
@@ -161,8 +163,9 @@ def run_batch_job(
             if progress:
                 progress(a[4])
     else:
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)),
-                                 mp_context=get_context("spawn")) as pool:
+        with ProcessPoolExecutor(
+            max_workers=min(workers, len(jobs)), mp_context=get_context("spawn")
+        ) as pool:
             futures = [pool.submit(run_chunk, *a) for a in args]
             parts = []
             for a, fut in zip(args, futures, strict=True):
@@ -176,9 +179,7 @@ def _on_dask(address: str, args: list[tuple], progress) -> list[dict]:
     try:
         from distributed import Client, as_completed
     except ImportError as exc:  # pragma: no cover - depends on the install
-        raise DrillsimError(
-            "--scheduler needs Dask: pip install 'drillsim[cluster]'"
-        ) from exc
+        raise DrillsimError("--scheduler needs Dask: pip install 'drillsim[cluster]'") from exc
     try:
         client = Client(address, timeout="10s")
     except OSError as exc:
@@ -195,8 +196,9 @@ def _on_dask(address: str, args: list[tuple], progress) -> list[dict]:
     return [p for p in parts if p is not None]
 
 
-def _combine(plan: Plan, loaded: LoadedScenario, seed: int, engine: str,
-             parts: Iterable[dict]) -> BatchResult:
+def _combine(
+    plan: Plan, loaded: LoadedScenario, seed: int, engine: str, parts: Iterable[dict]
+) -> BatchResult:
     parts = list(parts)
 
     def cat(key: str) -> np.ndarray:
@@ -217,8 +219,9 @@ def _combine(plan: Plan, loaded: LoadedScenario, seed: int, engine: str,
         room_checked_s=cat("room_checked_s"),
         space_alert_s=cat("space_alert_s"),
         space_locked_out=cat("space_locked_out"),
-        provenance=provenance(loaded, plan, seed, engine, sum(len(p["metrics"][names[0]])
-                                                             for p in parts)),
+        provenance=provenance(
+            loaded, plan, seed, engine, sum(len(p["metrics"][names[0]]) for p in parts)
+        ),
     )
 
 

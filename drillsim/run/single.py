@@ -23,8 +23,9 @@ class SingleRun:
     log: EventLog
 
 
-def run_single(loaded: LoadedScenario, seed: int, run_index: int = 0,
-               plan: Plan | None = None) -> SingleRun:
+def run_single(
+    loaded: LoadedScenario, seed: int, run_index: int = 0, plan: Plan | None = None
+) -> SingleRun:
     """Simulate one run with the reference engine.
 
     Run ``i`` of seed ``s`` gets exactly the draws it gets inside ``drillsim batch --seed s``, so a

@@ -76,7 +76,9 @@ class Draws:
         return self.slice(r, r + 1)
 
     def slice(self, start: int, stop: int) -> Draws:
-        kw = {f.name: getattr(self, f.name)[start:stop] for f in fields(self) if f.name != "first_run"}
+        kw = {
+            f.name: getattr(self, f.name)[start:stop] for f in fields(self) if f.name != "first_run"
+        }
         return Draws(first_run=self.first_run + start, **kw)
 
     @staticmethod
@@ -157,8 +159,11 @@ def sample_chunk(plan: Plan, scenario: Scenario, seed: int, chunk: int) -> Draws
             "speed", b.student_speed_mps[band], b.adult_speed_mps, b.adult_speed_mps, "speed"
         ),
         stair_speed_mps=per_person(
-            "stair_speed", b.student_stair_speed_mps[band], b.adult_stair_speed_mps,
-            b.adult_stair_speed_mps, "speed",
+            "stair_speed",
+            b.student_stair_speed_mps[band],
+            b.adult_stair_speed_mps,
+            b.adult_stair_speed_mps,
+            "speed",
         ),
         premovement_s=per_person(
             "premovement", b.premovement_s, b.premovement_s, b.premovement_s, "premovement"

@@ -68,12 +68,16 @@ def load_scenario(path: str | Path) -> LoadedScenario:
     return scenario_with_floorplan(scenario, floorplan, str(path))
 
 
-def scenario_from_dict(data: dict, floorplan: Floorplan, source: str = "<memory>") -> LoadedScenario:
+def scenario_from_dict(
+    data: dict, floorplan: Floorplan, source: str = "<memory>"
+) -> LoadedScenario:
     """Validate a scenario given as a dict against an already-loaded floorplan."""
     return scenario_with_floorplan(_validate(data, source), floorplan, source)
 
 
-def scenario_with_floorplan(scenario: Scenario, floorplan: Floorplan, source: str) -> LoadedScenario:
+def scenario_with_floorplan(
+    scenario: Scenario, floorplan: Floorplan, source: str
+) -> LoadedScenario:
     """Cross-check a validated scenario against a floorplan and apply its building changes."""
     problems = ProblemList(source)
     problems.extend(check_against_floorplan(scenario, floorplan, source))
@@ -95,18 +99,26 @@ def apply_building_changes(
             (u, v)
             for u, v, d in g.edges(data=True)
             if d["kind"] == "door"
-            and (fnmatchcase(d["id"], pattern) or fnmatchcase(u, pattern) or fnmatchcase(v, pattern))
+            and (
+                fnmatchcase(d["id"], pattern) or fnmatchcase(u, pattern) or fnmatchcase(v, pattern)
+            )
         ]
         if not hits:
-            problems.add(f"building.door_locks '{pattern}'", "matches no door in the floorplan",
-                         "use a door id, a space id, or a glob such as 'R1*'")
+            problems.add(
+                f"building.door_locks '{pattern}'",
+                "matches no door in the floorplan",
+                "use a door id, a space id, or a glob such as 'R1*'",
+            )
         for u, v in hits:
             g.edges[u, v]["lock"] = lock
     for pattern, covered in b.pa.items():
         hits = [n for n in g.nodes if fnmatchcase(n, pattern)]
         if not hits:
-            problems.add(f"building.pa '{pattern}'", "matches no space in the floorplan",
-                         "use a space id or a glob such as 'P*'")
+            problems.add(
+                f"building.pa '{pattern}'",
+                "matches no space in the floorplan",
+                "use a space id or a glob such as 'P*'",
+            )
         for n in hits:
             g.nodes[n]["pa"] = bool(covered)
     return replace(fp, graph=g)
@@ -136,16 +148,33 @@ def check_against_floorplan(scenario: Scenario, fp: Floorplan, file: str) -> lis
         if post not in spaces:
             unknown("sro.post", post)
         elif fp.space(post)["kind"] == "exit":
-            out.append(Problem(file, "sro.post", f"post '{post}' is an exit (outside)",
-                               "post the SRO in an office or corridor"))
+            out.append(
+                Problem(
+                    file,
+                    "sro.post",
+                    f"post '{post}' is an exit (outside)",
+                    "post the SRO in an office or corridor",
+                )
+            )
     elif scenario.sro.on_duty and not any(fp.space(s)["kind"] == "office" for s in fp.spaces):
-        out.append(Problem(file, "sro.post", "no post given and the floorplan has no office",
-                           "set sro.post to a space id"))
+        out.append(
+            Problem(
+                file,
+                "sro.post",
+                "no post given and the floorplan has no office",
+                "set sro.post to a space id",
+            )
+        )
     for i, group in enumerate(scenario.population.groups):
         if group.space not in spaces:
             unknown(f"population.groups[{i}].space", group.space)
         elif fp.space(group.space)["kind"] == "exit":
-            out.append(Problem(file, f"population.groups[{i}].space",
-                               f"'{group.space}' is an exit (outside the building)",
-                               "place people in a space inside"))
+            out.append(
+                Problem(
+                    file,
+                    f"population.groups[{i}].space",
+                    f"'{group.space}' is an exit (outside the building)",
+                    "place people in a space inside",
+                )
+            )
     return out

@@ -28,11 +28,33 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
 
-class Incident(_Model):
-    @model_validator(mode="after")
-    def _support(self):
-        return _check_support(self)
+class _Checked(_Model):
+    """Durations (fields ending ``_s``) never go negative, speeds (``_mps``) stay positive."""
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _support(cls, value, info):
+        name = info.field_name
+        items = value.items() if isinstance(value, dict) else [(None, value)]
+        for key, dist in items:
+            if not hasattr(dist, "support_min"):
+                continue
+            where = f" ('{key}')" if key else ""
+            low = dist.support_min()
+            if name.endswith("_mps") and not low > 0:
+                raise ValueError(
+                    f"{dist.describe()}{where} can produce {low:.3g} m/s but speeds must be > 0; "
+                    "add min: 0.3 (or use a lognormal)"
+                )
+            if name.endswith("_s") and low < 0:
+                raise ValueError(
+                    f"{dist.describe()}{where} can produce {low:.3g} s but durations must be "
+                    ">= 0; add min: 0"
+                )
+        return value
+
+
+class Incident(_Checked):
     origin: str = Field(description="space id where the incident (or drill) starts")
     detection_delay_s: Distribution = Field(
         default_factory=lambda: _d("lognormal", median=60.0, p90=210.0),
@@ -64,19 +86,11 @@ class Population(_Model):
     groups: list[PopulationGroup] = Field(default_factory=list)
 
 
-class PAChannel(_Model):
-    @model_validator(mode="after")
-    def _support(self):
-        return _check_support(self)
-
+class PAChannel(_Checked):
     latency_s: Distribution = Field(default_factory=lambda: _d("uniform", low=5.0, high=15.0))
 
 
-class AppChannel(_Model):
-    @model_validator(mode="after")
-    def _support(self):
-        return _check_support(self)
-
+class AppChannel(_Checked):
     latency_s: Distribution = Field(default_factory=lambda: _d("lognormal", median=20.0, p90=60.0))
     delivery_probability: float = Field(0.7, ge=0.0, le=1.0)
     recipients: list[Literal["student", "teacher", "staff"]] = Field(
@@ -84,23 +98,17 @@ class AppChannel(_Model):
     )
 
 
-class RadioChannel(_Model):
-    @model_validator(mode="after")
-    def _support(self):
-        return _check_support(self)
-
+class RadioChannel(_Checked):
     latency_s: Distribution = Field(default_factory=lambda: _d("uniform", low=2.0, high=10.0))
     recipients: list[Literal["teacher", "staff", "sro"]] = Field(
         default_factory=lambda: ["staff", "sro"]
     )
 
 
-class WordOfMouth(_Model):
-    @model_validator(mode="after")
-    def _support(self):
-        return _check_support(self)
-
-    hop_delay_s: Distribution = Field(default_factory=lambda: _d("lognormal", median=20.0, p90=60.0))
+class WordOfMouth(_Checked):
+    hop_delay_s: Distribution = Field(
+        default_factory=lambda: _d("lognormal", median=20.0, p90=60.0)
+    )
 
 
 class Channels(_Model):
@@ -115,31 +123,6 @@ class Alert(_Model):
     channels: Channels = Field(default_factory=Channels)
 
 
-def _check_support(model: BaseModel) -> BaseModel:
-    """Durations must never go negative and speeds must stay positive, whatever is sampled."""
-    problems = []
-    for name in type(model).model_fields:
-        value = getattr(model, name)
-        items = value.items() if isinstance(value, dict) else [(None, value)]
-        for key, dist in items:
-            if not hasattr(dist, "support_min"):
-                continue
-            label = f"{name}.{key}" if key else name
-            low = dist.support_min()
-            if name.endswith("_mps") and not low > 0:
-                problems.append(
-                    f"{label} can produce {low:.3g} m/s (speeds must be > 0); "
-                    "add min: 0.3 (or use a lognormal)"
-                )
-            elif name.endswith("_s") and low < 0:
-                problems.append(
-                    f"{label} can produce {low:.3g} s (durations must be >= 0); add min: 0"
-                )
-    if problems:
-        raise ValueError("; ".join(problems[:1]) if len(problems) == 1 else " | ".join(problems))
-    return model
-
-
 def _by_band(elementary: dict, middle: dict, high: dict) -> dict:
     return {"elementary": elementary, "middle": middle, "high": high}
 
@@ -152,7 +135,7 @@ _MERGED_MAPS = (
 )
 
 
-class Behaviour(_Model):
+class Behaviour(_Checked):
     adult_reaction_s: Distribution = Field(
         default_factory=lambda: _d("lognormal", median=5.0, p90=15.0)
     )
@@ -226,10 +209,6 @@ class Behaviour(_Model):
                     data[name] = {**default, **data[name]}
         return data
 
-    @model_validator(mode="after")
-    def _support(self):
-        return _check_support(self)
-
     @field_validator("lock_time_s", "lock_failure_probability")
     @classmethod
     def _lock_keys(cls, v: dict):
@@ -256,11 +235,7 @@ class Behaviour(_Model):
         return v
 
 
-class SRO(_Model):
-    @model_validator(mode="after")
-    def _support(self):
-        return _check_support(self)
-
+class SRO(_Checked):
     on_duty: bool = True
     post: str | None = Field(None, description="space id of the SRO's post; default: first office")
     reaction_s: Distribution = Field(default_factory=lambda: _d("lognormal", median=5.0, p90=15.0))
@@ -293,8 +268,9 @@ class Building(_Model):
     or by the id of a space it opens into; a ``pa`` key matches space ids.
     """
 
-    door_locks: dict[str, Literal["none", "thumbturn", "key_inside", "key_outside",
-                                  "auto_locking", "central"]] = Field(default_factory=dict)
+    door_locks: dict[
+        str, Literal["none", "thumbturn", "key_inside", "key_outside", "auto_locking", "central"]
+    ] = Field(default_factory=dict)
     pa: dict[str, bool] = Field(default_factory=dict)
 
 
@@ -313,11 +289,22 @@ class Scenario(_Model):
     hazard: Hazard = Field(default_factory=Hazard)
     building: Building = Field(default_factory=Building)
 
-    @model_validator(mode="after")
-    def _implemented(self):
-        if self.protocol not in IMPLEMENTED_PROTOCOLS:
+    @field_validator("protocol")
+    @classmethod
+    def _implemented(cls, value: str) -> str:
+        if value not in IMPLEMENTED_PROTOCOLS:
             raise ValueError(
-                f"protocol '{self.protocol}' is part of the format but not simulated in this "
+                f"protocol '{value}' is part of the format but not simulated in this "
                 f"version; use one of: {', '.join(IMPLEMENTED_PROTOCOLS)}"
             )
-        return self
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drills_start_with_the_announcement(cls, data):
+        """In a drill the alert is initiated at t = 0 unless the file says otherwise."""
+        if isinstance(data, dict) and data.get("mode", "drill") == "drill":
+            incident = data.get("incident")
+            if isinstance(incident, dict) and "detection_delay_s" not in incident:
+                data = {**data, "incident": {**incident, "detection_delay_s": 0}}
+        return data

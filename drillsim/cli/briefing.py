@@ -1,0 +1,104 @@
+"""Drill commands: ``brief`` (the pre-drill pack) and ``review`` (the after-action report)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from drillsim.cli.common import Progress, friendly, load, out_option, scenario_arg, seed_option
+from drillsim.reports.staging import staged_output
+from drillsim.run import run_batch_job
+
+runs_option = click.option("--runs", "-n", type=click.IntRange(min=1), default=1000,
+                           show_default=True, help="Number of seeded runs to simulate.")
+workers_option = click.option(
+    "--workers", type=click.IntRange(min=1), default=None,
+    help="Local worker processes (default: all cores). Results do not depend on it.")
+quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+
+
+def _simulate(scenario: str, runs: int, seed: int, workers: int | None, quiet: bool):
+    loaded = load(scenario)
+    bar = Progress(runs, Path(scenario).stem, enabled=not quiet)
+    try:
+        result = run_batch_job(loaded, runs, seed, workers=workers, progress=bar)
+    finally:
+        bar.close()
+    return loaded, result
+
+
+@click.command()
+@scenario_arg
+@runs_option
+@seed_option
+@out_option
+@workers_option
+@quiet_option
+@friendly
+def brief(scenario: str, runs: int, seed: int, out: str, workers: int | None,
+          quiet: bool) -> None:
+    """Write a drill briefing pack for SCENARIO (HTML + PDF + observer sheet CSV).
+
+    The pack holds the floorplan with each room's expected time to secure and the alert-coverage
+    gaps, rooms at risk of never securing, the expected timeline, the SRO's route and door-check
+    sweep, the pre-drill agenda (roles, announcements that say "this is a drill", notice,
+    accommodations, distress plan, keys) and a printable observer sheet. Every page is marked
+    SENSITIVE SECURITY INFORMATION; the HTML is self-contained and works offline.
+    """
+    from drillsim.reports.brief import write_briefing
+
+    loaded, result = _simulate(scenario, runs, seed, workers, quiet)
+    with staged_output(out) as tmp:
+        paths = write_briefing(loaded, result, tmp)
+    _report(out, paths)
+
+
+@click.command()
+@scenario_arg
+@click.argument("observed", type=click.Path(dir_okay=False))
+@runs_option
+@seed_option
+@out_option
+@workers_option
+@click.option("--calibrate", is_flag=True,
+              help="Also fit reaction and lock-time scales to the observed drill and write "
+                   "calibrated-scenario.yaml and calibration.json.")
+@quiet_option
+@friendly
+def review(scenario: str, observed: str, runs: int, seed: int, out: str, workers: int | None,
+           calibrate: bool, quiet: bool) -> None:
+    """Compare a filled observer sheet OBSERVED (CSV) with SCENARIO's simulated drill.
+
+    Places each room's observed time within its simulated distribution, flags rooms slower than
+    the simulated 90th percentile and rooms not secured, and writes an HSEEP-style after-action
+    report and improvement plan (HTML + PDF), review_rooms.csv and review.json.
+    """
+    from drillsim.reports.review import read_observed, refuse_unsupported, write_review
+
+    loaded = load(scenario)
+    refuse_unsupported(loaded)
+    obs = read_observed(Path(observed), loaded)
+    loaded, result = _simulate(scenario, runs, seed, workers, quiet)
+    fit = None
+    if calibrate:
+        from drillsim.reports.calibrate import calibrate as fit_scales
+
+        fit = fit_scales(loaded, obs, seed=seed)
+    with staged_output(out) as tmp:
+        paths = write_review(loaded, result, obs, tmp, calibration=fit)
+    _report(out, paths)
+    from drillsim.reports.review import flagged_summary
+
+    for line in flagged_summary(out):
+        click.echo(line)
+
+
+def _report(out: str, paths: list[Path]) -> None:
+    shown = [p.name for p in paths if p.parent.name != "figures"]
+    more = len(paths) - len(shown)
+    click.echo(f"wrote {len(paths)} files to {out}/: " + ", ".join(shown)
+               + (f" (+{more} figures)" if more else ""))
+
+
+COMMANDS = [brief, review]

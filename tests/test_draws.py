@@ -1,0 +1,104 @@
+"""Sampling: named streams, fixed chunks, common random numbers, distribution quantiles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from drillsim.plan.compile import compile_plan
+from drillsim.sample.draws import CHUNK_RUNS, sample
+from drillsim.scenario.distributions import (
+    Constant,
+    Empirical,
+    LogNormal,
+    Normal,
+    Triangular,
+    Uniform,
+)
+from drillsim.scenario.load import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def hs():
+    loaded = load_scenario(ROOT / "scenarios/high-school-lockdown-class.yaml")
+    return loaded, compile_plan(loaded)
+
+
+def test_same_seed_same_draws_and_slices_agree(hs):
+    loaded, plan = hs
+    a = sample(plan, loaded.scenario, 42, 300)
+    b = sample(plan, loaded.scenario, 42, 300)
+    c = sample(plan, loaded.scenario, 42, 10, first_run=CHUNK_RUNS - 5)
+    for name in ("detection_s", "reaction_s", "lock_time_s", "lock_failed", "hold_s"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+        np.testing.assert_array_equal(
+            getattr(c, name), getattr(a, name)[CHUNK_RUNS - 5 : CHUNK_RUNS + 5]
+        )
+    assert c.first_run == CHUNK_RUNS - 5
+
+
+def test_changing_hardware_keeps_other_streams_and_lock_uniforms(hs, tmp_path):
+    """Common random numbers: switching locks changes lock times, nothing else."""
+    loaded, plan = hs
+    other = load_scenario(ROOT / "scenarios/high-school-lockdown-class-keys-outside.yaml")
+    plan_b = compile_plan(other)
+    a = sample(plan, loaded.scenario, 1, 50)
+    b = sample(plan_b, other.scenario, 1, 50)
+    np.testing.assert_array_equal(a.reaction_s, b.reaction_s)
+    np.testing.assert_array_equal(a.hold_s, b.hold_s)
+    np.testing.assert_array_equal(a.speed_mps, b.speed_mps)
+    # same uniforms through a slower distribution: every key_outside lock is >= its old value
+    ko = plan_b.door_lock == 3
+    tt = plan.door_lock == 1
+    both = ko & tt
+    assert both.any()
+    assert np.all(b.lock_time_s[:, both] >= a.lock_time_s[:, both])
+
+
+def test_protocol_does_not_shift_shared_streams():
+    lock = load_scenario(ROOT / "scenarios/high-school-lockdown-class.yaml")
+    evac = load_scenario(ROOT / "scenarios/high-school-evacuate-class.yaml")
+    pl, pe = compile_plan(lock), compile_plan(evac)
+    a, b = sample(pl, lock.scenario, 3, 20), sample(pe, evac.scenario, 3, 20)
+    np.testing.assert_array_equal(a.detection_s, b.detection_s)
+    movers = pl.mover
+    np.testing.assert_array_equal(a.speed_mps[:, movers], b.speed_mps[:, movers])
+
+
+def test_invalid_run_count(hs):
+    loaded, plan = hs
+    with pytest.raises(ValueError):
+        sample(plan, loaded.scenario, 1, 0)
+
+
+U = np.linspace(0.0005, 0.9995, 2000)
+
+
+def test_distribution_quantiles_match_their_definitions():
+    assert np.all(Constant(dist="constant", value=3).ppf(U) == 3)
+    u = Uniform(dist="uniform", low=2, high=6).ppf(U)
+    assert u.min() >= 2 and u.max() <= 6 and np.median(u) == pytest.approx(4, abs=0.01)
+    ln = LogNormal(dist="lognormal", median=5, p90=15)
+    assert ln.median() == pytest.approx(5)
+    assert ln.quantile(0.9) == pytest.approx(15)
+    n = Normal(dist="normal", mean=1.2, sd=0.2, min=0.5)
+    assert n.median() == pytest.approx(1.2) and n.ppf(np.array([1e-9]))[0] == 0.5
+    tri = Triangular(dist="triangular", low=10, mode=20, high=40)
+    assert tri.ppf(np.array([0.0]))[0] == 10 and tri.ppf(np.array([1.0]))[0] == 40
+    assert tri.quantile(1 / 3) == pytest.approx(20)
+    emp = Empirical(dist="empirical", values=[3, 1, 2])
+    assert set(emp.ppf(U)) == {1.0, 2.0, 3.0}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(0.1, 50), st.floats(1.01, 10), st.floats(0, 1, exclude_max=True))
+def test_lognormal_is_monotone_and_positive(median, ratio, u):
+    d = LogNormal(dist="lognormal", median=median, p90=median * ratio)
+    x = d.ppf(np.array([u * 0.99, u]))
+    assert np.all(x > 0) and x[0] <= x[1]

@@ -1,0 +1,98 @@
+"""Batch runner: same seed => identical results whatever the workers, backend or engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from drillsim.errors import DrillsimError
+from drillsim.run.batch import chunks, run_batch_job
+from drillsim.run.single import run_single
+from drillsim.sample.draws import CHUNK_RUNS
+from drillsim.scenario.load import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def elementary():
+    return load_scenario(ROOT / "scenarios/elementary-lockdown-class.yaml")
+
+
+def _same(a, b):
+    for k in a.metrics:
+        np.testing.assert_array_equal(a.metrics[k], b.metrics[k], err_msg=k)
+    for k in ("room_secured_s", "room_locked_s", "space_alert_s", "space_locked_out"):
+        np.testing.assert_array_equal(getattr(a, k), getattr(b, k), err_msg=k)
+    for k in a.curves:
+        np.testing.assert_array_equal(a.curves[k], b.curves[k], err_msg=k)
+
+
+def test_chunks_follow_sampling_chunks():
+    assert chunks(1) == [(0, 1)]
+    assert chunks(CHUNK_RUNS + 3) == [(0, CHUNK_RUNS), (CHUNK_RUNS, 3)]
+
+
+def test_workers_do_not_change_results(elementary):
+    one = run_batch_job(elementary, 600, seed=11, workers=1)
+    two = run_batch_job(elementary, 600, seed=11, workers=2)
+    _same(one, two)
+    assert one.n_runs == 600
+
+
+def test_prefix_of_a_batch_is_the_smaller_batch(elementary):
+    big = run_batch_job(elementary, 300, seed=5, workers=1)
+    small = run_batch_job(elementary, 40, seed=5, workers=1)
+    for k in small.metrics:
+        np.testing.assert_array_equal(small.metrics[k], big.metrics[k][:40])
+
+
+def test_reference_engine_batch_matches_batch_engine_run_by_run(elementary):
+    """The check behind `drillsim batch --engine reference`: every metric of every run agrees."""
+    fast = run_batch_job(elementary, 60, seed=3, workers=1)
+    slow = run_batch_job(elementary, 60, seed=3, workers=1, engine="reference")
+    for k in fast.metrics:
+        a, b = fast.metrics[k], slow.metrics[k]
+        assert np.array_equal(np.isinf(a), np.isinf(b)), k
+        fin = np.isfinite(a)
+        np.testing.assert_allclose(a[fin], b[fin], atol=1e-9, rtol=0, err_msg=k)
+    np.testing.assert_allclose(fast.room_secured_s, slow.room_secured_s, atol=1e-9, rtol=0)
+
+
+def test_single_run_replays_batch_run(elementary):
+    res = run_batch_job(elementary, 20, seed=9, workers=1)
+    one = run_single(elementary, 9, run_index=13)
+    np.testing.assert_allclose(one.outcomes.room_secured_s[0], res.room_secured_s[13], atol=1e-9)
+
+
+def test_seed_changes_results(elementary):
+    a = run_batch_job(elementary, 50, seed=1, workers=1)
+    b = run_batch_job(elementary, 50, seed=2, workers=1)
+    assert not np.array_equal(a.metrics["unsecured_person_s"], b.metrics["unsecured_person_s"])
+
+
+def test_bad_arguments_are_drillsim_errors(elementary):
+    with pytest.raises(DrillsimError, match="engine"):
+        run_batch_job(elementary, 10, 1, engine="fast")
+    with pytest.raises(DrillsimError, match="runs"):
+        run_batch_job(elementary, 0, 1)
+    with pytest.raises(DrillsimError, match="workers"):
+        run_batch_job(elementary, 10, 1, workers=0)
+
+
+def test_dask_cluster_gives_identical_results(elementary):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        on_dask = run_batch_job(elementary, 300, seed=4, scheduler=cluster.scheduler_address)
+    local = run_batch_job(elementary, 300, seed=4, workers=1)
+    _same(on_dask, local)
+
+
+def test_unreachable_scheduler_is_a_clear_error(elementary):
+    pytest.importorskip("distributed")
+    with pytest.raises(DrillsimError, match="cannot reach the Dask scheduler"):
+        run_batch_job(elementary, 10, 1, scheduler="tcp://127.0.0.1:9")
