@@ -209,39 +209,40 @@ def _lockdown(plan: Plan, d: Draws, alert: np.ndarray, out: dict) -> dict[str, n
 
 
 def _evacuate(plan: Plan, d: Draws, alert: np.ndarray, out: dict) -> None:
-    R, P = d.n_runs, plan.n_persons
-    T = alert[:, plan.person_space] + d.premovement_s[:, plan.person_leader]
-    out["person_move_s"][:] = np.where(np.isfinite(T), T, np.nan)
-    wait = np.zeros((R, P))
-    rows = np.arange(R)[:, None]
+    # Work person-major, (P, R): gathering the people who pass a space is then a copy of
+    # contiguous rows, which is what dominates this loop.
+    T = np.ascontiguousarray((alert[:, plan.person_space] + d.premovement_s[:, plan.person_leader]).T)
+    out["person_move_s"][:] = np.where(np.isfinite(T.T), T.T, np.nan)
+    speed = np.ascontiguousarray(d.speed_mps.T)
+    stair = np.ascontiguousarray(d.stair_speed_mps.T)
+    wait = np.zeros_like(T)
+    cols = np.arange(T.shape[1])[None, :]
     for s in plan.route_order:
         who = plan.node_persons[s]
         if who.size == 0:
             continue
-        a = T[:, who]
+        a = T[who]
         if plan.edge_door[s]:
             svc = plan.edge_service_s[s]
-            order = np.argsort(a, axis=1, kind="stable")
-            a_sorted = a[rows, order]
-            n = np.arange(who.size, dtype=np.float64)
-            best = np.maximum.accumulate(a_sorted - n * svc, axis=1)
-            dep_sorted = (n + 1.0) * svc + best
+            order = np.argsort(a, axis=0, kind="stable")
+            a_sorted = a[order, cols]
+            n = np.arange(who.size, dtype=np.float64)[:, None]
+            best = np.maximum.accumulate(a_sorted - n * svc, axis=0)
             dep = np.empty_like(a)
-            dep[rows, order] = dep_sorted
+            dep[order, cols] = (n + 1.0) * svc + best
             with np.errstate(invalid="ignore"):  # inf - inf for people never alerted
-                wait[:, who] = wait[:, who] + np.where(np.isfinite(a), (dep - a) - svc, 0.0)
+                wait[who] = wait[who] + np.where(np.isfinite(a), (dep - a) - svc, 0.0)
         else:
             dep = a
-        v, vs = d.speed_mps[:, who], d.stair_speed_mps[:, who]
-        T[:, who] = dep + (plan.edge_level[s] / v + plan.edge_stair[s] / vs)
-    exit_of = plan.person_exit
+        T[who] = dep + (plan.edge_level[s] / speed[who] + plan.edge_stair[s] / stair[who])
+    T = T.T
     finite = np.isfinite(T)
-    out["person_arrive_s"][:] = np.where(finite, T, np.nan)
-    out["person_arrive_s"][:] = np.where(
-        np.isnan(out["person_move_s"]), np.nan, out["person_arrive_s"]
+    moved = ~np.isnan(out["person_move_s"])
+    out["person_arrive_s"][:] = np.where(finite & moved, T, np.nan)
+    out["person_safe_s"] = np.where(
+        finite, T + plan.assembly_m[plan.person_exit] / d.speed_mps, np.inf
     )
-    out["person_safe_s"] = np.where(finite, T + plan.assembly_m[exit_of] / d.speed_mps, np.inf)
-    out["person_queue_s"] = wait
+    out["person_queue_s"] = np.ascontiguousarray(wait.T)
 
 
 def _sro(plan: Plan, d: Draws, alert: np.ndarray, room_locked: np.ndarray) -> dict:

@@ -70,35 +70,25 @@ def _kth(x: np.ndarray, share: float) -> np.ndarray:
 
 
 def peak_in_circulation(plan: Plan, o: Outcomes) -> np.ndarray:
-    """(R,) most people at once in hallways or on the move, from exact event times."""
+    """(R,) most people at once in hallways or on the move, sampled every second.
+
+    A person is in circulation from the start if they start in a corridor, stair, commons or
+    outdoor space, or from when they start moving, until they reach a refuge or an exit.
+    """
     start_in_hall = np.isin(np.array(plan.space_kind)[plan.person_space], CIRCULATION)
+    move, arrive = o.person_move_s, o.person_arrive_s
     if plan.protocol == "lockdown":  # only movers and people already in a hallway can count
         cols = np.union1d(plan.mover, np.flatnonzero(start_in_hall))
         if cols.size == 0:
             return np.zeros(o.n_runs)
-        start_in_hall = start_in_hall[cols]
-        o = _columns(o, cols)
-    moving = ~np.isnan(o.person_move_s)
-    enter = np.where(start_in_hall[None, :], 0.0, o.person_move_s)
-    enter = np.where(moving | start_in_hall[None, :], enter, np.inf)
-    leave = np.where(moving, o.person_arrive_s, np.where(start_in_hall[None, :], np.inf, np.inf))
+        start_in_hall, move, arrive = start_in_hall[cols], move[:, cols], arrive[:, cols]
+    moving = ~np.isnan(move)
+    enter = np.where(start_in_hall[None, :], 0.0, np.where(moving, move, np.inf))
+    leave = np.where(moving, arrive, np.inf)
     leave = np.where(np.isnan(leave), np.inf, leave)
-    times = np.concatenate([leave, enter], axis=1)
-    delta = np.concatenate([-np.ones_like(leave), np.ones_like(enter)], axis=1)
-    delta = np.where(np.isinf(times), 0.0, delta)
-    order = np.argsort(times, axis=1, kind="stable")
-    running = np.cumsum(np.take_along_axis(delta, order, axis=1), axis=1)
-    return np.max(running, axis=1, initial=0.0)
-
-
-class _Cols:
-    def __init__(self, o: Outcomes, cols: np.ndarray):
-        self.person_move_s = o.person_move_s[:, cols]
-        self.person_arrive_s = o.person_arrive_s[:, cols]
-
-
-def _columns(o: Outcomes, cols: np.ndarray) -> _Cols:
-    return _Cols(o, cols)
+    grid = np.arange(0.0, plan.horizon_s + 0.5, 1.0)
+    inside = count_by(enter, grid) - count_by(leave, grid)
+    return inside.max(axis=1).astype(float)
 
 
 def score(plan: Plan, o: Outcomes) -> dict[str, np.ndarray]:
