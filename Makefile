@@ -14,9 +14,13 @@ $(BIN)/drillsim: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@
 
+DEMO_SCENARIO := scenarios/elementary-lockdown-class.yaml
+
 demo: $(BIN)/drillsim
-	$(BIN)/drillsim run scenarios/elementary-lockdown-class.yaml --seed 1 --out $(DEMO_OUT)
-	@echo "Demo outputs written to $(DEMO_OUT)/"
+	$(BIN)/drillsim run $(DEMO_SCENARIO) --seed 1 --out $(DEMO_OUT)/run
+	$(BIN)/drillsim batch $(DEMO_SCENARIO) --runs 1000 --seed 1 --out $(DEMO_OUT)/batch
+	$(BIN)/drillsim brief $(DEMO_SCENARIO) --runs 500 --seed 1 --out $(DEMO_OUT)/brief
+	@echo "Demo outputs written to $(DEMO_OUT)/ (run/, batch/, brief/)"
 
 test: $(BIN)/drillsim
 	$(BIN)/ruff check drillsim tests benchmarks

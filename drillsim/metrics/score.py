@@ -31,6 +31,11 @@ METRICS: dict[str, tuple[str, str]] = {
     "time_95_evacuated_s": ("s", "95 % of people at the assembly point"),
     "max_door_queue_s": ("s", "longest total door queueing of one person"),
     "unsecured_person_s": ("person·s", "person-seconds unsecured, capped at the horizon"),
+    "exposed_person_s": (
+        "person·s",
+        "unsecured person-seconds of people who start within hazard.proximity_m of the origin",
+    ),
+    "safe_zone_overflow": ("persons", "people in locked rooms beyond the safe-zone capacity"),
     "peak_hallway": ("persons", "most people in hallways / moving at once"),
     "sro_arrival_s": ("s", "SRO reaches the incident origin"),
     "sweep_time_s": ("s", "SRO door-check sweep duration (drills)"),
@@ -48,6 +53,7 @@ LOCKDOWN_ONLY = {
     "rooms_never_secured",
     "locked_out",
     "key_outside_exposure_s",
+    "safe_zone_overflow",
     "sweep_time_s",
     "doors_unlocked_at_check",
 }
@@ -101,6 +107,9 @@ def score(plan: Plan, o: Outcomes) -> dict[str, np.ndarray]:
         if occupied.size
         else np.zeros(R),
         "unsecured_person_s": np.minimum(o.person_safe_s, horizon).sum(axis=1),
+        "exposed_person_s": np.minimum(o.person_safe_s[:, plan.person_near_origin], horizon).sum(
+            axis=1
+        ),
         "peak_hallway": peak_in_circulation(plan, o),
         "sro_arrival_s": o.sro_arrival_s.copy(),
         "law_enforcement_arrival_s": o.le_arrival_s.copy(),
@@ -118,6 +127,7 @@ def score(plan: Plan, o: Outcomes) -> dict[str, np.ndarray]:
         m["rooms_never_secured"] = (~finite).sum(axis=1).astype(float)
         m["locked_out"] = o.person_locked_out.sum(axis=1).astype(float)
         m["key_outside_exposure_s"] = o.room_key_outside_s.sum(axis=1)
+        m["safe_zone_overflow"] = safe_zone_overflow(plan, o)
         m["sweep_time_s"] = o.sweep_end_s - o.sro_arrival_s
         m["doors_unlocked_at_check"] = (
             (np.isfinite(o.room_checked_s) & ~(o.room_locked_s <= o.room_checked_s))
@@ -130,6 +140,17 @@ def score(plan: Plan, o: Outcomes) -> dict[str, np.ndarray]:
         m["time_95_evacuated_s"] = _kth(safe, 0.95) if plan.n_persons else np.zeros(R)
         m["max_door_queue_s"] = o.person_queue_s.max(axis=1, initial=0.0)
     return {k: m[k].astype(float) for k in metric_names(plan.protocol)}
+
+
+def safe_zone_overflow(plan: Plan, o: Outcomes) -> np.ndarray:
+    """(R,) people in secured rooms beyond what fits out of the door's line of sight."""
+    R, M = o.n_runs, plan.n_rooms
+    if M == 0:
+        return np.zeros(R)
+    flat = (np.arange(R)[:, None] * (M + 1) + (o.person_refuge + 1)).ravel()
+    occupants = np.bincount(flat, minlength=R * (M + 1)).reshape(R, M + 1)[:, 1:]
+    over = np.maximum(occupants - plan.room_safe_zone_capacity[None, :], 0)
+    return np.where(np.isfinite(o.room_secured_s), over, 0).sum(axis=1).astype(float)
 
 
 def count_by(times: np.ndarray, grid_s: np.ndarray) -> np.ndarray:

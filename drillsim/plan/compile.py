@@ -62,6 +62,7 @@ class Plan:
     person_space: np.ndarray  # (P,) start space index
     person_room: np.ndarray  # (P,) index of the room-to-secure they start in, else -1
     person_leader: np.ndarray  # (P,) first adult in the same start space (self if none)
+    person_near_origin: np.ndarray  # (P,) bool: starts within hazard.proximity_m of the origin
     app_recipient: np.ndarray  # (P,) bool
     radio_recipient: np.ndarray  # (P,) bool
     # rooms to secure: securable spaces with an adult at t0
@@ -69,6 +70,7 @@ class Plan:
     room_adult: np.ndarray  # (M,) person index of the responsible adult
     room_doors: np.ndarray  # (M, Dmax) door indices, -1 padded, in locking order
     room_no_lock: np.ndarray  # (M,) bool: some door has no lock hardware
+    room_safe_zone_capacity: np.ndarray  # (M,) people who fit out of the door's line of sight
     door_ids: tuple[str, ...]
     door_lock: np.ndarray  # (D,) lock code
     # lockdown movers: people not in a room-to-secure at t0
@@ -325,12 +327,17 @@ def compile_plan(loaded: LoadedScenario) -> Plan:
         person_space=person_space,
         person_room=person_room,
         person_leader=person_leader,
+        person_near_origin=(level_len + stair_len)[idx[sc.incident.origin], person_space]
+        <= sc.hazard.proximity_m,
         app_recipient=app_recipient,
         radio_recipient=radio_recipient,
         room_space=room_space,
         room_adult=room_adult,
         room_doors=room_doors,
         room_no_lock=room_no_lock,
+        room_safe_zone_capacity=np.array(
+            [int(fp.space(ids[s])["safe_zone_capacity"]) for s in room_spaces], dtype=np.int64
+        ),
         door_ids=tuple(door_ids),
         door_lock=door_lock_arr,
         mover=movers.astype(np.int64),

@@ -259,6 +259,9 @@ class Hazard(_Model):
 
     avoid_origin: bool = True
     avoid_neighbours: bool = True
+    proximity_m: float = Field(
+        30.0, ge=0, description="path distance from the origin counted as exposed, metres"
+    )
 
 
 class Building(_Model):
