@@ -7,13 +7,15 @@ in an evacuation).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
+from drillsim.runaxis import RunArrays
+
 
 @dataclass(frozen=True)
-class Outcomes:
+class Outcomes(RunArrays):
     """Per-run outcomes; the first axis of every array is the run."""
 
     first_run: int
@@ -39,27 +41,6 @@ class Outcomes:
     @property
     def n_runs(self) -> int:
         return int(self.sro_alert_s.shape[0])
-
-    def run(self, r: int) -> Outcomes:
-        return self.slice(r, r + 1)
-
-    def slice(self, start: int, stop: int) -> Outcomes:
-        kw = {
-            f.name: getattr(self, f.name)[start:stop] for f in fields(self) if f.name != "first_run"
-        }
-        return Outcomes(first_run=self.first_run + start, **kw)
-
-    @staticmethod
-    def concat(parts: list[Outcomes]) -> Outcomes:
-        kw = {
-            f.name: np.concatenate([getattr(p, f.name) for p in parts])
-            for f in fields(Outcomes)
-            if f.name != "first_run"
-        }
-        return Outcomes(first_run=parts[0].first_run, **kw)
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "first_run"}
 
 
 def max_abs_difference(a: Outcomes, b: Outcomes) -> dict[str, float]:

@@ -11,11 +11,12 @@ Each (stream, chunk) pair has its own child ``SeedSequence`` (``spawn_key=(strea
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
 from drillsim.plan.compile import LOCK_NAMES, Plan
+from drillsim.runaxis import RunArrays
 from drillsim.scenario.model import Scenario
 
 #: Runs per chunk. Fixed forever: changing it changes which numbers a run gets.
@@ -42,7 +43,7 @@ SRO_COLUMNS = ("reaction", "response_speed", "sweep_speed", "door_check", "law_e
 
 
 @dataclass(frozen=True)
-class Draws:
+class Draws(RunArrays):
     """Random inputs of ``n_runs`` runs. Every array's first axis is the run."""
 
     first_run: int
@@ -70,25 +71,6 @@ class Draws:
     @property
     def n_runs(self) -> int:
         return int(self.detection_s.shape[0])
-
-    def run(self, r: int) -> Draws:
-        """The draws of run ``r`` (0-based within this object) as a one-run Draws."""
-        return self.slice(r, r + 1)
-
-    def slice(self, start: int, stop: int) -> Draws:
-        kw = {
-            f.name: getattr(self, f.name)[start:stop] for f in fields(self) if f.name != "first_run"
-        }
-        return Draws(first_run=self.first_run + start, **kw)
-
-    @staticmethod
-    def concat(parts: list[Draws]) -> Draws:
-        kw = {
-            f.name: np.concatenate([getattr(p, f.name) for p in parts])
-            for f in fields(Draws)
-            if f.name != "first_run"
-        }
-        return Draws(first_run=parts[0].first_run, **kw)
 
 
 def _uniforms(seed: int, stream: str, chunk: int, width: int) -> np.ndarray:
