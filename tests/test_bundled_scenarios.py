@@ -237,7 +237,7 @@ def test_lognormal_with_p90_below_median(tmp_path):
 
     p = _one(_problems(tmp_path, mutate), "behaviour.adult_reaction_s")
     assert "p90 (5.0) must be greater than median (10.0)" in p.message
-    assert "dist: constant" in p.fix
+    assert "make p90 larger than the median" in p.fix
 
 
 @pytest.mark.parametrize(
@@ -315,3 +315,18 @@ def test_all_problems_in_a_file_are_reported_together(tmp_path):
     elements = {p.element for p in _problems(tmp_path, mutate)}
     assert {"behaviour.lock_tme_s", "population.student_age_band",
             "alert.channels.pa.latency_s"} <= elements
+
+
+def test_id_typos_are_reported_together_with_schema_errors(tmp_path):
+    """A schema error must not hide a misspelt space id elsewhere in the file."""
+
+    def mutate(d):
+        d["behaviour"]["halway_recovery_s"] = 5
+        d["incident"]["origin"] = "H-A22"
+        d["sro"] = {"post": "OFICE"}
+
+    problems = _problems(tmp_path, mutate)
+    elements = {p.element for p in problems}
+    assert {"behaviour.halway_recovery_s", "incident.origin", "sro.post"} <= elements
+    post = next(p for p in problems if p.element == "sro.post")
+    assert post.fix == "did you mean 'OFFICE'?"

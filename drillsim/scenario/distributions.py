@@ -130,7 +130,7 @@ class LogNormal(_Dist):
         if self.p90 <= self.median_:
             raise ValueError(
                 f"p90 ({self.p90}) must be greater than median ({self.median_}); "
-                "use dist: constant for a fixed value"
+                "make p90 larger than the median, or use a plain number for a fixed value"
             )
         return self
 

@@ -44,28 +44,69 @@ class LoadedScenario:
 def load_scenario(path: str | Path) -> LoadedScenario:
     """Read, validate and cross-check a scenario file (and load its floorplan).
 
+    Problems in the scenario's own fields, in the space ids it names and in its floorplan are
+    all reported together.
+
     Raises
     ------
     ValidationError
         Listing every problem in the scenario file (and in its floorplan, if that is broken).
     """
+    source = str(path)
     data, problems = read_yaml_mapping(path, "scenario")
     problems.raise_if_any()
-    scenario = _validate(data, str(path))
-    fp_path = Path(path).parent / scenario.floorplan
-    if not fp_path.exists():
-        raise ValidationError(
-            [
-                Problem(
-                    str(path),
-                    "floorplan",
-                    f"floorplan file '{scenario.floorplan}' not found (looked at {fp_path})",
-                    "give the floorplan path relative to the scenario file",
-                )
-            ]
-        )
-    floorplan = load_floorplan(fp_path)
-    return scenario_with_floorplan(scenario, floorplan, str(path))
+    scenario = None
+    try:
+        scenario = _validate(data, source)
+    except ValidationError as err:
+        problems.extend(err.problems)
+    floorplan = None
+    fp_name = data.get("floorplan")
+    if isinstance(fp_name, str):
+        fp_path = Path(path).parent / fp_name
+        if not fp_path.is_file():
+            problems.add(
+                "floorplan",
+                f"floorplan file '{fp_name}' not found (looked at {fp_path})",
+                "give the floorplan path relative to the scenario file",
+            )
+        else:
+            try:
+                floorplan = load_floorplan(fp_path)
+            except ValidationError as err:
+                problems.extend(err.problems)
+    if floorplan is not None and scenario is None:
+        problems.extend(_check_raw_ids(data, floorplan, source))
+    if scenario is None or floorplan is None:
+        problems.raise_if_any()
+    return scenario_with_floorplan(scenario, floorplan, source)
+
+
+def _check_raw_ids(data: dict, fp: Floorplan, file: str) -> list[Problem]:
+    """Id checks on the raw file when the schema failed, so typos in ids are not hidden."""
+    refs: list[tuple[str, object]] = []
+    incident, sro, pop = data.get("incident"), data.get("sro"), data.get("population")
+    if isinstance(incident, dict):
+        refs.append(("incident.origin", incident.get("origin")))
+    if isinstance(sro, dict) and sro.get("post") is not None:
+        refs.append(("sro.post", sro.get("post")))
+    if isinstance(pop, dict) and isinstance(pop.get("groups"), list):
+        refs += [
+            (f"population.groups[{i}].space", g.get("space"))
+            for i, g in enumerate(pop["groups"])
+            if isinstance(g, dict)
+        ]
+    return [
+        _unknown_space(file, fp, element, sid)
+        for element, sid in refs
+        if isinstance(sid, str) and sid not in fp.graph
+    ]
+
+
+def _unknown_space(file: str, fp: Floorplan, element: str, sid: str) -> Problem:
+    close = difflib.get_close_matches(sid, fp.spaces, n=1)
+    hint = f"did you mean '{close[0]}'?" if close else "use a space id from the floorplan"
+    return Problem(file, element, f"space '{sid}' is not in floorplan '{fp.name}'", hint)
 
 
 def scenario_from_dict(
@@ -137,9 +178,7 @@ def check_against_floorplan(scenario: Scenario, fp: Floorplan, file: str) -> lis
     out: list[Problem] = []
 
     def unknown(element: str, sid: str) -> None:
-        close = difflib.get_close_matches(sid, fp.spaces, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else "use a space id from the floorplan"
-        out.append(Problem(file, element, f"space '{sid}' is not in floorplan '{fp.name}'", hint))
+        out.append(_unknown_space(file, fp, element, sid))
 
     if scenario.incident.origin not in spaces:
         unknown("incident.origin", scenario.incident.origin)

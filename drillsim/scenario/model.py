@@ -209,9 +209,11 @@ class Behaviour(_Checked):
                     data[name] = {**default, **data[name]}
         return data
 
-    @field_validator("lock_time_s", "lock_failure_probability")
+    @field_validator("lock_time_s", "lock_failure_probability", mode="before")
     @classmethod
     def _lock_keys(cls, v: dict):
+        if not isinstance(v, dict):
+            return v
         allowed = ("thumbturn", "key_inside", "key_outside", "auto_locking", "central")
         bad = [k for k in v if k not in allowed]
         if bad:
@@ -226,9 +228,11 @@ class Behaviour(_Checked):
             raise ValueError(f"probabilities must lie in [0, 1], got {bad}")
         return v
 
-    @field_validator("student_speed_mps", "student_stair_speed_mps")
+    @field_validator("student_speed_mps", "student_stair_speed_mps", mode="before")
     @classmethod
     def _bands(cls, v: dict):
+        if not isinstance(v, dict):
+            return v
         bad = [k for k in v if k not in AGE_BANDS]
         if bad:
             raise ValueError(f"unknown age band(s) {bad}; use {', '.join(AGE_BANDS)}")
