@@ -9,10 +9,11 @@ flat as the run count grows, and the result is identical whatever the worker cou
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from multiprocessing import get_context
+from typing import ClassVar
 
 import numpy as np
 
@@ -154,28 +155,38 @@ def run_batch_job(
     if workers < 1:
         raise DrillsimError(f"--workers must be at least 1, got {workers}")
     args = [(plan, sc, seed, lo, n, engine) for lo, n in jobs]
+    out = _Collector(n_runs)
+
+    def take(a: tuple, part: dict) -> None:
+        out.add(a[3], part)
+        if progress:
+            progress(a[4])
+
     if scheduler:
-        parts = _on_dask(scheduler, args, progress)
+        _on_dask(scheduler, args, take)
     elif workers == 1 or len(jobs) == 1:
-        parts = []
         for a in args:
-            parts.append(run_chunk(*a))
-            if progress:
-                progress(a[4])
+            take(a, run_chunk(*a))
     else:
-        with ProcessPoolExecutor(
-            max_workers=min(workers, len(jobs)), mp_context=get_context("spawn")
-        ) as pool:
-            futures = [pool.submit(run_chunk, *a) for a in args]
-            parts = []
-            for a, fut in zip(args, futures, strict=True):
-                parts.append(fut.result())
-                if progress:
-                    progress(a[4])
-    return _combine(plan, loaded, seed, engine, parts)
+        _on_processes(min(workers, len(jobs)), args, take)
+    return out.result(plan, loaded, seed, engine)
 
 
-def _on_dask(address: str, args: list[tuple], progress) -> list[dict]:
+def _on_processes(workers: int, args: list[tuple], take) -> None:
+    """Run chunks on local processes, at most two per worker in flight (bounded memory)."""
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        pending: dict = {}
+        queue = list(args)
+        while queue or pending:
+            while queue and len(pending) < 2 * workers:
+                a = queue.pop(0)
+                pending[pool.submit(run_chunk, *a)] = a
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                take(pending.pop(fut), fut.result())
+
+
+def _on_dask(address: str, args: list[tuple], take) -> None:
     try:
         from distributed import Client, as_completed
     except ImportError as exc:  # pragma: no cover - depends on the install
@@ -187,42 +198,57 @@ def _on_dask(address: str, args: list[tuple], progress) -> list[dict]:
     with client:
         futures = [client.submit(run_chunk, *a, pure=False) for a in args]
         index = {f.key: i for i, f in enumerate(futures)}
-        parts: list[dict | None] = [None] * len(futures)
         for fut in as_completed(futures):
-            i = index[fut.key]
-            parts[i] = fut.result()
-            if progress:
-                progress(args[i][4])
-    return [p for p in parts if p is not None]
+            take(args[index[fut.key]], fut.result())
+            fut.release()
 
 
-def _combine(
-    plan: Plan, loaded: LoadedScenario, seed: int, engine: str, parts: Iterable[dict]
-) -> BatchResult:
-    parts = list(parts)
+class _Collector:
+    """Preallocated result arrays, filled chunk by chunk at each chunk's run offset.
 
-    def cat(key: str) -> np.ndarray:
-        return np.concatenate([p[key] for p in parts])
+    Chunks may finish in any order; each is copied into place and dropped, so the kept result
+    is the only thing that grows with the run count. Report-only arrays are kept compactly
+    (float32 times, integer counts); metrics and room secured times stay float64.
+    """
 
-    names = list(parts[0]["metrics"])
-    return BatchResult(
-        plan=plan,
-        seed=seed,
-        engine=engine,
-        metrics={k: np.concatenate([p["metrics"][k] for p in parts]) for k in names},
-        grid_s=_grid(plan),
-        curves={k: np.concatenate([p["curves"][k] for p in parts]) for k in parts[0]["curves"]},
-        room_alert_s=cat("room_alert_s"),
-        room_locked_s=cat("room_locked_s"),
-        room_secured_s=cat("room_secured_s"),
-        room_reason=cat("room_reason"),
-        room_checked_s=cat("room_checked_s"),
-        space_alert_s=cat("space_alert_s"),
-        space_locked_out=cat("space_locked_out"),
-        provenance=provenance(
-            loaded, plan, seed, engine, sum(len(p["metrics"][names[0]]) for p in parts)
-        ),
-    )
+    COMPACT: ClassVar[dict[str, type]] = {
+        "room_alert_s": np.float32,
+        "room_locked_s": np.float32,
+        "room_checked_s": np.float32,
+        "space_alert_s": np.float32,
+        "space_locked_out": np.int32,
+        "room_reason": np.int8,
+        "room_secured_s": np.float64,
+    }
+
+    def __init__(self, n_runs: int):
+        self.n = n_runs
+        self.arrays: dict[str, np.ndarray] = {}
+        self.metrics: dict[str, np.ndarray] = {}
+        self.curves: dict[str, np.ndarray] = {}
+
+    def add(self, first_run: int, part: dict) -> None:
+        k = len(next(iter(part["metrics"].values())))
+        rows = slice(first_run, first_run + k)
+        for name, v in part["metrics"].items():
+            self.metrics.setdefault(name, np.empty(self.n))[rows] = v
+        for name, v in part["curves"].items():
+            self.curves.setdefault(name, np.empty((self.n, v.shape[1]), np.int32))[rows] = v
+        for name, dtype in self.COMPACT.items():
+            v = part[name]
+            self.arrays.setdefault(name, np.empty((self.n, v.shape[1]), dtype))[rows] = v
+
+    def result(self, plan: Plan, loaded: LoadedScenario, seed: int, engine: str) -> BatchResult:
+        return BatchResult(
+            plan=plan,
+            seed=seed,
+            engine=engine,
+            metrics=self.metrics,
+            grid_s=_grid(plan),
+            curves=self.curves,
+            provenance=provenance(loaded, plan, seed, engine, self.n),
+            **self.arrays,
+        )
 
 
 def provenance(loaded: LoadedScenario, plan: Plan, seed: int, engine: str, n_runs: int) -> dict:
