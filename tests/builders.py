@@ -45,6 +45,7 @@ def quiet_scenario(protocol="lockdown", **overrides):
                 "auto_locking": 2,
                 "central": 4,
             },
+            "latch_fault_probability": 0.0,
             "lock_failure_probability": {
                 "thumbturn": 0,
                 "key_outside": 0,

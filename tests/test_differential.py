@@ -153,7 +153,7 @@ def school(draw):
         else None,
     }
     origin = draw(st.sampled_from(corridors + rooms))
-    lock_fail = {k: draw(st.sampled_from([0.0, 0.2, 1.0])) for k in LOCKS if k != "none"}
+    lock_fail = {k: draw(st.sampled_from([0.0, 0.2, 0.6, 1.0])) for k in LOCKS if k != "none"}
     sc = {
         "name": "generated",
         "floorplan": "unused.yaml",
@@ -174,6 +174,8 @@ def school(draw):
             "premovement_s": draw(distribution(0, 40)),
             "lock_time_s": {k: draw(distribution(0, 15)) for k in LOCKS if k != "none"},
             "lock_failure_probability": lock_fail,
+            "max_lock_attempts": draw(st.integers(1, 4)),
+            "latch_fault_probability": draw(st.sampled_from([0.0, 0.3])),
             "max_refuge_candidates": draw(st.integers(1, 4)),
         },
         "sro": {"on_duty": draw(st.booleans()), "post": draw(st.sampled_from(corridors))},

@@ -102,3 +102,15 @@ def test_lognormal_is_monotone_and_positive(median, ratio, u):
     d = LogNormal(dist="lognormal", median=median, p90=median * ratio)
     x = d.ppf(np.array([u * 0.99, u]))
     assert np.all(x > 0) and x[0] <= x[1]
+
+
+def test_failed_attempts_follow_the_geometric_distribution():
+    from drillsim.sample.draws import failed_attempts
+
+    u = np.random.default_rng(0).random(200_000)
+    k = failed_attempts(u, 0.2)
+    for n in range(4):  # P(k = n) = (1 - p) p^n
+        assert np.mean(k == n) == pytest.approx(0.8 * 0.2**n, abs=0.004)
+    assert np.all(failed_attempts(u, 0.0) == 0) and np.all(np.isinf(failed_attempts(u, 1.0)))
+    # common random numbers: a less reliable lock fails at least as often on the same uniform
+    assert np.all(failed_attempts(u, 0.3) >= failed_attempts(u, 0.1))

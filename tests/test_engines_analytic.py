@@ -217,3 +217,32 @@ def test_failed_lock_leaves_room_and_its_people_unsecured():
     assert math.isinf(batch.room_secured_s[0, 0])
     assert np.all(np.isinf(batch.person_safe_s[0]))
     _agree(batch, refs)
+
+
+def test_failed_attempts_are_retried_then_given_up():
+    """Every attempt fails: the adult tries max_lock_attempts times (3 x 12 s from the hallway)
+    and the room is never secured; the hallway exposure counts all three attempts."""
+    sc = quiet_scenario(
+        population={"preset": "none", "groups": [{"space": "B", "students": 5, "teachers": 1}]},
+        behaviour={"lock_failure_probability": {"key_outside": 1.0}, "max_lock_attempts": 3},
+    )
+    loaded, plan = build(_two_room_school(lock_b="key_outside"), sc)
+    draws, batch, refs, logs = run_both(loaded, plan)
+    assert batch.room_reason[0, 0] == 1
+    assert batch.room_key_outside_s[0, 0] == 36.0
+    assert math.isinf(batch.room_secured_s[0, 0])
+    _agree(batch, refs)
+    assert any(r[3].endswith("lock_tried_3x") for r in logs[0].rows)
+
+
+def test_latch_fault_leaves_room_unsecured_after_a_normal_lock():
+    sc = quiet_scenario(
+        population={"preset": "none", "groups": [{"space": "A", "students": 5, "teachers": 1}]},
+        behaviour={"latch_fault_probability": 1.0},
+    )
+    loaded, plan = build(_two_room_school(), sc)
+    _, batch, refs, logs = run_both(loaded, plan)
+    assert batch.room_reason[0, 0] == 4
+    assert math.isinf(batch.room_locked_s[0, 0])
+    _agree(batch, refs)
+    assert "door_did_not_latch" in [r[3] for r in logs[0].rows]

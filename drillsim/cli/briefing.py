@@ -74,7 +74,13 @@ def review(scenario: str, observed: str, runs: int, seed: int, out: str, workers
     the simulated 90th percentile and rooms not secured, and writes an HSEEP-style after-action
     report and improvement plan (HTML + PDF), review_rooms.csv and review.json.
     """
-    from drillsim.reports.review import read_observed, refuse_unsupported, write_review
+    from drillsim.reports.review import (
+        build_review,
+        read_observed,
+        refuse_unsupported,
+        summary_lines,
+        write_review,
+    )
 
     loaded = load(scenario)
     refuse_unsupported(loaded)
@@ -85,12 +91,11 @@ def review(scenario: str, observed: str, runs: int, seed: int, out: str, workers
         from drillsim.reports.calibrate import calibrate as fit_scales
 
         fit = fit_scales(loaded, obs, seed=seed)
+    data = build_review(loaded, result, obs, calibration=fit)
     with staged_output(out) as tmp:
-        paths = write_review(loaded, result, obs, tmp, calibration=fit)
+        paths = write_review(loaded, result, data, tmp, calibration=fit, final_out=Path(out))
     _report(out, paths)
-    from drillsim.reports.review import flagged_summary
-
-    for line in flagged_summary(out):
+    for line in summary_lines(data):
         click.echo(line)
 
 

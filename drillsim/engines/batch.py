@@ -18,6 +18,7 @@ import numpy as np
 from drillsim.engines.outcomes import Outcomes
 from drillsim.plan.compile import (
     LOCK_CODES,
+    REASON_LATCH_FAULT,
     REASON_LOCK_FAILED,
     REASON_NO_LOCK,
     REASON_NOT_ALERTED,
@@ -138,6 +139,7 @@ def _lockdown(plan: Plan, d: Draws, alert: np.ndarray, out: dict) -> dict[str, n
     t = t + d.hold_s
     close = t.copy()
     failed = np.zeros((R, M), dtype=bool)
+    latch = np.zeros((R, M), dtype=bool)
     exposure = np.zeros((R, M))
     central = np.full((R, M), -np.inf)
     central_t = t0_central = d.detection_s + d.central_latency_s
@@ -146,8 +148,9 @@ def _lockdown(plan: Plan, d: Draws, alert: np.ndarray, out: dict) -> dict[str, n
         has = door >= 0
         dj = np.where(has, door, 0)
         lock = plan.door_lock[dj]
-        k = d.lock_time_s[:, dj]
+        k = d.lock_attempts[:, dj] * d.lock_time_s[:, dj]  # every attempt takes the lock time
         failed |= has[None, :] & d.lock_failed[:, dj]
+        latch |= has[None, :] & d.latch_fault[:, dj]
         is_central = has & (lock == _CENTRAL)
         adult_step = has & ~is_central
         central = np.where(is_central[None, :], np.maximum(central, t0_central[:, None]), central)
@@ -157,6 +160,7 @@ def _lockdown(plan: Plan, d: Draws, alert: np.ndarray, out: dict) -> dict[str, n
     locked = np.maximum(t, central)
     alerted = np.isfinite(room_alert)
     reason = np.full((R, M), REASON_OK, dtype=np.int8)
+    reason[latch] = REASON_LATCH_FAULT
     reason[failed] = REASON_LOCK_FAILED
     reason[:, plan.room_no_lock] = REASON_NO_LOCK
     reason[~alerted] = REASON_NOT_ALERTED
@@ -211,7 +215,9 @@ def _lockdown(plan: Plan, d: Draws, alert: np.ndarray, out: dict) -> dict[str, n
 def _evacuate(plan: Plan, d: Draws, alert: np.ndarray, out: dict) -> None:
     # Work person-major, (P, R): gathering the people who pass a space is then a copy of
     # contiguous rows, which is what dominates this loop.
-    T = np.ascontiguousarray((alert[:, plan.person_space] + d.premovement_s[:, plan.person_leader]).T)
+    T = np.ascontiguousarray(
+        (alert[:, plan.person_space] + d.premovement_s[:, plan.person_leader]).T
+    )
     out["person_move_s"][:] = np.where(np.isfinite(T.T), T.T, np.nan)
     speed = np.ascontiguousarray(d.speed_mps.T)
     stair = np.ascontiguousarray(d.stair_speed_mps.T)

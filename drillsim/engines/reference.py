@@ -23,6 +23,7 @@ import simpy
 from drillsim.engines.outcomes import Outcomes
 from drillsim.plan.compile import (
     LOCK_CODES,
+    REASON_LATCH_FAULT,
     REASON_LOCK_FAILED,
     REASON_NO_LOCK,
     REASON_NOT_ALERTED,
@@ -225,28 +226,35 @@ class _Run:
             self.log.add(t, who, role, "cannot_lock", self.sid(s))
             room.done.succeed()
             return
-        failed = False
+        failed = latch = False
         exposure = 0.0
         central = []
         for door in doors:
             lock = int(plan.door_lock[door])
             failed = failed or bool(d.lock_failed[0, door])
+            latch = latch or bool(d.latch_fault[0, door])
             if lock == _CENTRAL:
                 central.append(self.t_init + float(d.central_latency_s[0]))
                 continue
-            k = float(d.lock_time_s[0, door])
+            # every attempt takes the lock time; retries until success or max attempts
+            spent = float(d.lock_attempts[0, door]) * float(d.lock_time_s[0, door])
             if lock == _KEY_OUTSIDE:
-                exposure = exposure + k
+                exposure = exposure + spent
                 self.log.add(t, who, role, "steps_out_to_lock", self.sid(s))
-            t = t + k
+            t = t + spent
             yield _until(env, t)
-            self.log.add(t, who, role, f"door_{plan.door_ids[door]}_lock_attempted", self.sid(s))
+            tries = int(d.lock_attempts[0, door])
+            self.log.add(
+                t, who, role, f"door_{plan.door_ids[door]}_lock_tried_{tries}x", self.sid(s)
+            )
         locked = max([t, *central])
         yield _until(env, locked)
         self.out["room_key_outside_s"][m] = exposure
-        if failed:
-            self.out["room_reason"][m] = REASON_LOCK_FAILED
-            self.log.add(locked, who, role, "lock_failed", self.sid(s))
+        if failed or latch:
+            self.out["room_reason"][m] = REASON_LOCK_FAILED if failed else REASON_LATCH_FAULT
+            self.log.add(
+                locked, who, role, "lock_failed" if failed else "door_did_not_latch", self.sid(s)
+            )
             room.done.succeed()
             return
         self.out["room_reason"][m] = REASON_OK

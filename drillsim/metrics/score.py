@@ -18,13 +18,16 @@ CIRCULATION = ("corridor", "stair", "commons", "outdoor")
 #: Metric name -> (unit, one-line meaning). The order is the column order of metric tables.
 METRICS: dict[str, tuple[str, str]] = {
     "time_all_alerted_s": ("s", "last occupied space receives the alert"),
-    "time_all_secured_s": ("s", "every room secured (inf if any room never is)"),
-    "time_95_secured_s": ("s", "95 % of rooms secured"),
-    "time_last_secured_s": ("s", "last room that did secure is secured"),
-    "rooms_secured_by_60s": ("share", "share of rooms secured within 60 s"),
-    "rooms_secured_by_120s": ("share", "share of rooms secured within 120 s"),
-    "rooms_secured_by_300s": ("share", "share of rooms secured within 300 s"),
-    "rooms_never_secured": ("rooms", "rooms never secured (lock failed, no hardware, no alert)"),
+    "time_all_secured_s": ("s", "every lockable room secured (inf if any never is)"),
+    "time_95_secured_s": ("s", "95 % of lockable rooms secured"),
+    "time_last_secured_s": ("s", "last lockable room that did secure is secured"),
+    "rooms_secured_by_60s": ("share", "share of lockable rooms secured within 60 s"),
+    "rooms_secured_by_120s": ("share", "share of lockable rooms secured within 120 s"),
+    "rooms_secured_by_300s": ("share", "share of lockable rooms secured within 300 s"),
+    "rooms_never_secured": (
+        "rooms",
+        "rooms never secured (lock failed, no latch, no hardware, no alert)",
+    ),
     "locked_out": ("persons", "people who found every candidate room closed"),
     "key_outside_exposure_s": ("s", "adult-seconds in the hallway locking from outside"),
     "evacuation_time_s": ("s", "last person at the assembly point (inf if anyone never is)"),
@@ -115,15 +118,19 @@ def score(plan: Plan, o: Outcomes) -> dict[str, np.ndarray]:
         "law_enforcement_arrival_s": o.le_arrival_s.copy(),
     }
     if plan.protocol == "lockdown":
-        sec = o.room_secured_s
-        finite = np.isfinite(sec)
-        n_rooms = max(plan.n_rooms, 1)
-        m["time_all_secured_s"] = sec.max(axis=1) if plan.n_rooms else np.zeros(R)
-        m["time_95_secured_s"] = _kth(sec, 0.95) if plan.n_rooms else np.zeros(R)
-        m["time_last_secured_s"] = np.where(finite, sec, -np.inf).max(axis=1, initial=-np.inf)
-        m["time_last_secured_s"] = np.where(finite.any(axis=1), m["time_last_secured_s"], np.inf)
+        # Timing metrics are over the rooms that have lock hardware: a room that cannot be
+        # locked at all is a fixed fact of the building (counted in rooms_never_secured and
+        # shown in the reports), not something a faster response could change.
+        finite = np.isfinite(o.room_secured_s)
+        sec = o.room_secured_s[:, ~plan.room_no_lock]
+        n_lockable = sec.shape[1]
+        fin = np.isfinite(sec)
+        m["time_all_secured_s"] = sec.max(axis=1) if n_lockable else np.zeros(R)
+        m["time_95_secured_s"] = _kth(sec, 0.95) if n_lockable else np.zeros(R)
+        last = np.where(fin, sec, -np.inf).max(axis=1, initial=-np.inf)
+        m["time_last_secured_s"] = np.where(fin.any(axis=1), last, np.inf)
         for t in (60, 120, 300):
-            m[f"rooms_secured_by_{t}s"] = (sec <= t).sum(axis=1) / n_rooms
+            m[f"rooms_secured_by_{t}s"] = (sec <= t).sum(axis=1) / max(n_lockable, 1)
         m["rooms_never_secured"] = (~finite).sum(axis=1).astype(float)
         m["locked_out"] = o.person_locked_out.sum(axis=1).astype(float)
         m["key_outside_exposure_s"] = o.room_key_outside_s.sum(axis=1)

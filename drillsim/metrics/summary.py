@@ -13,6 +13,10 @@ HIGHER_IS_BETTER = frozenset(
 )
 
 
+#: Paired differences smaller than this count as ties (the engines' own agreement tolerance).
+TIE_TOLERANCE = 1e-9
+
+
 def quantile(x: np.ndarray, q: float) -> float:
     """Linear-interpolated quantile that treats ``inf`` ("never") as larger than any time."""
     x = np.sort(np.asarray(x, dtype=float))

@@ -35,7 +35,14 @@ REASON_OK = 0
 REASON_LOCK_FAILED = 1
 REASON_NO_LOCK = 2
 REASON_NOT_ALERTED = 3
-REASON_NAMES = {0: "secured", 1: "lock failed", 2: "no lock hardware", 3: "never alerted"}
+REASON_LATCH_FAULT = 4
+REASON_NAMES = {
+    0: "secured",
+    1: "lock failed",
+    2: "no lock hardware",
+    3: "never alerted",
+    4: "door did not latch",
+}
 
 
 @dataclass(frozen=True)

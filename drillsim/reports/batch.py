@@ -20,6 +20,7 @@ import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import matplotlib.image as mpimg
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -50,8 +51,9 @@ RISK_SHARE = 0.10
 #: Height of the footer strip, the title strip and each subtitle line, inches.
 FOOTER_IN = 0.3
 TITLE_IN = 0.42
+TITLE_LINE_IN = 0.26
 SUBTITLE_LINE_IN = 0.22
-#: Colours: medians, bands and the two-scenario palette (colour-blind safe, Okabe-Ito based).
+#: Colours of medians, bands, p90 marks, at-risk outlines and "never" (colour-blind aware).
 MEDIAN_COLOUR = "#0b4f8a"
 BAND_COLOUR = "#3a7dc9"
 P90_COLOUR = "#d55e00"
@@ -112,24 +114,31 @@ def new_figure(width_in: float, height_in: float, *, footer: str, title: str,
     """A constrained-layout figure with a title (and subtitle) on top and the footer below.
 
     Title, subtitle and footer sit in strips the layout keeps clear, so no axis label or legend
-    can run into them whatever the figure holds.
+    can run into them whatever the figure holds. Long titles (scenario names can be long) and
+    subtitles are wrapped to the figure width.
     """
     fig = Figure(figsize=(width_in, height_in), layout="constrained")
-    per_line = max(40, int(width_in * 72 / (10.5 * 0.62)))
-    subtitle = "\n".join(
-        textwrap.fill(part, per_line) for part in subtitle.split("\n")
-    ) if subtitle else ""
+    title = _wrap(title, width_in, 14.0, bold=True)
+    subtitle = _wrap(subtitle, width_in, 10.5) if subtitle else ""
+    n_title = title.count("\n") + 1
     n_sub = subtitle.count("\n") + 1 if subtitle else 0
-    top_in = TITLE_IN + SUBTITLE_LINE_IN * n_sub
+    title_in = TITLE_IN + TITLE_LINE_IN * (n_title - 1)
+    top_in = title_in + SUBTITLE_LINE_IN * n_sub
     fig.get_layout_engine().set(
         rect=(0.0, FOOTER_IN / height_in, 1.0, 1.0 - (FOOTER_IN + top_in) / height_in)
     )
     fig.suptitle(title, y=1.0 - 0.1 / height_in, va="top", fontsize=14, fontweight="bold")
     if subtitle:
-        fig.text(0.5, 1.0 - (TITLE_IN + 0.02) / height_in, subtitle, ha="center", va="top",
+        fig.text(0.5, 1.0 - (title_in + 0.02) / height_in, subtitle, ha="center", va="top",
                  fontsize=10.5, color=subtitle_colour, linespacing=1.3)
     add_footer(fig, footer)
     return fig
+
+
+def _wrap(text: str, width_in: float, font_pt: float, bold: bool = False) -> str:
+    """Wrap each paragraph of ``text`` to about the figure width (DejaVu Sans averages)."""
+    per_line = max(30, int(width_in * 72 / (font_pt * (0.66 if bold else 0.58))))
+    return "\n".join(textwrap.fill(part, per_line) for part in text.split("\n"))
 
 
 def add_footer(fig: Figure, footer: str) -> None:
@@ -224,23 +233,38 @@ def _metric_columns(result: BatchResult) -> list[str]:
     return [m for m in metric_names(result.plan.protocol) if m in result.metrics]
 
 
-def write_runs(result: BatchResult, out_dir: Path, *, csv: bool = False) -> list[Path]:
-    """``runs.parquet`` (and ``runs.csv``): one row per run, ``run``, ``seed``, every metric.
-
-    ``seed`` is the batch seed: run ``i`` of seed ``s`` is replayed with ``drillsim run``. The
-    Parquet schema carries the provenance and each column's unit as metadata.
-    """
-    names = _metric_columns(result)
+def _run_columns(result: BatchResult) -> dict[str, np.ndarray]:
+    """``run``, ``seed`` and every metric of the protocol, one value per run."""
     n = result.n_runs
     cols: dict[str, np.ndarray] = {
         "run": np.arange(n, dtype=np.int64),
         "seed": np.full(n, int(result.seed), dtype=np.int64),
     }
-    cols.update({m: np.asarray(result.metrics[m], dtype=np.float64) for m in names})
+    cols.update({m: np.asarray(result.metrics[m], dtype=np.float64)
+                 for m in _metric_columns(result)})
+    return cols
+
+
+def write_runs_csv(result: BatchResult, path: Path) -> Path:
+    """The per-run table as CSV (``inf`` written as "inf", floats in round-trip form)."""
+    cols = _run_columns(result)
+    names = list(cols)
+    rows = [[cols[c][i] for c in names] for i in range(result.n_runs)]
+    return write_csv(path, names, rows)
+
+
+def write_runs(result: BatchResult, out_dir: Path, *, csv: bool = False) -> list[Path]:
+    """``runs.parquet`` (and ``runs.csv``): one row per run, ``run``, ``seed``, every metric.
+
+    ``seed`` is the batch seed: run ``i`` of seed ``s`` is replayed with ``drillsim run``. The
+    Parquet schema carries the provenance and each column's unit as metadata; nothing in it
+    depends on the time of writing.
+    """
+    cols = _run_columns(result)
     fields = [pa.field("run", pa.int64()), pa.field("seed", pa.int64())]
     fields += [
         pa.field(m, pa.float64(), metadata={"unit": METRICS[m][0], "meaning": METRICS[m][1]})
-        for m in names
+        for m in list(cols)[2:]
     ]
     meta = {"drillsim.provenance": json.dumps(result.provenance, sort_keys=True)}
     schema = pa.schema(fields, metadata=meta)
@@ -249,9 +273,7 @@ def write_runs(result: BatchResult, out_dir: Path, *, csv: bool = False) -> list
     pq.write_table(table, path, compression="snappy")
     written = [path]
     if csv:
-        rows = [[int(cols["run"][i]), int(cols["seed"][i])] + [cols[m][i] for m in names]
-                for i in range(n)]
-        written.append(write_csv(out_dir / "runs.csv", ["run", "seed", *names], rows))
+        written.append(write_runs_csv(result, out_dir / "runs.csv"))
     return written
 
 
@@ -336,10 +358,12 @@ def _distribution_panel(ax: Axes, values: np.ndarray, label: str, never_note: st
     ax.grid(axis="y", alpha=0.3)
     if fin.size == 0:
         _no_data(ax, f"never reached in any of the {n} runs\n{never_note}")
+        ax.set_xticks([])
         ax.set_yticks([])
         return
-    ax.hist(fin, bins=bins if bins is not None else "auto", weights=np.full(fin.size, 100.0 / n),
-            color=BAND_COLOUR, alpha=0.55, edgecolor="white", linewidth=0.5)
+    heights, _, _ = ax.hist(fin, bins=bins if bins is not None else "auto",
+                            weights=np.full(fin.size, 100.0 / n), color=BAND_COLOUR, alpha=0.55,
+                            edgecolor="white", linewidth=0.5)
     med, p90 = quantile(x, 0.5), quantile(x, 0.9)
     handles = []
     for q, v, colour, style in (("median", med, MEDIAN_COLOUR, "-"),
@@ -356,6 +380,8 @@ def _distribution_panel(ax: Axes, values: np.ndarray, label: str, never_note: st
         handles.append(Patch(facecolor="white", edgecolor="white",
                              label=f"not reached in {_share_text(share_never)} of runs\n"
                                    f"{never_note}"))
+    # head room above the tallest bar so that the legend never covers a bar
+    ax.set_ylim(0, float(np.max(heights)) * (1.75 if share_never > 0 else 1.3))
     leg = ax.legend(handles=handles, loc="upper right", fontsize=9, framealpha=0.9)
     if share_never > 0:
         leg.get_texts()[-1].set_color(NEVER_TEXT_COLOUR)
@@ -524,19 +550,24 @@ def _share_text(share: float) -> str:
 
 
 def _range_bars(ax: Axes, labels: Sequence[str], med: np.ndarray, p90: np.ndarray,
-                never: np.ndarray, reasons: Sequence[str], x_max: float,
-                show_legend: bool) -> None:
-    """Horizontal median–p90 bars, one per room, top to bottom in the given order."""
+                never: np.ndarray, reasons: Sequence[str], x_max: float) -> None:
+    """Horizontal median–p90 bars, one per room, top to bottom in the given order.
+
+    A p90 of "never" runs the bar into a separate "never" zone right of the latest finite time,
+    so that it cannot be mistaken for a short range.
+    """
     y = np.arange(len(labels))[::-1]
-    cap = x_max * 1.02
+    x_never = x_max * 1.08  # start of the "never" zone
+    x_end = x_max * 1.2  # end of the "never" zone
+    ax.axvspan(x_never, x_end, color=NEVER_COLOUR, alpha=0.08, linewidth=0)
     for yi, m, p, nv, why in zip(y, med, p90, never, reasons, strict=True):
         if math.isinf(m):
-            ax.barh(yi, cap, left=0, height=0.6, color=NEVER_COLOUR, alpha=0.25)
+            ax.barh(yi, x_end, left=0, height=0.6, color=NEVER_COLOUR, alpha=0.25)
             how = "in any run" if nv >= 1 else "in most runs"
-            ax.text(cap * 0.5, yi, f"never secured {how} (mostly: {why})", va="center",
+            ax.text(x_end * 0.5, yi, f"never secured {how} (mostly: {why})", va="center",
                     ha="center", fontsize=8, color=NEVER_TEXT_COLOUR)
             continue
-        right = p if math.isfinite(p) else cap
+        right = p if math.isfinite(p) else x_end
         ax.barh(yi, right - m, left=m, height=0.6, color=BAND_COLOUR, alpha=0.6,
                 hatch=None if math.isfinite(p) else "///", edgecolor="white")
         ax.plot([m], [yi], marker="|", markersize=12, color=MEDIAN_COLOUR, markeredgewidth=2.5)
@@ -544,24 +575,31 @@ def _range_bars(ax: Axes, labels: Sequence[str], med: np.ndarray, p90: np.ndarra
             ax.plot([p], [yi], marker="|", markersize=12, color=P90_COLOUR, markeredgewidth=2.5)
     ax.set_yticks(y, labels, fontsize=8)
     ax.set_ylim(-0.7, len(labels) - 0.3)
-    ax.set_xlim(0, x_max * 1.3)
+    ax.set_xlim(0, x_max * 1.42)
+    ticks = [t for t in ax.get_xticks() if 0 <= t <= x_max * 1.02]
+    ax.set_xticks([*ticks, (x_never + x_end) / 2],
+                  [f"{t:.0f}" for t in ticks] + ["never"])
     for yi, nv in zip(y, never, strict=True):
         if nv > 0:
             risky = nv >= RISK_SHARE
-            ax.text(x_max * 1.29, yi, f"never {_share_text(nv)}", va="center", ha="right",
+            ax.text(x_max * 1.41, yi, f"never {_share_text(nv)}", va="center", ha="right",
                     fontsize=8, color=RISK_COLOUR if risky else "#555555",
                     fontweight="bold" if risky else "normal")
     ax.grid(axis="x", alpha=0.3)
     ax.set_xlabel("time room secured, from incident start (s)")
-    if show_legend:
-        ax.legend(handles=[
-            Line2D([], [], marker="|", markersize=12, color=MEDIAN_COLOUR, linestyle="",
-                   markeredgewidth=2.5, label="median"),
-            Line2D([], [], marker="|", markersize=12, color=P90_COLOUR, linestyle="",
-                   markeredgewidth=2.5, label="90th percentile"),
-            Patch(facecolor=BAND_COLOUR, alpha=0.6, hatch="///", edgecolor="white",
-                  label="90th percentile is 'never'"),
-        ], loc="lower right", fontsize=8, framealpha=0.95)
+
+
+def _bars_legend(fig: Figure) -> None:
+    fig.legend(handles=[
+        Line2D([], [], marker="|", markersize=12, color=MEDIAN_COLOUR, linestyle="",
+               markeredgewidth=2.5, label="median time secured"),
+        Line2D([], [], marker="|", markersize=12, color=P90_COLOUR, linestyle="",
+               markeredgewidth=2.5, label="90th percentile"),
+        Patch(facecolor=BAND_COLOUR, alpha=0.6, hatch="///", edgecolor="white",
+              label="90th percentile is 'never' (room not secured in over 10 % of runs)"),
+        Patch(facecolor=NEVER_COLOUR, alpha=0.25,
+              label="median is 'never' (room not secured in most runs)"),
+    ], loc="outside lower center", ncols=4, fontsize=9, frameon=False)
 
 
 def _render(fig: Figure) -> np.ndarray:
@@ -586,23 +624,28 @@ def _merge_legend(fig: Figure, extra: Sequence, rename: Mapping[str, str]) -> No
                fontsize=9, frameon=False)
 
 
-def _paste(pictures: Sequence[np.ndarray], footer: str) -> Figure:
+def _paste(pictures: Sequence[np.ndarray], footer: str) -> np.ndarray:
     """Stack rendered pictures top to bottom pixel for pixel (no resampling), footer below."""
-    footer_px = round(FOOTER_IN * DPI)
     width_px = max(p.shape[1] for p in pictures)
-    height_px = sum(p.shape[0] for p in pictures) + footer_px
-    fig = Figure(figsize=(width_px / DPI, height_px / DPI))
-    fig.set_dpi(DPI)
-    fig.patch.set_facecolor("white")
-    y = height_px
-    for p in pictures:
-        y -= p.shape[0]
-        fig.figimage(p, xo=(width_px - p.shape[1]) // 2, yo=y, origin="upper")
-    add_footer(fig, footer)
-    return fig
+    strip = Figure(figsize=(width_px / DPI, FOOTER_IN))
+    strip.text(0.5, 0.35, footer, ha="center", va="center", fontsize=8, color=FOOTER_COLOUR,
+               fontweight="bold")
+    rows = []
+    for p in [*pictures, _render(strip)]:
+        pad = width_px - p.shape[1]
+        canvas = np.full((p.shape[0], width_px, 4), 255, dtype=np.uint8)
+        canvas[:, pad // 2:pad // 2 + p.shape[1]] = p
+        rows.append(canvas)
+    return np.concatenate(rows, axis=0)
 
 
-def figure_room_ranges(result: BatchResult, loaded: LoadedScenario) -> Figure:
+def save_pixels(pixels: np.ndarray, path: Path) -> Path:
+    """Save RGBA pixels as a PNG at :data:`DPI` with no software tag."""
+    mpimg.imsave(path, pixels, format="png", dpi=DPI, metadata=dict(PNG_METADATA))
+    return path
+
+
+def room_ranges_pixels(result: BatchResult, loaded: LoadedScenario) -> np.ndarray:
     """Where in the building rooms secure late or not at all (evacuation: where alerts arrive late).
 
     Lockdown: the floorplan coloured by each room's median time secured, rooms never secured in
@@ -666,7 +709,7 @@ def _bars_figure(width_in: float, ids: Sequence[str], fp: Floorplan, med: np.nda
     n_cols = 1 if n <= 14 else (2 if n <= 30 else 3)
     n_cols = min(n_cols, max(1, int(width_in // 6)))
     per_col = max(1, math.ceil(n / n_cols))
-    fig = Figure(figsize=(width_in, 1.4 + 0.26 * per_col), layout="constrained")
+    fig = Figure(figsize=(width_in, 1.8 + 0.26 * per_col), layout="constrained")
     order = sorted(range(n), key=lambda m: (-p90[m], -med[m], ids[m]))
     finite = np.concatenate([med[np.isfinite(med)], p90[np.isfinite(p90)]])
     x_max = float(finite.max()) if finite.size else 1.0
@@ -681,9 +724,10 @@ def _bars_figure(width_in: float, ids: Sequence[str], fp: Floorplan, med: np.nda
             lab = str(fp.space(ids[m])["label"])
             labels.append(lab if ids[m] in lab else f"{ids[m]} ({lab})")
         _range_bars(ax, labels, med[part], p90[part], never[part], [reasons[m] for m in part],
-                    x_max, show_legend=c == 0)
+                    x_max)
         if n_cols > 1:
             ax.set_title(f"part {c + 1} of {n_cols}", fontsize=9, loc="left")
+    _bars_legend(fig)
     fig.suptitle(
         "Per-room range of the time secured: median to 90th percentile, sorted by the 90th "
         "percentile (worst first); at the right, the share of runs the room was never secured",
@@ -697,7 +741,7 @@ def write_figures(result: BatchResult, loaded: LoadedScenario, out_dir: Path) ->
         save_figure(figure_secured_distribution(result, loaded),
                     out_dir / "secured_distribution.png"),
         save_figure(figure_unsecured_band(result, loaded), out_dir / "unsecured_band.png"),
-        save_figure(figure_room_ranges(result, loaded), out_dir / "room_ranges.png"),
+        save_pixels(room_ranges_pixels(result, loaded), out_dir / "room_ranges.png"),
     ]
 
 

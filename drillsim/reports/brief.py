@@ -133,6 +133,7 @@ def figure_png(fig: MplFigure, dpi: int = 110) -> bytes:
     """PNG bytes of a figure, without the (version-dependent) Software metadata."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    fig.clear()
     return buf.getvalue()
 
 
@@ -240,7 +241,8 @@ def briefing_stats(loaded: LoadedScenario, result: BatchResult) -> dict[str, Any
         if kind == "exit":
             continue
         no_pa = not bool(plan.pa[s])
-        mostly_word = bool(wom[s] > 0.5 and s in occupied)
+        # next to the origin, hearing it first from the person raising the alert is expected
+        mostly_word = bool(wom[s] > 0.5 and s in occupied and plan.hops[plan.origin, s] > 1)
         if no_pa or mostly_word:
             coverage.append({
                 "space": sid, "label": str(fp.space(sid)["label"]), "kind": kind,
@@ -453,11 +455,13 @@ def routes_figure(loaded: LoadedScenario, stats: dict[str, Any], plan: Plan) -> 
     if stats["sro"]["post"]:
         highlight[stats["sro"]["post"]] = POST_COLOUR
     fig = draw_floorplan(fp, highlight=highlight,
-                         title=f"{fp.name}: SRO route to the drill origin and door-check sweep")
+                         title=f"{fp.name}: SRO route to the drill origin"
+                               + (" and door-check sweep" if plan.protocol == "lockdown" else ""))
     levels = _levels(fp)
     axes = dict(zip(levels, fig.axes[: len(levels)], strict=True))
-    # sweep: origin -> door of each room in the plan's order
-    sweep = stats["sro"]["sweep"]
+    # sweep: origin -> door of each room in the plan's order (lockdown drills only)
+    sweeps = plan.protocol == "lockdown" and plan.mode == "drill"
+    sweep = stats["sro"]["sweep"] if sweeps else []
     here = stats["origin"]
     door_pts = []
     for row in sweep:
@@ -492,9 +496,10 @@ def routes_figure(loaded: LoadedScenario, stats: dict[str, Any], plan: Plan) -> 
         ax.annotate("drill origin", (o["x"], o["y"]), xytext=(7, 7), textcoords="offset points",
                     fontsize=7, color=ORIGIN_COLOUR, fontweight="bold", zorder=10)
     handles = [Line2D([], [], color=POST_COLOUR, lw=3, label="SRO route (post → origin)"),
-               Line2D([], [], color=SWEEP_COLOUR, lw=1.2, ls="--",
-                      label="door-check sweep (numbers: check order)"),
                Line2D([], [], marker="X", color=ORIGIN_COLOUR, ls="", ms=9, label="drill origin")]
+    if sweeps:
+        handles.insert(1, Line2D([], [], color=SWEEP_COLOUR, lw=1.2, ls="--",
+                                 label="door-check sweep (numbers: check order)"))
     _axes_legend(fig, fp, handles)
     return _floor_mark(fig, f"seed {stats['provenance']['seed']}")
 
@@ -580,9 +585,9 @@ def drill_framing_box(protocol: str) -> Box:
              "response; nothing in this pack or in the drill depicts a threat."),
         Bullets((
             "Say \"This is a drill\" at the start and at the end of every announcement.",
-            "No simulated gunfire, no actors playing an intruder, no props resembling weapons, no "
-            "fake blood or injuries, no deception — trauma-informed drill guidance (NASP/NASRO, "
-            "Everytown/AFT/NEA, National Academies 2025) advises against realistic simulation.",
+            "No sound effects, no one acting out a threat, no props, no staged harm and no "
+            "deception — trauma-informed drill guidance (NASP/NASRO, Everytown/AFT/NEA, "
+            "National Academies 2025) advises against realistic simulation.",
             "Keep the drill developmentally appropriate; tell participants beforehand what will "
             "happen and why.",
             "Drill team and observers are not drawn from the people who would respond to a real "
@@ -824,9 +829,10 @@ def build_briefing_doc(loaded: LoadedScenario, result: BatchResult, stats: dict[
     doc.add(Heading("Alert coverage gaps", 2, "coverage"))
     gaps = stats["coverage_gaps"]
     if gaps:
-        doc.add(Para("Spaces outside PA coverage, and occupied spaces where the alert arrived "
-                     "first by word of mouth in most runs (no speaker, app or radio reached them "
-                     "first). Check speakers, and plan who tells these spaces."))
+        doc.add(Para("Spaces outside PA coverage, and occupied spaces (beyond the drill origin's "
+                     "immediate neighbours) where the alert arrived first by word of mouth in "
+                     "most runs (no speaker, app or radio reached them first). Check speakers, "
+                     "and plan who tells these spaces."))
         doc.add(Table(("Space", "Label", "Kind", "PA", "Alert by word of mouth",
                        "Alert heard (median)", "Alert heard (p90)"),
                       tuple((g["space"], g["label"], g["kind"], "yes" if g["pa"] else "NO",
@@ -856,7 +862,7 @@ def build_briefing_doc(loaded: LoadedScenario, result: BatchResult, stats: dict[
         else:
             doc.add(Para("No one was locked out in any simulated run."))
 
-    doc.add(Heading("SRO route and door-check sweep", 2, "sro"))
+    doc.add(Heading("SRO route and door-check sweep" if lockdown else "SRO route", 2, "sro"))
     sro = stats["sro"]
     if sro["on_duty"] and sro["route"]:
         labels = [str(fp.space(s)["label"]) for s in sro["route"]]
@@ -867,8 +873,9 @@ def build_briefing_doc(loaded: LoadedScenario, result: BatchResult, stats: dict[
                      f"arrival after the announcement: median {fmt_s(sro['arrival_median_s'])}, "
                      f"p90 {fmt_s(sro['arrival_p90_s'])} (includes hearing the alert by radio "
                      "or PA and reacting)."))
-        doc.add(Figure(figures["routes"], "Blue: SRO route from post to the drill origin. "
-                       "Purple dashes and numbers: door-check sweep order.",
+        doc.add(Figure(figures["routes"], "Blue: SRO route from post to the drill origin."
+                       + (" Purple dashes and numbers: door-check sweep order." if lockdown
+                          else ""),
                        "Floorplan with the SRO route and the numbered door-check sweep.",
                        landscape=True))
         if lockdown and plan.mode == "drill":
@@ -971,7 +978,7 @@ def write_briefing(loaded: LoadedScenario, result: BatchResult, out: Path) -> li
                       else alert_floorplan_figure(loaded, stats, result)),
         "routes": routes_figure(loaded, stats, result.plan),
     }
-    pngs = {k: figure_png(f) for k, f in figs.items()}
+    pngs = {k: figure_png(f, dpi=110 if k == "timeline" else 140) for k, f in figs.items()}
     doc = build_briefing_doc(loaded, result, stats, pngs)
     paths = []
     p = out / "briefing.html"

@@ -11,6 +11,7 @@ headline metrics plus the two distributions of the first one).
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from drillsim.reports.batch import (
     new_figure,
     save_figure,
     write_csv,
+    write_runs_csv,
 )
 from drillsim.reports.staging import write_json
 from drillsim.run.batch import BatchResult
@@ -51,6 +53,8 @@ SCENARIO_COLOURS = ("#000000", "#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69
 BETTER_COLOUR = "#1a9641"
 WORSE_COLOUR = "#d7191c"
 UNCLEAR_COLOUR = "#555555"
+#: Fewer runs than this where both sides are finite: the CI is drawn but no verdict is given.
+MIN_PAIRED_RUNS = 10
 
 CSV_HEADER = [
     "a_scenario", "b_scenario", "metric", "unit", "better_is", "a_median", "b_median",
@@ -126,72 +130,85 @@ def _csv_rows(rows: Sequence[dict]) -> list[list]:
 # ----------------------------------------------------------------------------------------------
 
 
-def _verdict(p: dict) -> tuple[str, str]:
-    """Colour and word for a paired CI: clearly better, clearly worse, or not distinguishable."""
+def _verdict(p: dict, tag: str = "B") -> tuple[str, str]:
+    """Colour and words for a paired CI: clearly better, clearly worse, or not distinguishable."""
     lo, hi = p["ci95_low"], p["ci95_high"]
-    if not (math.isfinite(lo) and math.isfinite(hi)):
-        return UNCLEAR_COLOUR, "no CI"
+    if lo == hi == 0 and p["mean_difference"] == 0:
+        return UNCLEAR_COLOUR, "identical in every paired run"
+    if not (math.isfinite(lo) and math.isfinite(hi)) or p["n_paired_finite"] < MIN_PAIRED_RUNS:
+        return UNCLEAR_COLOUR, "no verdict: too few runs finite on both sides"
     higher = p["better_is"] == "higher"
     if (lo > 0 and higher) or (hi < 0 and not higher):
-        return BETTER_COLOUR, "B better"
+        return BETTER_COLOUR, f"{tag} better (CI excludes 0)"
     if (hi < 0 and higher) or (lo > 0 and not higher):
-        return WORSE_COLOUR, "B worse"
-    if lo == hi == 0:
-        return UNCLEAR_COLOUR, "identical"
-    return UNCLEAR_COLOUR, "no clear difference"
+        return WORSE_COLOUR, f"{tag} worse (CI excludes 0)"
+    return UNCLEAR_COLOUR, "no clear difference (CI includes 0)"
 
 
 def _forest_row(ax: Axes, metric: str, entries: Sequence[tuple[str, dict, dict, dict]],
                 n_runs: int) -> None:
-    """One metric: the mean paired difference and its 95 % CI for every B, zero line, labels."""
+    """One metric: the mean paired difference and its 95 % CI for every B, zero line, labels.
+
+    Shares are drawn in percentage points, so that "+3" reads as three more rooms in a hundred.
+    """
     unit = METRICS[metric][0]
+    scale, axis_unit = (100.0, "percentage points") if unit == "share" else (1.0, unit)
     nb = len(entries)
     ys = np.arange(nb)[::-1].astype(float)
     ax.axvline(0.0, color="black", linewidth=1.0, zorder=1)
-    spans = []
-    for _, p, _, _ in entries:
-        for v in (p["mean_difference"], p["ci95_low"], p["ci95_high"]):
-            if math.isfinite(v):
-                spans.append(abs(v))
-    half = max(spans) * 1.25 if spans and max(spans) > 0 else 1.0
+    spans = [abs(v) * scale for _, p, _, _ in entries
+             for v in (p["mean_difference"], p["ci95_low"], p["ci95_high"]) if math.isfinite(v)]
+    sizes = [abs(x) * scale for _, _, sa, sb in entries for x in (sa["median"], sb["median"])
+               if math.isfinite(x)]
+    # differences of floating-point rounding size (1e-15 s) are no difference at all
+    noise = 1e-9 * max([1.0, *sizes])
+    rounding_only = bool(spans) and 0 < max(spans) < noise
+    half = max(spans) * 1.25 if spans and not rounding_only and max(spans) > 0 else 1.0
     ax.set_xlim(-half, half)
     ax.set_yticks([])
     higher = entries[0][1]["better_is"] == "higher"
-    for y, (b_label, p, sa, sb) in zip(ys, entries, strict=True):
-        colour, word = _verdict(p)
+    for y, (tag, p, sa, sb) in zip(ys, entries, strict=True):
+        colour, word = _verdict(p, tag)
         mean = p["mean_difference"]
+        prefix = f"{tag}: " if nb > 1 else ""
         if not math.isfinite(mean):
-            ax.text(0.5, y, "no difference to show: no run where both are finite "
+            ax.text(0.5, y, f"{prefix}nothing to compare: no run where both are finite "
                     f"(never in {100 * sa['share_never']:.0f} % of runs for A, "
-                    f"{100 * sb['share_never']:.0f} % for B)",
+                    f"{100 * sb['share_never']:.0f} % for {tag})",
                     transform=ax.get_yaxis_transform(), ha="center", va="center",
                     fontsize=9, color=NEVER_TEXT_COLOUR)
             continue
-        lo, hi = p["ci95_low"], p["ci95_high"]
+        lo, hi = p["ci95_low"] * scale, p["ci95_high"] * scale
+        if rounding_only:
+            colour, word = UNCLEAR_COLOUR, "no difference (only floating-point rounding)"
+            mean = lo = hi = 0.0
         if math.isfinite(lo) and math.isfinite(hi):
             ax.plot([lo, hi], [y, y], color=colour, linewidth=2.5, solid_capstyle="butt")
             ax.plot([lo, hi], [y, y], linestyle="", marker="|", markersize=10, color=colour,
                     markeredgewidth=2)
-        ax.plot([mean], [y], marker="o", markersize=8, color=colour, zorder=3)
+        ax.plot([mean * scale], [y], marker="o", markersize=8, color=colour, zorder=3)
         share = p["share_b_better"]
-        note = (f"{word}; B better in {100 * share:.0f} % of runs" if math.isfinite(share)
-                else word)
+        note = word
+        if math.isfinite(share):
+            note += f" · {tag} better in {100 * share:.0f} % of runs"
         if p["n_paired_finite"] < n_runs:
-            note += f" (both finite in {p['n_paired_finite']} of {n_runs} runs)"
-        prefix = f"{b_label}: " if nb > 1 else ""
+            note += f" · both finite in only {p['n_paired_finite']} of {n_runs} runs"
         ax.annotate(prefix + note, xy=(0.005, y), xycoords=("axes fraction", "data"),
                     xytext=(0, 7), textcoords="offset points", fontsize=8.5, color=colour,
                     va="bottom", ha="left")
     ax.set_ylim(-0.6, nb - 0.15)
+    if not spans:  # nothing drawn: an axis of made-up numbers would only confuse
+        ax.set_xticks([])
     left, right = ("← B better", "B worse →") if not higher else ("← B worse", "B better →")
-    ax.set_xlabel(f"mean difference B − A, {unit}    ({left} | {right})", fontsize=8.5)
-    ax.set_title(metric_label(metric), fontsize=10, loc="left")
+    ax.set_xlabel(f"mean difference B − A ({axis_unit})    {left} | {right}", fontsize=8.5)
+    ax.set_title(metric_label(metric), fontsize=10, loc="left", fontweight="bold")
     ax.tick_params(labelsize=8)
     ax.grid(axis="x", alpha=0.3)
-    a_med, b_meds = entries[0][2]["median"], [e[3]["median"] for e in entries]
-    ax.set_title("median A " + format_value(a_med, unit) + " → B "
-                 + ", ".join(format_value(v, unit) for v in b_meds), fontsize=8.5, loc="right",
-                 color="#333333")
+    medians = [f"A {format_value(entries[0][2]['median'], unit)}"]
+    medians += [f"{tag} {format_value(sb['median'], unit)}" for tag, _, _, sb in entries]
+    ax.set_title("median: " + " → ".join(medians[:2]) + (", " + ", ".join(medians[2:])
+                                                         if len(medians) > 2 else ""),
+                 fontsize=8.5, loc="right", color="#333333")
 
 
 def _ecdf_panel(ax: Axes, metric: str, results: Sequence[BatchResult],
@@ -213,6 +230,7 @@ def _ecdf_panel(ax: Axes, metric: str, results: Sequence[BatchResult],
         text = f"{tag}: {lab}"
         if never > 0:
             text += f" (never in {100 * never:.0f} % of runs)"
+        text = textwrap.fill(text, 60, subsequent_indent="    ")
         if xs.size:
             ax.step(np.concatenate([[xs[0]], xs]), 100 * np.concatenate([[0.0], ys]),
                     where="post", color=colour, linestyle=style, linewidth=2)
@@ -226,10 +244,10 @@ def _ecdf_panel(ax: Axes, metric: str, results: Sequence[BatchResult],
                 xytext=(-4, 3), textcoords="offset points", ha="right", va="bottom",
                 fontsize=8, color=P90_COLOUR)
     if not drawn:
-        ax.text(0.5, 0.5, "never reached in any run of any scenario", transform=ax.transAxes,
+        ax.text(0.5, 0.3, "never reached in any run of any scenario", transform=ax.transAxes,
                 ha="center", va="center", color=NEVER_TEXT_COLOUR)
         ax.set_xticks([])
-    ax.legend(handles=handles, loc="lower right", fontsize=8.5, framealpha=0.95)
+    ax.legend(handles=handles, loc="upper left", fontsize=8.5, framealpha=0.95)
     ax.set_title(f"Distribution over runs: {metric_label(metric)}", fontsize=10)
 
 
@@ -248,8 +266,8 @@ def figure_comparison(results: Sequence[BatchResult], rows: Sequence[dict]) -> F
         title = f"{len(results) - 1} scenarios compared with {labels[0]} (A)"
     subtitle = (
         "Each row: mean paired difference B − A over runs that share their random inputs, with "
-        "its 95 % confidence interval. Green: B clearly better; red: B clearly worse; grey: no "
-        "clear difference."
+        "its 95 % confidence interval, and the share of runs in which B did better (ties count "
+        "half). Green: B clearly better; red: B clearly worse; grey: no clear difference."
     )
     if len(results) > 2:
         subtitle += " B scenarios: " + "; ".join(
@@ -302,13 +320,13 @@ def write_compare_outputs(
     out_dir : Path
         Folder to write into (the caller stages it).
     csv : bool
-        Accepted for symmetry with :func:`~drillsim.reports.batch.write_batch_outputs`;
-        ``comparison.csv`` is always written.
+        Also write each side's per-run table: ``runs_a.csv``, ``runs_b.csv`` (``runs_b1.csv``,
+        ``runs_b2.csv``, ... with more than one B). ``comparison.csv`` is always written.
 
     Returns
     -------
     list of Path
-        The three files written.
+        ``comparison.json``, ``comparison.csv``, ``comparison.png`` [and the runs CSVs].
 
     Raises
     ------
@@ -316,7 +334,6 @@ def write_compare_outputs(
         Fewer than two results, results and scenarios of different lengths, or run counts that
         differ.
     """
-    del csv  # comparison.csv is always written: it is the main table
     out_dir = Path(out_dir)
     if len(loadeds) != len(results):
         raise DrillsimError(
@@ -337,5 +354,10 @@ def write_compare_outputs(
     write_json(json_path, data)
     csv_path = write_csv(out_dir / "comparison.csv", CSV_HEADER, _csv_rows(rows))
     png_path = save_figure(figure_comparison(results, rows), out_dir / "comparison.png")
-    return [json_path, csv_path, png_path]
+    written = [json_path, csv_path, png_path]
+    if csv:
+        for i, r in enumerate(results):
+            tag = "a" if i == 0 else ("b" if len(results) == 2 else f"b{i}")
+            written.append(write_runs_csv(r, out_dir / f"runs_{tag}.csv"))
+    return written
 

@@ -35,6 +35,7 @@ STREAMS = {
     "lock_time": 9,
     "lock_fail": 10,
     "sro": 11,
+    "latch": 12,
 }
 
 #: Columns of the ``alert`` stream and of the ``sro`` stream (one uniform each per run).
@@ -61,7 +62,9 @@ class Draws(RunArrays):
     hold_s: np.ndarray  # (R, M)
     safe_zone_s: np.ndarray  # (R, M)
     lock_time_s: np.ndarray  # (R, D)
-    lock_failed: np.ndarray  # (R, D) bool
+    lock_attempts: np.ndarray  # (R, D) float: attempts made (each takes lock_time_s)
+    lock_failed: np.ndarray  # (R, D) bool: every attempt failed (the door stays unlocked)
+    latch_fault: np.ndarray  # (R, D) bool: the door does not latch although "locked"
     sro_reaction_s: np.ndarray  # (R,)
     sro_speed_mps: np.ndarray  # (R,)
     sro_sweep_speed_mps: np.ndarray  # (R,)
@@ -111,15 +114,21 @@ def sample_chunk(plan: Plan, scenario: Scenario, seed: int, chunk: int) -> Draws
     usro = _uniforms(seed, "sro", chunk, len(SRO_COLUMNS))
 
     lock_time = np.zeros((CHUNK_RUNS, D))
+    attempts = np.ones((CHUNK_RUNS, D))
     lock_failed = np.zeros((CHUNK_RUNS, D), dtype=bool)
+    latch = _uniforms(seed, "latch", chunk, D) < b.latch_fault_probability
     for code in np.unique(plan.door_lock):
         name = LOCK_NAMES[int(code)]
         cols = plan.door_lock == code
         if name == "none":
             lock_time[:, cols] = np.inf
+            latch[:, cols] = False
             continue
         lock_time[:, cols] = b.lock_time_s[name].ppf(ul[:, cols])
-        lock_failed[:, cols] = uf[:, cols] < b.lock_failure_probability[name]
+        tries = 1 if name == "central" else b.max_lock_attempts
+        failures = failed_attempts(uf[:, cols], b.lock_failure_probability[name])
+        lock_failed[:, cols] = failures >= tries
+        attempts[:, cols] = np.minimum(failures + 1.0, tries)
 
     return Draws(
         first_run=chunk * CHUNK_RUNS,
@@ -153,13 +162,29 @@ def sample_chunk(plan: Plan, scenario: Scenario, seed: int, chunk: int) -> Draws
         hold_s=b.hallway_recovery_s.ppf(uh),
         safe_zone_s=b.safe_zone_move_s.ppf(usz),
         lock_time_s=lock_time,
+        lock_attempts=attempts,
         lock_failed=lock_failed,
+        latch_fault=latch,
         sro_reaction_s=sro.reaction_s.ppf(usro[:, 0]),
         sro_speed_mps=sro.response_speed_mps.ppf(usro[:, 1]),
         sro_sweep_speed_mps=sro.sweep_speed_mps.ppf(usro[:, 2]),
         sro_door_check_s=sro.door_check_s.ppf(usro[:, 3]),
         le_arrival_s=sro.law_enforcement_arrival_s.ppf(usro[:, 4]),
     )
+
+
+def failed_attempts(u: np.ndarray, p: float) -> np.ndarray:
+    """Failed attempts before the first success, by inverse CDF of the geometric distribution.
+
+    Each attempt fails independently with probability ``p``; one uniform per door and run keeps
+    common random numbers (a worse lock type fails at least as often on the same uniform).
+    """
+    if p <= 0.0:
+        return np.zeros_like(u)
+    if p >= 1.0:
+        return np.full_like(u, np.inf)
+    with np.errstate(divide="ignore"):
+        return np.floor(np.log1p(-u) / np.log(p))
 
 
 def _needed(plan: Plan) -> dict[str, np.ndarray]:

@@ -180,6 +180,12 @@ class Behaviour(_Checked):
             "central": 0.01,
         }
     )
+    max_lock_attempts: int = Field(
+        3, ge=1, le=10, description="attempts an adult makes before giving up on a door"
+    )
+    latch_fault_probability: float = Field(
+        0.01, ge=0.0, le=1.0, description="chance a door does not latch although locked"
+    )
     hallway_recovery_s: Distribution = Field(
         default_factory=lambda: _d("uniform", low=5.0, high=15.0)
     )
