@@ -227,7 +227,7 @@ def test_failed_attempts_are_retried_then_given_up():
         behaviour={"lock_failure_probability": {"key_outside": 1.0}, "max_lock_attempts": 3},
     )
     loaded, plan = build(_two_room_school(lock_b="key_outside"), sc)
-    draws, batch, refs, logs = run_both(loaded, plan)
+    _, batch, refs, logs = run_both(loaded, plan)
     assert batch.room_reason[0, 0] == 1
     assert batch.room_key_outside_s[0, 0] == 36.0
     assert math.isinf(batch.room_secured_s[0, 0])

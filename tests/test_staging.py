@@ -13,11 +13,24 @@ from drillsim.reports.staging import staged_output, write_json
 def test_success_moves_files_into_place(tmp_path):
     out = tmp_path / "out"
     with staged_output(out) as tmp:
+        assert tmp.parent == out  # staging happens inside --out, never beside it
         (tmp / "a.txt").write_text("x")
         (tmp / "sub").mkdir()
         (tmp / "sub" / "b.txt").write_text("y")
     assert (out / "a.txt").read_text() == "x" and (out / "sub" / "b.txt").read_text() == "y"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_failure_keeps_an_existing_folder_untouched(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    with pytest.raises(RuntimeError):
+        with staged_output(out) as tmp:
+            (tmp / "keep.txt").write_text("half")
+            raise RuntimeError("boom")
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    assert (out / "keep.txt").read_text() == "mine"
 
 
 def test_failure_leaves_nothing(tmp_path):

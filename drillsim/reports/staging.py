@@ -22,9 +22,11 @@ from drillsim.errors import DrillsimError
 
 @contextmanager
 def staged_output(out_dir: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary folder; on success move its files into ``out_dir``.
+    """Yield a temporary folder inside ``out_dir``; on success move its files into ``out_dir``.
 
-    Existing files of the same name in ``out_dir`` are replaced; other files are left alone.
+    The staging folder is hidden inside ``out_dir`` so that nothing is ever written outside the
+    folder the user named. On failure it is removed, and so is ``out_dir`` itself if this call
+    created it. Existing files of the same name are replaced; other files are left alone.
     """
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
@@ -32,17 +34,22 @@ def staged_output(out_dir: str | os.PathLike) -> Iterator[Path]:
     parent = out.resolve().parent
     if not parent.exists():
         raise DrillsimError(f"--out: parent folder {parent} does not exist; create it first")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.drillsim-tmp-", dir=parent))
+    created = not out.exists()
+    out.mkdir(exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".drillsim-tmp-", dir=out))
+    ok = False
     try:
         yield tmp
-        out.mkdir(exist_ok=True)
         for item in sorted(tmp.rglob("*")):
             if item.is_file():
                 dest = out / item.relative_to(tmp)
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(item, dest)
+        ok = True
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        if not ok and created:
+            shutil.rmtree(out, ignore_errors=True)
 
 
 def _clean(value: Any) -> Any:
