@@ -42,15 +42,25 @@ def test_failure_leaves_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_out_must_be_a_folder_with_an_existing_parent(tmp_path):
+def test_out_must_be_a_folder(tmp_path):
     f = tmp_path / "file"
     f.write_text("")
     with pytest.raises(DrillsimError, match="not a folder"):
         with staged_output(f):
             pass
-    with pytest.raises(DrillsimError, match="does not exist"):
-        with staged_output(tmp_path / "missing" / "out"):
+    with pytest.raises(DrillsimError, match="is a file"):
+        with staged_output(f / "out"):
             pass
+
+
+def test_missing_parents_are_created_and_removed_again_on_failure(tmp_path):
+    with staged_output(tmp_path / "a" / "b" / "out") as tmp:
+        (tmp / "x.txt").write_text("x")
+    assert (tmp_path / "a" / "b" / "out" / "x.txt").exists()
+    with pytest.raises(RuntimeError):
+        with staged_output(tmp_path / "new" / "deeper" / "out"):
+            raise RuntimeError("boom")
+    assert not (tmp_path / "new").exists()
 
 
 def test_json_writes_inf_as_string_and_is_deterministic(tmp_path):

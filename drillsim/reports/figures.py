@@ -10,16 +10,16 @@ SENSITIVE = "SENSITIVE SECURITY INFORMATION"
 
 
 def mark_sensitive(fig: Figure, detail: str = "") -> Figure:
-    """Stamp the sensitivity marking (and provenance detail) along the bottom of ``fig``.
+    """Stamp the sensitivity marking (and provenance detail) on ``fig`` where it cannot overlap.
 
-    Space for it is reserved in the layout so it never overlaps axis labels or legends.
+    Normally it is the figure's ``supxlabel`` (below every axis, kept clear by the constrained
+    layout). Figures with a legend outside the axes at the bottom (floorplans) would collide
+    with it there, so on those it becomes a second line of the figure title instead.
     """
-    engine = fig.get_layout_engine()
-    if engine is not None and hasattr(engine, "set"):
-        try:
-            engine.set(rect=(0, 0.035, 1, 0.965))
-        except TypeError:  # layout engine without rect support
-            pass
     text = f"{SENSITIVE} — drillsim {__version__}" + (f" — {detail}" if detail else "")
-    fig.text(0.5, 0.005, text, ha="center", va="bottom", fontsize=7, color="#7f0000")
+    title = fig._suptitle
+    if fig.legends and title is not None:
+        fig.suptitle(f"{title.get_text()}\n{text}", fontsize=title.get_fontsize())
+    else:
+        fig.supxlabel(text, fontsize=8, color="#7f0000", fontweight="bold")
     return fig

@@ -31,11 +31,18 @@ def staged_output(out_dir: str | os.PathLike) -> Iterator[Path]:
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise DrillsimError(f"--out {out} exists and is not a folder; choose a folder path")
-    parent = out.resolve().parent
-    if not parent.exists():
-        raise DrillsimError(f"--out: parent folder {parent} does not exist; create it first")
-    created = not out.exists()
-    out.mkdir(exist_ok=True)
+    # the top-most folder this call creates (if any), so a failure can remove it again
+    created = None
+    for folder in [out, *out.parents]:
+        if folder.exists():
+            if not folder.is_dir():
+                raise DrillsimError(f"--out: {folder} is a file, not a folder")
+            break
+        created = folder
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise DrillsimError(f"--out: cannot create {out}: {err.strerror}") from None
     tmp = Path(tempfile.mkdtemp(prefix=".drillsim-tmp-", dir=out))
     ok = False
     try:
@@ -48,8 +55,8 @@ def staged_output(out_dir: str | os.PathLike) -> Iterator[Path]:
         ok = True
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-        if not ok and created:
-            shutil.rmtree(out, ignore_errors=True)
+        if not ok and created is not None:
+            shutil.rmtree(created, ignore_errors=True)
 
 
 def _clean(value: Any) -> Any:
