@@ -230,12 +230,14 @@ def _evacuate(plan: Plan, d: Draws, alert: np.ndarray, out: dict) -> None:
         a = T[who]
         if plan.edge_door[s]:
             svc = plan.edge_service_s[s]
-            order = np.argsort(a, axis=0, kind="stable")
-            a_sorted = a[order, cols]
             n = np.arange(who.size, dtype=np.float64)[:, None]
-            best = np.maximum.accumulate(a_sorted - n * svc, axis=0)
-            dep = np.empty_like(a)
-            dep[order, cols] = (n + 1.0) * svc + best
+            if np.all(a[1:] >= a[:-1]):  # already in queue order (e.g. a class leaving a room)
+                dep = (n + 1.0) * svc + np.maximum.accumulate(a - n * svc, axis=0)
+            else:
+                order = np.argsort(a, axis=0, kind="stable")
+                best = np.maximum.accumulate(a[order, cols] - n * svc, axis=0)
+                dep = np.empty_like(a)
+                dep[order, cols] = (n + 1.0) * svc + best
             with np.errstate(invalid="ignore"):  # inf - inf for people never alerted
                 wait[who] = wait[who] + np.where(np.isfinite(a), (dep - a) - svc, 0.0)
         else:
