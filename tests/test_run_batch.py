@@ -96,3 +96,18 @@ def test_unreachable_scheduler_is_a_clear_error(elementary):
     pytest.importorskip("distributed")
     with pytest.raises(DrillsimError, match="cannot reach the Dask scheduler"):
         run_batch_job(elementary, 10, 1, scheduler="tcp://127.0.0.1:9")
+
+
+def test_detail_is_kept_for_the_first_runs_only(elementary, monkeypatch):
+    """Per-run metrics for every run; room/space/curve detail for the first DETAIL_RUNS."""
+    import drillsim.run.batch as rb
+
+    monkeypatch.setattr(rb, "DETAIL_RUNS", 300)
+    capped = run_batch_job(elementary, 700, seed=8, workers=1)
+    full = run_batch_job(elementary, 300, seed=8, workers=1)
+    assert capped.n_runs == 700 and capped.n_detail == 300
+    assert capped.provenance["detail_runs"] == 300
+    np.testing.assert_array_equal(capped.room_secured_s, full.room_secured_s)
+    np.testing.assert_array_equal(capped.curves["unsecured"], full.curves["unsecured"])
+    for k in full.metrics:
+        np.testing.assert_array_equal(capped.metrics[k][:300], full.metrics[k])

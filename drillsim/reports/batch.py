@@ -430,7 +430,7 @@ def figure_secured_distribution(result: BatchResult, loaded: LoadedScenario) -> 
         # the statement a planner reads first: how often the lockdown stays incomplete
         unsecured = ~np.isfinite(result.room_secured_s)
         per_reason = {
-            name: np.sum(unsecured & (result.room_reason == code)) / max(n, 1)
+            name: np.sum(unsecured & (result.room_reason == code)) / max(result.n_detail, 1)
             for code, name in sorted(REASON_NAMES.items()) if code != REASON_OK
         }
         causes = ", ".join(f"{v:.1f} {k}" for k, v in per_reason.items() if v > 0) or "none"

@@ -29,13 +29,22 @@ from drillsim.scenario.load import LoadedScenario
 from drillsim.scenario.model import Scenario
 
 ENGINES = ("batch", "reference")
+#: Per-room, per-space and over-time detail is kept for the first this many runs; per-run metrics
+#: are kept for every run. Beyond it the job's memory stays flat (the metrics table is the only
+#: thing that grows: about 150 bytes per run). 10,000 runs put the Monte Carlo error of a room's
+#: median secured time far below a second.
+DETAIL_RUNS = 10_000
 #: Step of the over-time curves (people unsecured, rooms secured), seconds.
 CURVE_STEP_S = 5.0
 
 
 @dataclass
 class BatchResult:
-    """Everything a batch keeps: per-run metrics, room-level times, curves and provenance."""
+    """Everything a batch keeps: per-run metrics, room-level times, curves and provenance.
+
+    ``metrics`` has one row per run; the room, space and curve arrays have one row for each of
+    the first ``n_detail`` runs (see ``DETAIL_RUNS``).
+    """
 
     plan: Plan
     seed: int
@@ -54,7 +63,13 @@ class BatchResult:
 
     @property
     def n_runs(self) -> int:
+        """Runs in the batch (rows of ``metrics``)."""
         return int(next(iter(self.metrics.values())).shape[0])
+
+    @property
+    def n_detail(self) -> int:
+        """Runs with room / space / curve detail: the first ``min(n_runs, DETAIL_RUNS)``."""
+        return int(self.room_secured_s.shape[0])
 
 
 def _grid(plan: Plan) -> np.ndarray:
@@ -223,6 +238,7 @@ class _Collector:
 
     def __init__(self, n_runs: int):
         self.n = n_runs
+        self.n_detail = min(n_runs, DETAIL_RUNS)
         self.arrays: dict[str, np.ndarray] = {}
         self.metrics: dict[str, np.ndarray] = {}
         self.curves: dict[str, np.ndarray] = {}
@@ -232,11 +248,15 @@ class _Collector:
         rows = slice(first_run, first_run + k)
         for name, v in part["metrics"].items():
             self.metrics.setdefault(name, np.empty(self.n))[rows] = v
+        keep = max(0, min(k, self.n_detail - first_run))  # detail rows of this chunk
+        detail = slice(first_run, first_run + keep)
         for name, v in part["curves"].items():
-            self.curves.setdefault(name, np.empty((self.n, v.shape[1]), np.int32))[rows] = v
+            arr = self.curves.setdefault(name, np.empty((self.n_detail, v.shape[1]), np.int32))
+            arr[detail] = v[:keep]
         for name, dtype in self.COMPACT.items():
             v = part[name]
-            self.arrays.setdefault(name, np.empty((self.n, v.shape[1]), dtype))[rows] = v
+            arr = self.arrays.setdefault(name, np.empty((self.n_detail, v.shape[1]), dtype))
+            arr[detail] = v[:keep]
 
     def result(self, plan: Plan, loaded: LoadedScenario, seed: int, engine: str) -> BatchResult:
         return BatchResult(
@@ -246,7 +266,10 @@ class _Collector:
             metrics=self.metrics,
             grid_s=_grid(plan),
             curves=self.curves,
-            provenance=provenance(loaded, plan, seed, engine, self.n),
+            provenance={
+                **provenance(loaded, plan, seed, engine, self.n),
+                "detail_runs": self.n_detail,
+            },
             **self.arrays,
         )
 
