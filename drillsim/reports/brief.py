@@ -176,7 +176,8 @@ def word_of_mouth_share(result: BatchResult, loaded: LoadedScenario) -> np.ndarr
         formal = space_alerts(plan, replace(draws, wom_hop_s=np.full(draws.n_runs, np.inf)))
         got = result.space_alert_s[lo : lo + draws.n_runs]
         # space_alert_s is float32: allow its rounding (a word-of-mouth lead is whole seconds)
-        counts += (np.isfinite(got) & (got < formal - 1e-5 * np.maximum(formal, 1.0))).sum(axis=0)
+        tol = 1e-5 * np.maximum(np.where(np.isfinite(formal), formal, 0.0), 1.0)
+        counts += (np.isfinite(got) & (got < formal - tol)).sum(axis=0)
     return counts / max(n, 1)
 
 
