@@ -75,11 +75,10 @@ def _late(env: simpy.Environment) -> simpy.Event:
 
 
 class _Room:
-    def __init__(self, env: simpy.Environment):
+    """What people at a room's door can see: whether it has closed for the lockdown."""
+
+    def __init__(self) -> None:
         self.closed = False
-        self.close_s = math.inf
-        self.locked_s = math.inf
-        self.done = env.event()  # fires when the room's lock outcome is known
 
 
 class _Door:
@@ -139,7 +138,7 @@ class _Run:
         self.t_init = float(d.detection_s[0])
         self.alert = [math.inf] * S
         self.alert_event = [self.env.event() for _ in range(S)]
-        self.rooms = [_Room(self.env) for _ in range(M)]
+        self.rooms = [_Room() for _ in range(M)]
         nan, inf = math.nan, math.inf
         self.out = {
             "room_lock_start_s": [inf] * M,
@@ -217,14 +216,13 @@ class _Run:
         self.log.add(t, who, role, "reacts", self.sid(s))
         t = t + float(d.hold_s[0, m])
         yield _until(env, t)
-        room.closed, room.close_s = True, t
+        room.closed = True
         self.out["room_lock_start_s"][m] = t
         self.log.add(t, who, role, "door_closed", self.sid(s))
         doors = [int(x) for x in plan.room_doors[m] if x >= 0]
         if plan.room_no_lock[m]:
             self.out["room_reason"][m] = REASON_NO_LOCK
             self.log.add(t, who, role, "cannot_lock", self.sid(s))
-            room.done.succeed()
             return
         failed = latch = False
         exposure = 0.0
@@ -244,9 +242,7 @@ class _Run:
             t = t + spent
             yield _until(env, t)
             tries = int(d.lock_attempts[0, door])
-            self.log.add(
-                t, who, role, f"door_{plan.door_ids[door]}_lock_tried_{tries}x", self.sid(s)
-            )
+            self.log.add(t, who, role, f"lock_tried_{tries}x", self.sid(s))
         locked = max([t, *central])
         yield _until(env, locked)
         self.out["room_key_outside_s"][m] = exposure
@@ -255,13 +251,10 @@ class _Run:
             self.log.add(
                 locked, who, role, "lock_failed" if failed else "door_did_not_latch", self.sid(s)
             )
-            room.done.succeed()
             return
         self.out["room_reason"][m] = REASON_OK
-        room.locked_s = locked
         self.out["room_locked_s"][m] = locked
         self.log.add(locked, who, role, "locked", self.sid(s))
-        room.done.succeed()
         secured = locked + float(d.safe_zone_s[0, m])
         yield _until(env, secured)
         self.out["room_secured_s"][m] = secured
