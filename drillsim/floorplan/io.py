@@ -19,9 +19,14 @@ from pathlib import Path
 import networkx as nx
 import yaml
 
-from drillsim.errors import Problem, ValidationError
-from drillsim.floorplan.load import GRAPHML_SUFFIXES, JSON_SUFFIXES, YAML_SUFFIXES
+from drillsim.errors import ValidationError
 from drillsim.floorplan.model import Floorplan, floorplan_dict
+from drillsim.floorplan.read import (
+    GRAPHML_SUFFIXES,
+    JSON_SUFFIXES,
+    YAML_SUFFIXES,
+    unsupported_file_type,
+)
 
 
 def floorplan_to_dict(fp: Floorplan, *, explicit: bool = False) -> dict:
@@ -127,17 +132,7 @@ def save_floorplan(fp: Floorplan, path: str | os.PathLike) -> None:
         text = json.dumps(floorplan_to_node_link(fp), indent=1, allow_nan=False, ensure_ascii=False)
         payload = (text + "\n").encode("utf-8")
     else:
-        known = YAML_SUFFIXES + GRAPHML_SUFFIXES + JSON_SUFFIXES
-        raise ValidationError(
-            [
-                Problem(
-                    str(path),
-                    "<file>",
-                    f"unsupported file type '{p.suffix or '(none)'}'",
-                    f"use a file ending in one of: {', '.join(known)}",
-                )
-            ]
-        )
+        raise ValidationError([unsupported_file_type(path)])
     _atomic_write(p, payload)
 
 

@@ -1,0 +1,175 @@
+"""The graph pass: check a built :class:`Floorplan` as a whole.
+
+Plan-level values (name, floor height, floor levels), every space's and connection's values,
+connections against their ends (self-loops, duplicate ids, stairs that do not change floor,
+non-stairs that do) and topology (an exit exists, every exit has an exterior door or opening, every
+space can reach an exit, every securable space has a door).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import networkx as nx
+
+from drillsim.errors import Problem, ProblemList
+from drillsim.floorplan.fields import FIELD_HINTS, has_type, record_element
+from drillsim.floorplan.model import Floorplan
+from drillsim.floorplan.values import check_id, connection_values, space_values
+
+
+def graph_problems(
+    fp: Floorplan, space_el: Mapping[str, str], conn_el: Mapping[tuple[str, str], str]
+) -> list[Problem]:
+    """Every graph-level problem of a floorplan.
+
+    Parameters
+    ----------
+    fp : Floorplan
+    space_el, conn_el : Mapping
+        The element (``spaces[3] (id 'C101')``) of each space id and connection ``(a, b)`` as
+        the file names it; others are named by their position in the graph.
+
+    Returns
+    -------
+    list of Problem
+        Empty if the floorplan is valid.
+    """
+    out = ProblemList(fp.source)
+    levels = _plan_problems(out, fp)
+    _space_problems(out, fp, space_el, levels)
+    _connection_problems(out, fp, conn_el)
+    _topology_problems(out, fp, space_el)
+    return out.problems
+
+
+def _plan_problems(out: ProblemList, fp: Floorplan) -> list[int]:
+    """Name, floor height and floor levels; returns the declared levels."""
+    if not isinstance(fp.name, str) or not fp.name.strip():
+        out.add(
+            "name", f"the floorplan name is empty ({fp.name!r})", f"write {FIELD_HINTS['name']}"
+        )
+    fh = fp.floor_height_m
+    if not has_type(fh, "float") or not math.isfinite(fh) or fh <= 0:
+        out.add(
+            "floor_height_m",
+            f"floor_height_m must be a number greater than 0 m, got {fh!r}",
+            "give the floor-to-floor height in metres, e.g. floor_height_m: 3.6",
+        )
+    levels = [lv for lv, _ in fp.floors]
+    for i, lv in enumerate(levels):
+        if lv in levels[:i]:
+            out.add(
+                f"floors[{i}].level",
+                f"floor level {lv} is declared twice",
+                "declare every floor level once",
+            )
+    return levels
+
+
+def _space_problems(
+    out: ProblemList, fp: Floorplan, space_el: Mapping[str, str], levels: list[int]
+) -> None:
+    for index, (sid, attrs) in enumerate(fp.graph.nodes(data=True)):
+        el = space_el.get(sid) or record_element("spaces", index, sid)
+        check_id(out, sid, f"{el}.id", "space")
+        space_values(out, attrs, el, levels)
+
+
+def _connection_problems(
+    out: ProblemList, fp: Floorplan, conn_el: Mapping[tuple[str, str], str]
+) -> None:
+    g = fp.graph
+    first_id: dict[str, str] = {}
+    for index, (a, b, attrs) in enumerate(fp.connections()):
+        cid = attrs.get("id")
+        el = conn_el.get((a, b)) or record_element(
+            "connections", index, cid if isinstance(cid, str) else f"{a}--{b}"
+        )
+        good, kind = connection_values(out, attrs, el)
+        if "id" in good:
+            if cid in first_id:
+                out.add(
+                    f"{el}.id",
+                    f"duplicate connection id '{cid}' (first used by {first_id[cid]})",
+                    "give every connection a unique id",
+                )
+            else:
+                first_id[cid] = el
+        if a == b:
+            out.add(
+                el,
+                f"connects space '{a}' to itself",
+                "a connection joins two different spaces: correct a or b",
+            )
+            continue
+        fa, fb = g.nodes[a].get("floor"), g.nodes[b].get("floor")
+        if not (has_type(fa, "int") and has_type(fb, "int")) or kind is None:
+            continue
+        if kind == "stair" and fa == fb:
+            out.add(
+                f"{el}.kind",
+                f"stair connection between '{a}' and '{b}', both on floor {fa}",
+                "a stair joins two different floors: correct the floor of one end, or use "
+                "kind: opening or door within a floor",
+            )
+        elif kind != "stair" and fa != fb:
+            out.add(
+                f"{el}.kind",
+                f"{kind} connection between '{a}' (floor {fa}) and '{b}' (floor {fb})",
+                "use kind: stair between floors, or correct the floor of one end",
+            )
+
+
+def _topology_problems(out: ProblemList, fp: Floorplan, space_el: Mapping[str, str]) -> None:
+    g = fp.graph
+    kinds: dict[str, Any] = {sid: attrs.get("kind") for sid, attrs in g.nodes(data=True)}
+    exits = [s for s in g.nodes if kinds.get(s) == "exit"]
+    if not exits and g.number_of_nodes():
+        out.add(
+            "spaces",
+            "no exit space (kind: exit) in the floorplan",
+            "add at least one space with kind: exit (the outside side of an exterior door) "
+            "and connect it to the building with a door",
+        )
+    index_of = {s: i for i, s in enumerate(g.nodes)}
+
+    def sel(s: str) -> str:
+        return space_el.get(s) or record_element("spaces", index_of[s], s)
+
+    for s in exits:
+        if not any(
+            a != b and d.get("kind") in ("door", "opening") and d.get("exterior") is True
+            for a, b, d in g.edges(s, data=True)
+        ):
+            out.add(
+                sel(s),
+                f"exit '{s}' has no exterior door or opening",
+                "connect it to the building with a door or opening that has exterior: true "
+                "(the default for connections to an exit)",
+            )
+    if exits:
+        for comp in sorted(nx.connected_components(g), key=lambda c: min(index_of[s] for s in c)):
+            if any(kinds.get(s) == "exit" for s in comp):
+                continue
+            members = sorted(comp, key=index_of.__getitem__)
+            shown = ", ".join(members[:6]) + (", ..." if len(members) > 6 else "")
+            for s in members:
+                out.add(
+                    sel(s),
+                    f"space '{s}' cannot reach any exit (its connected group of "
+                    f"{len(members)}: {shown})",
+                    "connect it (or its group) to a corridor or exit with a door or opening",
+                )
+    for s, attrs in g.nodes(data=True):
+        if attrs.get("securable") is True and not any(
+            a != b and d.get("kind") == "door" for a, b, d in g.edges(s, data=True)
+        ):
+            out.add(
+                f"{sel(s)}.securable",
+                f"securable {kinds.get(s)} '{s}' has no door",
+                "add a door connection (kind: door) to it, or set securable: false if it "
+                "cannot be locked down",
+            )
