@@ -67,11 +67,17 @@ class CalibrationResult:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary (without the error grid)."""
         return {
-            "reaction_scale": self.reaction_scale, "lock_scale": self.lock_scale,
-            "mae_before_s": self.mae_before_s, "mae_after_s": self.mae_after_s,
-            "n_rooms": self.n_rooms, "n_pairs": self.n_pairs, "runs": self.runs,
-            "seed": self.seed, "reaction_range": list(self.reaction_range),
-            "lock_range": list(self.lock_range), "rooms": self.rooms,
+            "reaction_scale": self.reaction_scale,
+            "lock_scale": self.lock_scale,
+            "mae_before_s": self.mae_before_s,
+            "mae_after_s": self.mae_after_s,
+            "n_rooms": self.n_rooms,
+            "n_pairs": self.n_pairs,
+            "runs": self.runs,
+            "seed": self.seed,
+            "reaction_range": list(self.reaction_range),
+            "lock_range": list(self.lock_range),
+            "rooms": self.rooms,
             "fitted": ["behaviour.adult_reaction_s", "behaviour.lock_time_s"],
             "objective": "median over rooms of |simulated median time - observed time| (s)",
         }
@@ -81,8 +87,12 @@ def scale_draws(plan: Plan, d: Draws, reaction: float, lock: float) -> Draws:
     """The draws a scenario with scaled adult reaction and lock-time distributions would give."""
     adult = plan.person_role != 0
     react = np.where(adult[None, :], d.reaction_s * reaction, d.reaction_s)
-    return replace(d, reaction_s=react, lock_time_s=d.lock_time_s * lock,
-                   central_latency_s=d.central_latency_s * lock)
+    return replace(
+        d,
+        reaction_s=react,
+        lock_time_s=d.lock_time_s * lock,
+        central_latency_s=d.central_latency_s * lock,
+    )
 
 
 def _targets(plan: Plan, observed: Any) -> list[tuple[int, str, float]]:
@@ -107,8 +117,9 @@ def _medians(locked: np.ndarray, secured: np.ndarray, targets: list) -> np.ndarr
     return np.array(sim)
 
 
-def calibrate(loaded: LoadedScenario, observed: Any, *, seed: int = 0,
-              runs: int = DEFAULT_RUNS) -> CalibrationResult:
+def calibrate(
+    loaded: LoadedScenario, observed: Any, *, seed: int = 0, runs: int = DEFAULT_RUNS
+) -> CalibrationResult:
     """Fit reaction and lock-time scales to an observed drill (see the module docstring).
 
     Raises
@@ -126,7 +137,7 @@ def calibrate(loaded: LoadedScenario, observed: Any, *, seed: int = 0,
     base = sample(plan, loaded.scenario, seed, runs)
 
     def error(lr: float, ll: float) -> tuple[float, np.ndarray]:
-        o = run_batch(plan, scale_draws(plan, base, 2.0 ** lr, 2.0 ** ll))
+        o = run_batch(plan, scale_draws(plan, base, 2.0**lr, 2.0**ll))
         sim = _medians(o.room_locked_s, o.room_secured_s, targets)
         ok = np.isfinite(sim)
         return (float(np.median(np.abs(sim[ok] - obs[ok]))) if ok.any() else math.inf), sim
@@ -154,15 +165,30 @@ def calibrate(loaded: LoadedScenario, observed: Any, *, seed: int = 0,
     near = [k for k, v in cache.items() if v <= best * 1.10 + 1e-9]
     r_rng = (2.0 ** min(k[0] for k in near), 2.0 ** max(k[0] for k in near))
     l_rng = (2.0 ** min(k[1] for k in near), 2.0 ** max(k[1] for k in near))
-    rooms = [{"room": plan.room_id(m), "measure": what, "observed_s": t,
-              "simulated_before_s": float(b), "simulated_after_s": float(a)}
-             for (m, what, t), b, a in zip(targets, sim_before, sim_after, strict=True)]
+    rooms = [
+        {
+            "room": plan.room_id(m),
+            "measure": what,
+            "observed_s": t,
+            "simulated_before_s": float(b),
+            "simulated_after_s": float(a),
+        }
+        for (m, what, t), b, a in zip(targets, sim_before, sim_after, strict=True)
+    ]
     return CalibrationResult(
-        reaction_scale=float(2.0 ** bl[0]), lock_scale=float(2.0 ** bl[1]),
-        mae_before_s=before, mae_after_s=after,
-        n_rooms=len({m for m, _, _ in targets}), n_pairs=len(targets), runs=runs, seed=seed,
-        reaction_range=r_rng, lock_range=l_rng,
-        grid_reaction=2.0 ** COARSE_LOG2, grid_lock=2.0 ** COARSE_LOG2, grid_mae=coarse,
+        reaction_scale=float(2.0 ** bl[0]),
+        lock_scale=float(2.0 ** bl[1]),
+        mae_before_s=before,
+        mae_after_s=after,
+        n_rooms=len({m for m, _, _ in targets}),
+        n_pairs=len(targets),
+        runs=runs,
+        seed=seed,
+        reaction_range=r_rng,
+        lock_range=l_rng,
+        grid_reaction=2.0**COARSE_LOG2,
+        grid_lock=2.0**COARSE_LOG2,
+        grid_mae=coarse,
         rooms=rooms,
     )
 
@@ -182,8 +208,9 @@ def _dump(dist: Any) -> dict[str, Any]:
     return dist.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
-def calibrated_scenario_dict(loaded: LoadedScenario, fit: CalibrationResult,
-                             out_dir: Path) -> dict[str, Any]:
+def calibrated_scenario_dict(
+    loaded: LoadedScenario, fit: CalibrationResult, out_dir: Path
+) -> dict[str, Any]:
     """The original scenario mapping with the two scaled distributions written out.
 
     The ``floorplan`` path is rewritten relative to ``out_dir`` so the file still loads from there
@@ -194,10 +221,12 @@ def calibrated_scenario_dict(loaded: LoadedScenario, fit: CalibrationResult,
     data = copy.deepcopy(raw) if isinstance(raw, dict) else {}
     b = loaded.scenario.behaviour
     behaviour = dict(data.get("behaviour") or {})
-    behaviour["adult_reaction_s"] = scale_distribution(_dump(b.adult_reaction_s),
-                                                       fit.reaction_scale)
-    behaviour["lock_time_s"] = {k: scale_distribution(_dump(v), fit.lock_scale)
-                                for k, v in b.lock_time_s.items()}
+    behaviour["adult_reaction_s"] = scale_distribution(
+        _dump(b.adult_reaction_s), fit.reaction_scale
+    )
+    behaviour["lock_time_s"] = {
+        k: scale_distribution(_dump(v), fit.lock_scale) for k, v in b.lock_time_s.items()
+    }
     data["behaviour"] = behaviour
     fp_abs = (src.parent / loaded.scenario.floorplan).resolve()
     try:
@@ -205,15 +234,18 @@ def calibrated_scenario_dict(loaded: LoadedScenario, fit: CalibrationResult,
     except ValueError:  # pragma: no cover - different drives on Windows
         data["floorplan"] = str(fp_abs)
     data["name"] = f"{loaded.scenario.name} (calibrated)"
-    note = (f"Calibrated from a drill: adult reaction × {fit.reaction_scale:.2f}, lock time × "
-            f"{fit.lock_scale:.2f} (median abs. error {fit.mae_before_s:.1f} s → "
-            f"{fit.mae_after_s:.1f} s over {fit.n_rooms} rooms).")
+    note = (
+        f"Calibrated from a drill: adult reaction × {fit.reaction_scale:.2f}, lock time × "
+        f"{fit.lock_scale:.2f} (median abs. error {fit.mae_before_s:.1f} s → "
+        f"{fit.mae_after_s:.1f} s over {fit.n_rooms} rooms)."
+    )
     data["description"] = f"{data.get('description', '')} {note}".strip()
     return data
 
 
-def write_calibration(loaded: LoadedScenario, fit: CalibrationResult, out: Path,
-                      final_out: Path | None = None) -> list[Path]:
+def write_calibration(
+    loaded: LoadedScenario, fit: CalibrationResult, out: Path, final_out: Path | None = None
+) -> list[Path]:
     """Write calibrated-scenario.yaml and calibration.json into ``out``."""
     data = calibrated_scenario_dict(loaded, fit, final_out or out)
     p = out / "calibrated-scenario.yaml"
@@ -224,8 +256,9 @@ def write_calibration(loaded: LoadedScenario, fit: CalibrationResult, out: Path,
         "# One drill mostly identifies the sum of reaction and lock time; refit over several "
         "drills.\n"
     )
-    p.write_text(header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True),
-                 encoding="utf-8")
+    p.write_text(
+        header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8"
+    )
     paths = [p]
     p = out / "calibration.json"
     write_json(p, {**fit.to_dict(), "provenance_scenario": Path(loaded.source).name})
@@ -240,17 +273,31 @@ def calibration_figure(fit: CalibrationResult) -> MplFigure:
     z = np.where(np.isfinite(fit.grid_mae), fit.grid_mae, np.nan)
     lo = max(float(np.nanmin(z)), 0.1)
     hi = float(np.nanpercentile(z, 90))
-    mesh = ax.pcolormesh(fit.grid_lock, fit.grid_reaction, z, shading="nearest",
-                         cmap="viridis", vmin=lo, vmax=max(hi, lo + 1))
+    mesh = ax.pcolormesh(
+        fit.grid_lock,
+        fit.grid_reaction,
+        z,
+        shading="nearest",
+        cmap="viridis",
+        vmin=lo,
+        vmax=max(hi, lo + 1),
+    )
     ax.set_xscale("log", base=2)
     ax.set_yscale("log", base=2)
     ax.plot(fit.lock_scale, fit.reaction_scale, marker="X", color="white", ms=12, mec="black")
     ax.plot(1, 1, marker="o", color="none", mec="white", ms=10)
-    ax.annotate("scenario (1×, 1×)", (1, 1), xytext=(6, -12), textcoords="offset points",
-                color="white", fontsize=8)
+    ax.annotate(
+        "scenario (1×, 1×)",
+        (1, 1),
+        xytext=(6, -12),
+        textcoords="offset points",
+        color="white",
+        fontsize=8,
+    )
     ax.set_xlabel("lock-time scale")
     ax.set_ylabel("adult reaction-time scale")
-    ax.set_title("Fit error: median over rooms of |simulated median − observed| (s)",
-                 fontsize=10, loc="left")
+    ax.set_title(
+        "Fit error: median over rooms of |simulated median − observed| (s)", fontsize=10, loc="left"
+    )
     fig.colorbar(mesh, ax=ax, label="median absolute error (s)", extend="max")
     return mark_sensitive(fig, f"seed {fit.seed}, {fit.runs} runs per point")

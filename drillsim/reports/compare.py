@@ -43,10 +43,19 @@ __all__ = ["HEADLINE_METRICS", "compare_rows", "write_compare_outputs"]
 
 #: Metrics in the comparison figure, by protocol of the baseline; the first also gets ECDFs.
 HEADLINE_METRICS: dict[str, tuple[str, ...]] = {
-    "lockdown": ("time_95_secured_s", "time_last_secured_s", "unsecured_person_s", "locked_out",
-                 "rooms_secured_by_120s"),
-    "evacuate": ("evacuation_time_s", "time_95_evacuated_s", "unsecured_person_s",
-                 "max_door_queue_s"),
+    "lockdown": (
+        "time_95_secured_s",
+        "time_last_secured_s",
+        "unsecured_person_s",
+        "locked_out",
+        "rooms_secured_by_120s",
+    ),
+    "evacuate": (
+        "evacuation_time_s",
+        "time_95_evacuated_s",
+        "unsecured_person_s",
+        "max_door_queue_s",
+    ),
 }
 #: Colours: A, then each B in turn (Okabe-Ito).
 SCENARIO_COLOURS = ("#000000", "#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00")
@@ -57,9 +66,21 @@ UNCLEAR_COLOUR = "#555555"
 MIN_PAIRED_RUNS = 10
 
 CSV_HEADER = [
-    "a_scenario", "b_scenario", "metric", "unit", "better_is", "a_median", "b_median",
-    "mean_difference", "ci95_low", "ci95_high", "median_difference", "share_b_better",
-    "n_paired_finite", "a_share_never", "b_share_never",
+    "a_scenario",
+    "b_scenario",
+    "metric",
+    "unit",
+    "better_is",
+    "a_median",
+    "b_median",
+    "mean_difference",
+    "ci95_low",
+    "ci95_high",
+    "median_difference",
+    "share_b_better",
+    "n_paired_finite",
+    "a_share_never",
+    "b_share_never",
 ]
 
 
@@ -99,16 +120,18 @@ def compare_rows(results: Sequence[BatchResult]) -> list[dict]:
             )
         for m in shared_metrics(a, b):
             unit, meaning = METRICS[m]
-            rows.append({
-                "a_scenario": labels[0],
-                "b_scenario": b_label,
-                "metric": m,
-                "unit": unit,
-                "meaning": meaning,
-                "a": summarise(a.metrics[m]),
-                "b": summarise(b.metrics[m]),
-                "paired": compare_paired(a.metrics[m], b.metrics[m], m),
-            })
+            rows.append(
+                {
+                    "a_scenario": labels[0],
+                    "b_scenario": b_label,
+                    "metric": m,
+                    "unit": unit,
+                    "meaning": meaning,
+                    "a": summarise(a.metrics[m]),
+                    "b": summarise(b.metrics[m]),
+                    "paired": compare_paired(a.metrics[m], b.metrics[m], m),
+                }
+            )
     return rows
 
 
@@ -116,12 +139,25 @@ def _csv_rows(rows: Sequence[dict]) -> list[list]:
     out = []
     for r in rows:
         p = r["paired"]
-        out.append([
-            r["a_scenario"], r["b_scenario"], r["metric"], r["unit"], p["better_is"],
-            r["a"]["median"], r["b"]["median"], p["mean_difference"], p["ci95_low"],
-            p["ci95_high"], p["median_difference"], p["share_b_better"], p["n_paired_finite"],
-            r["a"]["share_never"], r["b"]["share_never"],
-        ])
+        out.append(
+            [
+                r["a_scenario"],
+                r["b_scenario"],
+                r["metric"],
+                r["unit"],
+                p["better_is"],
+                r["a"]["median"],
+                r["b"]["median"],
+                p["mean_difference"],
+                p["ci95_low"],
+                p["ci95_high"],
+                p["median_difference"],
+                p["share_b_better"],
+                p["n_paired_finite"],
+                r["a"]["share_never"],
+                r["b"]["share_never"],
+            ]
+        )
     return out
 
 
@@ -145,8 +181,9 @@ def _verdict(p: dict, tag: str = "B") -> tuple[str, str]:
     return UNCLEAR_COLOUR, "no clear difference (CI includes 0)"
 
 
-def _forest_row(ax: Axes, metric: str, entries: Sequence[tuple[str, dict, dict, dict]],
-                n_runs: int) -> None:
+def _forest_row(
+    ax: Axes, metric: str, entries: Sequence[tuple[str, dict, dict, dict]], n_runs: int
+) -> None:
     """One metric: the mean paired difference and its 95 % CI for every B, zero line, labels.
 
     Shares are drawn in percentage points, so that "+3" reads as three more rooms in a hundred.
@@ -156,10 +193,18 @@ def _forest_row(ax: Axes, metric: str, entries: Sequence[tuple[str, dict, dict, 
     nb = len(entries)
     ys = np.arange(nb)[::-1].astype(float)
     ax.axvline(0.0, color="black", linewidth=1.0, zorder=1)
-    spans = [abs(v) * scale for _, p, _, _ in entries
-             for v in (p["mean_difference"], p["ci95_low"], p["ci95_high"]) if math.isfinite(v)]
-    sizes = [abs(x) * scale for _, _, sa, sb in entries for x in (sa["median"], sb["median"])
-               if math.isfinite(x)]
+    spans = [
+        abs(v) * scale
+        for _, p, _, _ in entries
+        for v in (p["mean_difference"], p["ci95_low"], p["ci95_high"])
+        if math.isfinite(v)
+    ]
+    sizes = [
+        abs(x) * scale
+        for _, _, sa, sb in entries
+        for x in (sa["median"], sb["median"])
+        if math.isfinite(x)
+    ]
     # differences of floating-point rounding size (1e-15 s) are no difference at all
     noise = 1e-9 * max([1.0, *sizes])
     rounding_only = bool(spans) and 0 < max(spans) < noise
@@ -172,11 +217,18 @@ def _forest_row(ax: Axes, metric: str, entries: Sequence[tuple[str, dict, dict, 
         mean = p["mean_difference"]
         prefix = f"{tag}: " if nb > 1 else ""
         if not math.isfinite(mean):
-            ax.text(0.5, y, f"{prefix}nothing to compare: no run where both are finite "
-                    f"(never in {100 * sa['share_never']:.0f} % of runs for A, "
-                    f"{100 * sb['share_never']:.0f} % for {tag})",
-                    transform=ax.get_yaxis_transform(), ha="center", va="center",
-                    fontsize=9, color=NEVER_TEXT_COLOUR)
+            ax.text(
+                0.5,
+                y,
+                f"{prefix}nothing to compare: no run where both are finite "
+                f"(never in {100 * sa['share_never']:.0f} % of runs for A, "
+                f"{100 * sb['share_never']:.0f} % for {tag})",
+                transform=ax.get_yaxis_transform(),
+                ha="center",
+                va="center",
+                fontsize=9,
+                color=NEVER_TEXT_COLOUR,
+            )
             continue
         lo, hi = p["ci95_low"] * scale, p["ci95_high"] * scale
         if rounding_only:
@@ -184,8 +236,15 @@ def _forest_row(ax: Axes, metric: str, entries: Sequence[tuple[str, dict, dict, 
             mean = lo = hi = 0.0
         if math.isfinite(lo) and math.isfinite(hi):
             ax.plot([lo, hi], [y, y], color=colour, linewidth=2.5, solid_capstyle="butt")
-            ax.plot([lo, hi], [y, y], linestyle="", marker="|", markersize=10, color=colour,
-                    markeredgewidth=2)
+            ax.plot(
+                [lo, hi],
+                [y, y],
+                linestyle="",
+                marker="|",
+                markersize=10,
+                color=colour,
+                markeredgewidth=2,
+            )
         ax.plot([mean * scale], [y], marker="o", markersize=8, color=colour, zorder=3)
         share = p["share_b_better"]
         note = word
@@ -193,9 +252,17 @@ def _forest_row(ax: Axes, metric: str, entries: Sequence[tuple[str, dict, dict, 
             note += f" · {tag} better in {100 * share:.0f} % of runs"
         if p["n_paired_finite"] < n_runs:
             note += f" · both finite in only {p['n_paired_finite']} of {n_runs} runs"
-        ax.annotate(prefix + note, xy=(0.005, y), xycoords=("axes fraction", "data"),
-                    xytext=(0, 7), textcoords="offset points", fontsize=8.5, color=colour,
-                    va="bottom", ha="left")
+        ax.annotate(
+            prefix + note,
+            xy=(0.005, y),
+            xycoords=("axes fraction", "data"),
+            xytext=(0, 7),
+            textcoords="offset points",
+            fontsize=8.5,
+            color=colour,
+            va="bottom",
+            ha="left",
+        )
     ax.set_ylim(-0.6, nb - 0.15)
     if not spans:  # nothing drawn: an axis of made-up numbers would only confuse
         ax.set_xticks([])
@@ -206,13 +273,19 @@ def _forest_row(ax: Axes, metric: str, entries: Sequence[tuple[str, dict, dict, 
     ax.grid(axis="x", alpha=0.3)
     medians = [f"A {format_value(entries[0][2]['median'], unit)}"]
     medians += [f"{tag} {format_value(sb['median'], unit)}" for tag, _, _, sb in entries]
-    ax.set_title("median: " + " → ".join(medians[:2]) + (", " + ", ".join(medians[2:])
-                                                         if len(medians) > 2 else ""),
-                 fontsize=8.5, loc="right", color="#333333")
+    ax.set_title(
+        "median: "
+        + " → ".join(medians[:2])
+        + (", " + ", ".join(medians[2:]) if len(medians) > 2 else ""),
+        fontsize=8.5,
+        loc="right",
+        color="#333333",
+    )
 
 
-def _ecdf_panel(ax: Axes, metric: str, results: Sequence[BatchResult],
-                labels: Sequence[str]) -> None:
+def _ecdf_panel(
+    ax: Axes, metric: str, results: Sequence[BatchResult], labels: Sequence[str]
+) -> None:
     """ECDFs of one metric for A and every B, as a share of all runs (inf keeps it below 100 %)."""
     ax.set_xlabel(metric_label(metric))
     ax.set_ylabel("runs reaching this value or less (% of all runs)")
@@ -232,20 +305,41 @@ def _ecdf_panel(ax: Axes, metric: str, results: Sequence[BatchResult],
             text += f" (never in {100 * never:.0f} % of runs)"
         text = textwrap.fill(text, 60, subsequent_indent="    ")
         if xs.size:
-            ax.step(np.concatenate([[xs[0]], xs]), 100 * np.concatenate([[0.0], ys]),
-                    where="post", color=colour, linestyle=style, linewidth=2)
+            ax.step(
+                np.concatenate([[xs[0]], xs]),
+                100 * np.concatenate([[0.0], ys]),
+                where="post",
+                color=colour,
+                linestyle=style,
+                linewidth=2,
+            )
             med = quantile(x, 0.5)
             if math.isfinite(med):
                 ax.plot([med], [50], marker="o", color=colour, markersize=6)
             drawn = True
         handles.append(Line2D([], [], color=colour, linestyle=style, linewidth=2, label=text))
     ax.axhline(50, color=P90_COLOUR, linestyle=":", linewidth=1)
-    ax.annotate("median (50 % of runs)", xy=(1.0, 50), xycoords=("axes fraction", "data"),
-                xytext=(-4, 3), textcoords="offset points", ha="right", va="bottom",
-                fontsize=8, color=P90_COLOUR)
+    ax.annotate(
+        "median (50 % of runs)",
+        xy=(1.0, 50),
+        xycoords=("axes fraction", "data"),
+        xytext=(-4, 3),
+        textcoords="offset points",
+        ha="right",
+        va="bottom",
+        fontsize=8,
+        color=P90_COLOUR,
+    )
     if not drawn:
-        ax.text(0.5, 0.3, "never reached in any run of any scenario", transform=ax.transAxes,
-                ha="center", va="center", color=NEVER_TEXT_COLOUR)
+        ax.text(
+            0.5,
+            0.3,
+            "never reached in any run of any scenario",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            color=NEVER_TEXT_COLOUR,
+        )
         ax.set_xticks([])
     ax.legend(handles=handles, loc="upper left", fontsize=8.5, framealpha=0.95)
     ax.set_title(f"Distribution over runs: {metric_label(metric)}", fontsize=10)
@@ -255,8 +349,9 @@ def figure_comparison(results: Sequence[BatchResult], rows: Sequence[dict]) -> F
     """Forest plot of the headline metrics (one row each) and ECDFs of the first one."""
     a = results[0]
     labels = _labels(results)
-    heads = [m for m in HEADLINE_METRICS.get(a.plan.protocol, ())
-             if all(m in r.metrics for r in results)]
+    heads = [
+        m for m in HEADLINE_METRICS.get(a.plan.protocol, ()) if all(m in r.metrics for r in results)
+    ]
     by_key = {(r["b_scenario"], r["metric"]): r for r in rows}
     n_rows = max(len(heads), 1)
     height = 1.0 + n_rows * (1.25 + 0.25 * (len(results) - 1))
@@ -271,9 +366,15 @@ def figure_comparison(results: Sequence[BatchResult], rows: Sequence[dict]) -> F
     )
     if len(results) > 2:
         subtitle += " B scenarios: " + "; ".join(
-            f"B{i} = {lab}" for i, lab in enumerate(labels[1:], start=1))
-    fig = new_figure(15.0, max(height + 1.2, 6.5), footer=footer_text(a.provenance),
-                     title=title, subtitle=subtitle)
+            f"B{i} = {lab}" for i, lab in enumerate(labels[1:], start=1)
+        )
+    fig = new_figure(
+        15.0,
+        max(height + 1.2, 6.5),
+        footer=footer_text(a.provenance),
+        title=title,
+        subtitle=subtitle,
+    )
     gs = fig.add_gridspec(n_rows, 2, width_ratios=[1.35, 1.0])
     for k, m in enumerate(heads):
         ax = fig.add_subplot(gs[k, 0])
@@ -290,8 +391,13 @@ def figure_comparison(results: Sequence[BatchResult], rows: Sequence[dict]) -> F
     if heads:
         _ecdf_panel(ax_e, heads[0], results, labels)
     else:
-        ax_e.text(0.5, 0.5, "no headline metric shared by all scenarios", ha="center",
-                  transform=ax_e.transAxes)
+        ax_e.text(
+            0.5,
+            0.5,
+            "no headline metric shared by all scenarios",
+            ha="center",
+            transform=ax_e.transAxes,
+        )
         ax_e.set_axis_off()
     return fig
 
@@ -360,4 +466,3 @@ def write_compare_outputs(
             tag = "a" if i == 0 else ("b" if len(results) == 2 else f"b{i}")
             written.append(write_runs_csv(r, out_dir / f"runs_{tag}.csv"))
     return written
-

@@ -1,12 +1,17 @@
-"""Shared figure conventions: the sensitivity marking every figure carries."""
+"""Shared figure conventions: the sensitivity marking every figure carries, and PNG bytes."""
 
 from __future__ import annotations
+
+import io
+from collections.abc import Mapping
 
 from matplotlib.figure import Figure
 
 from drillsim import __version__
 
 SENSITIVE = "SENSITIVE SECURITY INFORMATION"
+#: PNG metadata: drop the "Software" tag (matplotlib version) so the bytes depend only on the data.
+PNG_METADATA: Mapping[str, str | None] = {"Software": None}
 
 
 def mark_sensitive(fig: Figure, detail: str = "") -> Figure:
@@ -23,3 +28,46 @@ def mark_sensitive(fig: Figure, detail: str = "") -> Figure:
     else:
         fig.supxlabel(text, fontsize=8, color="#7f0000", fontweight="bold")
     return fig
+
+
+def mark_floorplan(fig: Figure, detail: str) -> Figure:
+    """:func:`mark_sensitive` on a floorplan, with room for the marking to clear its legend.
+
+    Parameters
+    ----------
+    fig : Figure
+        A figure from :func:`drillsim.floorplan.draw_floorplan`.
+    detail : str
+        Provenance detail appended to the marking (e.g. ``"seed 3"``).
+
+    Returns
+    -------
+    Figure
+        ``fig``, marked.
+    """
+    mark_sensitive(fig, detail)
+    engine = fig.get_layout_engine()
+    if engine is not None and hasattr(engine, "set"):
+        engine.set(rect=(0, 0.045, 1, 0.955))
+    return fig
+
+
+def figure_png(fig: Figure, dpi: int = 110) -> bytes:
+    """PNG bytes of a figure, without the (version-dependent) Software metadata.
+
+    Parameters
+    ----------
+    fig : Figure
+        The figure; it is cleared afterwards to free its memory.
+    dpi : int
+        Resolution, dots per inch.
+
+    Returns
+    -------
+    bytes
+        The PNG file's content.
+    """
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, metadata=dict(PNG_METADATA))
+    fig.clear()
+    return buf.getvalue()

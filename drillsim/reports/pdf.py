@@ -29,8 +29,14 @@ PDF_DATE = datetime(2000, 1, 1, tzinfo=UTC)
 BANNER = f"{SENSITIVE} — handle and share per district policy"
 _FONT = "DejaVu"
 _RED = (127, 0, 0)
-_FILL = {"flag": (253, 224, 221), "good": (220, 240, 222), "head": (230, 230, 230),
-         "warn": (255, 243, 205), "info": (232, 240, 250), "drill": (255, 243, 205)}
+_FILL = {
+    "flag": (253, 224, 221),
+    "good": (220, 240, 222),
+    "head": (230, 230, 230),
+    "warn": (255, 243, 205),
+    "info": (232, 240, 250),
+    "drill": (255, 243, 205),
+}
 
 
 # -- document blocks ------------------------------------------------------------------------------
@@ -166,8 +172,14 @@ class SensitivePDF(FPDF):
         self.cell(0, 6, BANNER, align="C", fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_font(_FONT, "", 7)
         self.set_text_color(90, 90, 90)
-        self.cell(0, 4, f"{self.doc.kind} — {self.doc.title}", align="L",
-                  new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.cell(
+            0,
+            4,
+            f"{self.doc.kind} — {self.doc.title}",
+            align="L",
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
         self.set_text_color(0, 0, 0)
         self.set_y(max(self.get_y() + 2, 20))
 
@@ -274,8 +286,16 @@ def _box(pdf: SensitivePDF, b: Box) -> None:
         pdf.add_page()
     pdf.set_fill_color(*_FILL.get(b.style, _FILL["info"]))
     pdf.set_font(_FONT, "B", 10)
-    pdf.multi_cell(0, 6, b.title, fill=True, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT,
-                   padding=(0.5, 2, 0.5, 2))
+    pdf.multi_cell(
+        0,
+        6,
+        b.title,
+        fill=True,
+        align="L",
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+        padding=(0.5, 2, 0.5, 2),
+    )
     top = pdf.get_y()
     page = pdf.page_no()
     pdf.set_fill_color(255, 255, 255)
@@ -308,11 +328,18 @@ def _table(pdf: SensitivePDF, t: Table) -> None:
     pdf.set_font(_FONT, "", t.font_size)
     pdf.set_fill_color(255, 255, 255)
     head = FontFace(emphasis="BOLD", fill_color=_FILL["head"])
-    with pdf.table(col_widths=widths, text_align=tuple(amap[a] for a in align),
-                   headings_style=head, line_height=t.font_size * 0.5,
-                   borders_layout=TableBordersLayout.ALL, repeat_headings=1,
-                   min_row_height=9 if t.blank_rows else None,
-                   width=pdf.epw, align="LEFT", padding=0.9) as table:
+    with pdf.table(
+        col_widths=widths,
+        text_align=tuple(amap[a] for a in align),
+        headings_style=head,
+        line_height=t.font_size * 0.5,
+        borders_layout=TableBordersLayout.ALL,
+        repeat_headings=1,
+        min_row_height=9 if t.blank_rows else None,
+        width=pdf.epw,
+        align="LEFT",
+        padding=0.9,
+    ) as table:
         row = table.row()
         for c in t.columns:
             row.cell(c)

@@ -2,20 +2,25 @@
 
 Every command stages its files in a hidden temporary folder next to ``--out`` and moves them into
 place only when everything has been written, so a failed or interrupted run never leaves
-half-written files. Nothing is written anywhere else.
+half-written files. Nothing is written anywhere else. The JSON and CSV writers here are
+deterministic: the same data always gives the same bytes.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from drillsim.errors import DrillsimError
 
@@ -79,3 +84,28 @@ def _clean(value: Any) -> Any:
 def write_json(path: Path, data: Any) -> None:
     """Deterministic JSON (sorted keys, inf as "inf") so the same run writes the same bytes."""
     path.write_text(json.dumps(_clean(data), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def _csv_value(v: object) -> object:
+    """CSV cell: floats in shortest round-trip form, ``inf`` as "inf", nan as empty."""
+    if isinstance(v, float | np.floating):
+        v = float(v)
+        if math.isnan(v):
+            return ""
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        return repr(v)
+    if isinstance(v, np.integer):
+        return int(v)
+    return v
+
+
+def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[object]]) -> Path:
+    """Deterministic CSV (``\\n`` line ends, floats as shortest round-trip text)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    for row in rows:
+        w.writerow([_csv_value(v) for v in row])
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    return path

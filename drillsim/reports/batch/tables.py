@@ -1,0 +1,137 @@
+"""The batch's tables: ``runs.parquet`` / ``runs.csv``, ``rooms.csv`` and ``summary.json``.
+
+Nothing written here depends on the time of writing: no timestamps in Parquet, sorted JSON, and
+floats in CSV as shortest round-trip text.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from drillsim.metrics.score import METRICS, metric_names
+from drillsim.metrics.summary import quantile, summarise
+from drillsim.plan.compile import REASON_NAMES, REASON_OK
+from drillsim.reports.locks import room_lock_names
+from drillsim.reports.staging import write_csv
+from drillsim.run.batch import BatchResult
+from drillsim.scenario.load import LoadedScenario
+
+
+def _metric_columns(result: BatchResult) -> list[str]:
+    return [m for m in metric_names(result.plan.protocol) if m in result.metrics]
+
+
+def _run_columns(result: BatchResult) -> dict[str, np.ndarray]:
+    """``run``, ``seed`` and every metric of the protocol, one value per run."""
+    n = result.n_runs
+    cols: dict[str, np.ndarray] = {
+        "run": np.arange(n, dtype=np.int64),
+        "seed": np.full(n, int(result.seed), dtype=np.int64),
+    }
+    cols.update(
+        {m: np.asarray(result.metrics[m], dtype=np.float64) for m in _metric_columns(result)}
+    )
+    return cols
+
+
+def write_runs_csv(result: BatchResult, path: Path) -> Path:
+    """The per-run table as CSV (``inf`` written as "inf", floats in round-trip form)."""
+    cols = _run_columns(result)
+    names = list(cols)
+    rows = [[cols[c][i] for c in names] for i in range(result.n_runs)]
+    return write_csv(path, names, rows)
+
+
+def write_runs(result: BatchResult, out_dir: Path, *, csv: bool = False) -> list[Path]:
+    """``runs.parquet`` (and ``runs.csv``): one row per run, ``run``, ``seed``, every metric.
+
+    ``seed`` is the batch seed: run ``i`` of seed ``s`` is replayed with ``drillsim run``. The
+    Parquet schema carries the provenance and each column's unit as metadata; nothing in it
+    depends on the time of writing.
+    """
+    cols = _run_columns(result)
+    fields = [pa.field("run", pa.int64()), pa.field("seed", pa.int64())]
+    fields += [
+        pa.field(m, pa.float64(), metadata={"unit": METRICS[m][0], "meaning": METRICS[m][1]})
+        for m in list(cols)[2:]
+    ]
+    meta = {"drillsim.provenance": json.dumps(result.provenance, sort_keys=True)}
+    schema = pa.schema(fields, metadata=meta)
+    table = pa.table([pa.array(cols[f.name]) for f in fields], schema=schema)
+    path = out_dir / "runs.parquet"
+    pq.write_table(table, path, compression="snappy")
+    written = [path]
+    if csv:
+        written.append(write_runs_csv(result, out_dir / "runs.csv"))
+    return written
+
+
+def _round(v: float, digits: int) -> float:
+    return round(float(v), digits) if math.isfinite(v) else float(v)
+
+
+def _room_locks(result: BatchResult, m: int) -> str:
+    """Lock hardware of a room's doors, in locking order, joined by ``+`` (``""`` if no door)."""
+    return "+".join(room_lock_names(result.plan, m))
+
+
+def room_table(result: BatchResult, loaded: LoadedScenario) -> tuple[list[str], list[list]]:
+    """Header and rows of ``rooms.csv``: one row per room to secure, in plan order.
+
+    Lockdown rows give the median and p90 time secured, the share of runs in which the room was
+    never secured, the most common reason *why* in those runs (empty if it always secured) and the
+    median alert time. Evacuation rows keep the identification columns and the alert time only.
+    Times are rounded to 0.1 s and shares to 0.001 for reading in a spreadsheet.
+    """
+    plan = result.plan
+    fp = loaded.floorplan
+    lockdown = plan.protocol == "lockdown"
+    header = ["room", "label", "kind", "floor", "door_locks"]
+    if lockdown:
+        header += ["median_secured_s", "p90_secured_s", "share_never_secured", "most_common_reason"]
+    header += ["median_alert_s", "p90_alert_s"]
+    rows: list[list] = []
+    for m in range(plan.n_rooms):
+        rid = plan.room_id(m)
+        attrs = fp.space(rid)
+        row: list = [
+            rid,
+            attrs["label"],
+            attrs["kind"],
+            int(attrs["floor"]),
+            _room_locks(result, m),
+        ]
+        if lockdown:
+            sec = result.room_secured_s[:, m]
+            never = ~np.isfinite(sec)
+            reasons = result.room_reason[never, m].astype(np.int64)
+            reasons = reasons[reasons != REASON_OK]
+            reason = ""
+            if reasons.size:
+                counts = np.bincount(reasons, minlength=max(REASON_NAMES) + 1)
+                reason = REASON_NAMES.get(int(np.argmax(counts)), str(int(np.argmax(counts))))
+            row += [
+                _round(quantile(sec, 0.5), 1),
+                _round(quantile(sec, 0.9), 1),
+                _round(float(np.mean(never)), 3),
+                reason,
+            ]
+        alert = result.room_alert_s[:, m]
+        row += [_round(quantile(alert, 0.5), 1), _round(quantile(alert, 0.9), 1)]
+        rows.append(row)
+    return header, rows
+
+
+def summary_dict(result: BatchResult) -> dict:
+    """``summary.json``: provenance plus, per metric, :func:`summarise` with unit and meaning."""
+    metrics = {}
+    for m in _metric_columns(result):
+        unit, meaning = METRICS[m]
+        metrics[m] = {**summarise(result.metrics[m]), "unit": unit, "meaning": meaning}
+    return {"provenance": dict(result.provenance), "metrics": metrics}

@@ -1,0 +1,121 @@
+"""``unsecured_band.png``: people not yet safe over time, and rooms secured over time."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from drillsim.reports.charts import (
+    BAND_COLOUR,
+    MEDIAN_COLOUR,
+    P90_COLOUR,
+    footer_text,
+    new_figure,
+    scenario_title,
+)
+from drillsim.run.batch import BatchResult
+from drillsim.scenario.load import LoadedScenario
+
+
+def _settle_index(bands: np.ndarray) -> int:
+    """Last grid index at which any band curve still changes (curves are flat afterwards)."""
+    change = np.any(bands[:, 1:] != bands[:, -1:], axis=0)
+    idx = np.flatnonzero(change)
+    return int(idx[-1]) + 1 if idx.size else 0
+
+
+def _band_panel(ax: Axes, grid: np.ndarray, data: np.ndarray, colour: str, label: str) -> None:
+    q = np.percentile(np.asarray(data, dtype=float), [10, 25, 50, 75, 90], axis=0)
+    ax.fill_between(
+        grid, q[0], q[4], color=colour, alpha=0.18, linewidth=0, label="10–90 % of runs"
+    )
+    ax.fill_between(
+        grid, q[1], q[3], color=colour, alpha=0.38, linewidth=0, label="middle 50 % of runs"
+    )
+    ax.plot(grid, q[2], color=MEDIAN_COLOUR, linewidth=2, label="median run")
+    ax.set_ylabel(label)
+    ax.grid(alpha=0.3)
+    ax.set_ylim(bottom=0)
+
+
+def figure_unsecured_band(result: BatchResult, loaded: LoadedScenario) -> Figure:
+    """People not yet safe over time (median and 10–90 % / 50 % bands over runs).
+
+    Lockdown adds a panel with rooms secured over time. The time axis stops shortly after the
+    curves stop changing; the subtitle says so, as they stay flat up to the horizon.
+    """
+    plan = result.plan
+    grid = np.asarray(result.grid_s, dtype=float)
+    lockdown = plan.protocol == "lockdown" and "rooms_secured" in result.curves
+    uns = np.asarray(result.curves["unsecured"], dtype=float)
+    bands = [np.percentile(uns, [10, 50, 90], axis=0)]
+    if lockdown:
+        rooms = np.asarray(result.curves["rooms_secured"], dtype=float)
+        bands.append(np.percentile(rooms, [10, 50, 90], axis=0))
+    settle = max(_settle_index(b) for b in bands)
+    end = min(grid.size - 1, settle + max(2, math.ceil(0.15 * settle)))
+    if plan.protocol == "lockdown":
+        what = "not yet secured"
+        title = scenario_title(loaded, "people not yet secured over time (lockdown)")
+        subtitle = (
+            "Secured = inside a locked room, in its safe zone. People locked out of every "
+            "room stay unsecured."
+        )
+    else:
+        what = "not yet at the assembly point"
+        title = scenario_title(loaded, "people still evacuating over time")
+        subtitle = "Safe = at the assembly point outside."
+    if end < grid.size - 1:
+        subtitle += (
+            f" Curves stay flat from {grid[min(settle, grid.size - 1)]:.0f} s up to "
+            f"the {plan.horizon_s:.0f} s horizon (not shown)."
+        )
+    fig = new_figure(
+        11.0,
+        8.2 if lockdown else 5.4,
+        footer=footer_text(result.provenance),
+        title=title,
+        subtitle=subtitle,
+    )
+    axes = fig.subplots(2 if lockdown else 1, 1, sharex=True, squeeze=False)[:, 0]
+    _band_panel(axes[0], grid, uns, BAND_COLOUR, f"people {what} (persons)")
+    axes[0].set_title(
+        f"People {what} (of {plan.n_persons} in the school at the start)", fontsize=11
+    )
+    axes[0].legend(loc="upper right", fontsize=9)
+    if lockdown:
+        ax = axes[1]
+        _band_panel(ax, grid, rooms, "#2a9d5c", f"rooms secured (of {plan.n_rooms})")
+        ax.axhline(plan.n_rooms, color="black", linestyle=":", linewidth=1.2)
+        ax.annotate(
+            f"all {plan.n_rooms} rooms",
+            xy=(0.0, plan.n_rooms),
+            xycoords=("axes fraction", "data"),
+            xytext=(4, 3),
+            textcoords="offset points",
+            ha="left",
+            va="bottom",
+            fontsize=9,
+        )
+        k95 = math.ceil(0.95 * plan.n_rooms)
+        ax.axhline(k95, color=P90_COLOUR, linestyle="--", linewidth=1.0)
+        ax.annotate(
+            f"95 % of rooms ({k95})",
+            xy=(0.0, k95),
+            xycoords=("axes fraction", "data"),
+            xytext=(4, -3),
+            textcoords="offset points",
+            ha="left",
+            va="top",
+            fontsize=9,
+            color=P90_COLOUR,
+        )
+        ax.set_ylim(0, plan.n_rooms * 1.1 + 0.5)
+        ax.set_title("Rooms secured (door locked, occupants in the safe zone)", fontsize=11)
+        ax.legend(loc="center right", fontsize=9)
+    axes[-1].set_xlim(0, grid[end] if end > 0 else grid[-1])
+    axes[-1].set_xlabel("time since the incident started (s)")
+    return fig

@@ -1,0 +1,70 @@
+"""Write every batch output file into a (staged) folder: tables first, then the figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from drillsim.errors import DrillsimError
+from drillsim.reports.batch.room_ranges import room_ranges_pixels, save_pixels
+from drillsim.reports.batch.secured_distribution import figure_secured_distribution
+from drillsim.reports.batch.tables import room_table, summary_dict, write_runs
+from drillsim.reports.batch.unsecured_band import figure_unsecured_band
+from drillsim.reports.charts import save_figure
+from drillsim.reports.staging import write_csv, write_json
+from drillsim.run.batch import BatchResult
+from drillsim.scenario.load import LoadedScenario
+
+
+def write_figures(result: BatchResult, loaded: LoadedScenario, out_dir: Path) -> list[Path]:
+    """The three batch figures as PNGs in ``out_dir``."""
+    return [
+        save_figure(
+            figure_secured_distribution(result, loaded), out_dir / "secured_distribution.png"
+        ),
+        save_figure(figure_unsecured_band(result, loaded), out_dir / "unsecured_band.png"),
+        save_pixels(room_ranges_pixels(result, loaded), out_dir / "room_ranges.png"),
+    ]
+
+
+def write_batch_outputs(
+    result: BatchResult, loaded: LoadedScenario, out_dir: Path, *, csv: bool = False
+) -> list[Path]:
+    """Write every batch output file into ``out_dir`` (which must exist).
+
+    Parameters
+    ----------
+    result : BatchResult
+        The batch to report (from :func:`drillsim.run.run_batch_job`).
+    loaded : LoadedScenario
+        The scenario and floorplan the batch ran on (room labels, floorplan drawing).
+    out_dir : Path
+        Folder to write into; the caller stages it with
+        :func:`~drillsim.reports.staging.staged_output`.
+    csv : bool
+        Also write ``runs.csv`` next to ``runs.parquet``.
+
+    Returns
+    -------
+    list of Path
+        ``runs.parquet`` [``runs.csv``], ``rooms.csv``, ``summary.json``,
+        ``secured_distribution.png``, ``unsecured_band.png``, ``room_ranges.png``.
+
+    Raises
+    ------
+    DrillsimError
+        If ``result`` was not computed on ``loaded`` (their floorplans differ).
+    """
+    out_dir = Path(out_dir)
+    if result.plan.floorplan_digest != loaded.floorplan.digest():
+        raise DrillsimError(
+            f"batch result of scenario '{result.plan.name}' was computed on a different floorplan "
+            f"than scenario '{loaded.scenario.name}'; pass the LoadedScenario the batch ran on"
+        )
+    written = write_runs(result, out_dir, csv=csv)
+    header, rows = room_table(result, loaded)
+    written.append(write_csv(out_dir / "rooms.csv", header, rows))
+    path = out_dir / "summary.json"
+    write_json(path, summary_dict(result))
+    written.append(path)
+    written += write_figures(result, loaded, out_dir)
+    return written

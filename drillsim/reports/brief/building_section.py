@@ -1,0 +1,245 @@
+"""The briefing's building sections: the floorplan, rooms at risk, exits, coverage, lock-outs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drillsim.reports.locks import LOCK_WORDS
+from drillsim.reports.pdf import Figure, Heading, Para, Table
+from drillsim.reports.wording import fmt_m, fmt_pct, fmt_s
+
+
+def building_blocks(stats: dict[str, Any], png: bytes) -> list:
+    """The building sections: floorplan, rooms at risk or exits, coverage gaps, lock-outs.
+
+    Lockdown: the floorplan with each room's expected time to secure, the rooms table and the
+    rooms at risk of never securing. Evacuation: the alert floorplan and the exits. Then the
+    alert coverage gaps and (lockdown) the hallway spaces with locked-out risk.
+    """
+    lockdown = stats["protocol"] == "lockdown"
+    blocks: list = []
+    if lockdown:
+        blocks.append(Heading("Floorplan: expected time to secure each room", 2, "floorplan"))
+        blocks.append(
+            Figure(
+                png,
+                "Median time to secure each room (door locked and "
+                "occupants in the safe zone). Hatched: outside PA coverage. Orange outline: "
+                "the alert usually arrives only by word of mouth. Red outline: drill "
+                "origin. 'never': the room did not secure in most runs.",
+                "Floorplan coloured by median time to secure each room.",
+                landscape=True,
+            )
+        )
+        rrows, styles = [], []
+        for r in sorted(stats["rooms"], key=lambda r: (r["zone"], r["room"])):
+            rrows.append(
+                (
+                    r["room"],
+                    r["label"],
+                    r["zone"],
+                    ", ".join(LOCK_WORDS[x] for x in r["locks"]),
+                    "yes" if r["pa"] else "NO",
+                    fmt_s(r["alert_median_s"]),
+                    fmt_s(r["secured_median_s"]),
+                    fmt_s(r["secured_p90_s"]),
+                    fmt_pct(r["share_never"]),
+                )
+            )
+            styles.append("flag" if r["share_never"] >= 0.10 or not r["pa"] else "")
+        blocks.append(
+            Table(
+                (
+                    "Room",
+                    "Label",
+                    "Zone",
+                    "Lock",
+                    "PA",
+                    "Alert heard (median)",
+                    "Secured (median)",
+                    "Secured (p90)",
+                    "Never secured",
+                ),
+                tuple(rrows),
+                widths=(0.9, 1.7, 1.6, 1.1, 0.5, 0.9, 0.9, 1.0, 0.8),
+                align=("l", "l", "l", "l", "c", "r", "r", "r", "r"),
+                row_styles=tuple(styles),
+                key="rooms",
+                row_keys=tuple(r[0] for r in rrows),
+                font_size=7.5,
+                caption="Each room's expected times (shaded: outside PA or ≥ 10 % of runs "
+                "never secured)",
+            )
+        )
+
+        blocks.append(Heading("Rooms at risk of never securing", 2, "never"))
+        risky = sorted(
+            (r for r in stats["rooms"] if r["share_never"] > 0),
+            key=lambda r: (-r["share_never"], r["room"]),
+        )
+        if risky:
+            blocks.append(
+                Para(
+                    "Share of simulated runs in which the room was never secured, with the "
+                    "main simulated reason and what in the building contributes. Lock "
+                    "failure rates are placeholders until checked against the school's own "
+                    "door audits."
+                )
+            )
+            blocks.append(
+                Table(
+                    ("Room", "Label", "Never secured", "Main reason", "Contributing"),
+                    tuple(
+                        (
+                            r["room"],
+                            r["label"],
+                            fmt_pct(r["share_never"]),
+                            r["main_reason"],
+                            _why(r),
+                        )
+                        for r in risky
+                    ),
+                    widths=(0.9, 2.0, 1.0, 1.4, 3.0),
+                    align=("l", "l", "r", "l", "l"),
+                    row_styles=tuple("flag" if r["share_never"] >= 0.10 else "" for r in risky),
+                    key="never",
+                    row_keys=tuple(r["room"] for r in risky),
+                )
+            )
+        else:
+            blocks.append(Para("Every room secured in every simulated run."))
+    else:
+        blocks.append(Heading("Floorplan: alert and evacuation routes", 2, "floorplan"))
+        blocks.append(
+            Figure(
+                png,
+                "Median time each space hears the alert. Hatched: "
+                "outside PA coverage. Red: drill origin; orange: spaces evacuation routes "
+                "avoid.",
+                "Floorplan coloured by median alert time.",
+                landscape=True,
+            )
+        )
+        ev = stats["evacuation"]
+        blocks.append(Heading("Exits and assembly", 3))
+        blocks.append(
+            Table(
+                ("Exit", "Label", "People routed", "To assembly point"),
+                tuple(
+                    (e["exit"], e["label"], str(e["people"]), fmt_m(e["assembly_m"]))
+                    for e in ev["exits"]
+                ),
+                widths=(1.2, 2.6, 1.2, 1.4),
+                align=("l", "l", "r", "r"),
+                key="exits",
+                row_keys=tuple(e["exit"] for e in ev["exits"]),
+            )
+        )
+        if ev["no_route"]:
+            blocks.append(
+                Para(f"{ev['no_route']} people have no route to an exit in the floorplan.", "note")
+            )
+
+    blocks.append(Heading("Alert coverage gaps", 2, "coverage"))
+    gaps = stats["coverage_gaps"]
+    if gaps:
+        blocks.append(
+            Para(
+                "Spaces outside PA coverage, and occupied spaces (beyond the drill origin's "
+                "immediate neighbours) where the alert arrived first by word of mouth in "
+                "most runs (no speaker, app or radio reached them first). Check speakers, "
+                "and plan who tells these spaces."
+            )
+        )
+        blocks.append(
+            Table(
+                (
+                    "Space",
+                    "Label",
+                    "Kind",
+                    "PA",
+                    "Alert by word of mouth",
+                    "Alert heard (median)",
+                    "Alert heard (p90)",
+                ),
+                tuple(
+                    (
+                        g["space"],
+                        g["label"],
+                        g["kind"],
+                        "yes" if g["pa"] else "NO",
+                        fmt_pct(g["share_word_of_mouth"]),
+                        fmt_s(g["alert_median_s"]),
+                        fmt_s(g["alert_p90_s"]),
+                    )
+                    for g in gaps
+                ),
+                widths=(1.0, 2.2, 1.0, 0.6, 1.2, 1.1, 1.1),
+                align=("l", "l", "l", "c", "r", "r", "r"),
+                key="coverage",
+                row_keys=tuple(g["space"] for g in gaps),
+            )
+        )
+    else:
+        blocks.append(Para("Every space is covered by the PA and hears a formal alert first."))
+
+    if lockdown:
+        blocks.append(Heading("Hallway spaces with locked-out risk", 2, "lockedout"))
+        lo = [x for x in stats["locked_out"]]
+        if lo:
+            blocks.append(
+                Para(
+                    "People who start the drill in these spaces (hallways, restrooms, open "
+                    "areas) found every nearby room already closed in some runs. Plan where "
+                    "they go (nearest room that will hold the door, or a designated room) "
+                    "and rehearse hallway recovery."
+                )
+            )
+            blocks.append(
+                Table(
+                    (
+                        "Space",
+                        "Label",
+                        "Kind",
+                        "Runs with ≥ 1 locked out",
+                        "People locked out (mean)",
+                        "(most)",
+                    ),
+                    tuple(
+                        (
+                            x["space"],
+                            x["label"],
+                            x["kind"],
+                            fmt_pct(x["share_runs"]),
+                            f"{x['mean_count']:.1f}",
+                            f"{x['max_count']:.0f}",
+                        )
+                        for x in lo
+                    ),
+                    widths=(1.0, 2.4, 1.0, 1.3, 1.3, 0.7),
+                    align=("l", "l", "l", "r", "r", "r"),
+                    key="lockedout",
+                    row_keys=tuple(x["space"] for x in lo),
+                )
+            )
+        else:
+            blocks.append(Para("No one was locked out in any simulated run."))
+    return blocks
+
+
+def _why(r: dict[str, Any]) -> str:
+    parts = []
+    for lk in r["locks"]:
+        if lk == "key_outside":
+            parts.append("key lock from the hallway (adult must step out)")
+        elif lk == "key_inside":
+            parts.append("key lock (key needed)")
+        elif lk == "none":
+            parts.append("door has no lock hardware")
+    if len(r["locks"]) > 1:
+        parts.append(f"{len(r['locks'])} doors to lock")
+    if not r["pa"]:
+        parts.append("outside PA coverage (late alert)")
+    if not parts:
+        parts.append(f"{', '.join(LOCK_WORDS[x] for x in r['locks'])} lock can fail")
+    return "; ".join(parts)

@@ -1,0 +1,265 @@
+"""Every number the briefing shows, computed from a batch (also written to ``briefing.json``)."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import replace
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from drillsim.engines.batch import space_alerts
+from drillsim.floorplan import Floorplan
+from drillsim.metrics.summary import quantile, summarise
+from drillsim.plan.compile import REASON_NAMES, STAIR_WEIGHT, Plan
+from drillsim.reports.figures import SENSITIVE
+from drillsim.reports.locks import room_lock_names
+from drillsim.run.batch import BatchResult
+from drillsim.sample.draws import CHUNK_RUNS, sample
+from drillsim.scenario.load import LoadedScenario
+
+#: Spaces counted as "hallway" for locked-out risk (people start there outside any room).
+HALLWAY_KINDS = ("corridor", "stair", "commons", "outdoor", "restroom", "cafeteria")
+
+
+def _locks(plan: Plan, m: int) -> list[str]:
+    return room_lock_names(plan, m) or ["none"]
+
+
+def room_zones(plan: Plan, fp: Floorplan) -> dict[str, str]:
+    """Room id -> the hallway (space label) its first door opens onto, for observer zones."""
+    zones: dict[str, str] = {}
+    g = fp.graph
+    for m in range(plan.n_rooms):
+        rid = plan.room_id(m)
+        zone = None
+        for n in g.neighbors(rid):
+            if g.edges[rid, n]["kind"] == "door" and fp.space(n)["kind"] in (
+                "corridor",
+                "commons",
+                "outdoor",
+                "stair",
+                "cafeteria",
+            ):
+                zone = str(fp.space(n)["label"])
+                break
+        if zone is None:
+            zone = next((str(fp.space(n)["label"]) for n in g.neighbors(rid)), "other")
+        zones[rid] = zone
+    return zones
+
+
+def word_of_mouth_share(result: BatchResult, loaded: LoadedScenario) -> np.ndarray:
+    """(S,) share of runs in which each space was alerted first by word of mouth.
+
+    The formal channels (PA, app, radio, the initiator) are recomputed from the same draws without
+    word of mouth; a space whose batch alert came earlier than that (or whose formal alert never
+    came) was reached by word of mouth in that run.
+    """
+    plan = result.plan
+    n = result.n_detail
+    counts = np.zeros(plan.n_spaces)
+    for lo in range(0, n, CHUNK_RUNS):  # chunk by chunk: person-level draws stay small
+        draws = sample(plan, loaded.scenario, result.seed, min(CHUNK_RUNS, n - lo), first_run=lo)
+        formal = space_alerts(plan, replace(draws, wom_hop_s=np.full(draws.n_runs, np.inf)))
+        got = result.space_alert_s[lo : lo + draws.n_runs]
+        # space_alert_s is float32: allow its rounding (a word-of-mouth lead is whole seconds)
+        tol = 1e-5 * np.maximum(np.where(np.isfinite(formal), formal, 0.0), 1.0)
+        counts += (np.isfinite(got) & (got < formal - tol)).sum(axis=0)
+    return counts / max(n, 1)
+
+
+def sro_route(plan: Plan, fp: Floorplan) -> list[str]:
+    """Space ids on the SRO's (stair-weighted) shortest path from post to the drill origin."""
+    if plan.sro_post < 0:
+        return []
+    return nx.shortest_path(
+        fp.graph, plan.space_ids[plan.sro_post], plan.space_ids[plan.origin], weight=route_weight
+    )
+
+
+def route_weight(a: str, b: str, d: dict) -> float:
+    """Edge weight of the SRO's routes: length, stairs counted :data:`STAIR_WEIGHT` times.
+
+    Parameters
+    ----------
+    a, b : str
+        The edge's end spaces (unused; the signature networkx expects).
+    d : dict
+        The edge's attributes (``length_m``, ``kind``).
+
+    Returns
+    -------
+    float
+        The stair-weighted length in metres.
+    """
+    return d["length_m"] * (STAIR_WEIGHT if d["kind"] == "stair" else 1.0)
+
+
+def _path_metres(fp: Floorplan, path: list[str]) -> tuple[float, float]:
+    level = stair = 0.0
+    for a, b in zip(path[:-1], path[1:], strict=True):
+        d = fp.graph.edges[a, b]
+        if d["kind"] == "stair":
+            stair += d["length_m"]
+        else:
+            level += d["length_m"]
+    return level, stair
+
+
+def briefing_stats(loaded: LoadedScenario, result: BatchResult) -> dict[str, Any]:
+    """Every number the briefing shows, as plain Python values (also written to briefing.json)."""
+    plan, fp = result.plan, loaded.floorplan
+    lockdown = plan.protocol == "lockdown"
+    metrics = {k: summarise(v) for k, v in result.metrics.items()}
+    for k in ("rooms_secured_by_60s", "rooms_secured_by_120s", "rooms_secured_by_300s"):
+        if k in result.metrics:
+            metrics[k]["p10"] = quantile(result.metrics[k], 0.1)
+    zones = room_zones(plan, fp)
+    rooms = []
+    for m in range(plan.n_rooms):
+        rid = plan.room_id(m)
+        attrs = fp.space(rid)
+        sec = result.room_secured_s[:, m]
+        never = np.isinf(sec) if lockdown else np.zeros(sec.shape, bool)
+        reasons = Counter(int(r) for r in result.room_reason[never, m]) if lockdown else Counter()
+        locks = _locks(plan, m)
+        rooms.append(
+            {
+                "room": rid,
+                "label": str(attrs["label"]),
+                "floor": fp.floor_name(int(attrs["floor"])),
+                "zone": zones[rid],
+                "locks": locks,
+                "pa": bool(attrs["pa"]),
+                "occupants": int((plan.person_room == m).sum()),
+                "alert_median_s": quantile(result.room_alert_s[:, m], 0.5),
+                "alert_p90_s": quantile(result.room_alert_s[:, m], 0.9),
+                "secured_median_s": quantile(sec, 0.5) if lockdown else math.nan,
+                "secured_p90_s": quantile(sec, 0.9) if lockdown else math.nan,
+                "locked_median_s": quantile(result.room_locked_s[:, m], 0.5)
+                if lockdown
+                else math.nan,
+                "share_never": float(never.mean()),
+                "main_reason": REASON_NAMES[reasons.most_common(1)[0][0]] if reasons else "",
+                "checked_median_s": quantile(result.room_checked_s[:, m], 0.5),
+            }
+        )
+    wom = word_of_mouth_share(result, loaded)
+    occupied = set(np.unique(plan.person_space).tolist())
+    coverage = []
+    for s, sid in enumerate(plan.space_ids):
+        kind = plan.space_kind[s]
+        if kind == "exit":
+            continue
+        no_pa = not bool(plan.pa[s])
+        # next to the origin, hearing it first from the person raising the alert is expected
+        mostly_word = bool(wom[s] > 0.5 and s in occupied and plan.hops[plan.origin, s] > 1)
+        if no_pa or mostly_word:
+            coverage.append(
+                {
+                    "space": sid,
+                    "label": str(fp.space(sid)["label"]),
+                    "kind": kind,
+                    "pa": not no_pa,
+                    "occupied": s in occupied,
+                    "share_word_of_mouth": float(wom[s]),
+                    "alert_median_s": quantile(result.space_alert_s[:, s], 0.5),
+                    "alert_p90_s": quantile(result.space_alert_s[:, s], 0.9),
+                }
+            )
+    locked_out = []
+    for s, sid in enumerate(plan.space_ids):
+        col = result.space_locked_out[:, s]
+        if col.any():
+            locked_out.append(
+                {
+                    "space": sid,
+                    "label": str(fp.space(sid)["label"]),
+                    "kind": plan.space_kind[s],
+                    "share_runs": float((col > 0).mean()),
+                    "mean_count": float(col.mean()),
+                    "max_count": float(col.max()),
+                }
+            )
+    locked_out.sort(key=lambda r: (-r["share_runs"], r["space"]))
+    route = sro_route(plan, fp)
+    level_m, stair_m = _path_metres(fp, route) if route else (math.nan, math.nan)
+    sweep = []
+    for k, m in enumerate(plan.sweep_rooms):
+        rid = plan.room_id(int(m))
+        sweep.append(
+            {
+                "order": k + 1,
+                "room": rid,
+                "label": str(fp.space(rid)["label"]),
+                "leg_m": float(plan.sweep_leg_m[k]),
+                "locks": _locks(plan, int(m)),
+                "checked_median_s": quantile(result.room_checked_s[:, int(m)], 0.5),
+            }
+        )
+    sweep_end = (
+        result.metrics["sro_arrival_s"] + result.metrics["sweep_time_s"]
+        if "sweep_time_s" in result.metrics
+        else np.full(result.n_runs, np.nan)
+    )
+    keys = [r for r in rooms if any(lk in ("key_inside", "key_outside") for lk in r["locks"])]
+    people = plan.n_persons
+    evac: dict[str, Any] = {}
+    if not lockdown:
+        exits = Counter(plan.space_ids[e] for e in plan.person_exit if e >= 0)
+        evac = {
+            "exits": [
+                {
+                    "exit": e,
+                    "label": str(fp.space(e)["label"]),
+                    "people": n,
+                    "assembly_m": float(fp.space(e)["assembly_distance_m"]),
+                }
+                for e, n in sorted(exits.items())
+            ],
+            "avoid": list(plan.extras.get("avoid", [])),
+            "no_route": int((plan.person_exit < 0).sum()),
+        }
+    return {
+        "provenance": result.provenance,
+        "protocol": plan.protocol,
+        "mode": plan.mode,
+        "people": people,
+        "rooms_to_secure": plan.n_rooms,
+        "origin": plan.space_ids[plan.origin],
+        "origin_label": str(fp.space(plan.space_ids[plan.origin])["label"]),
+        "metrics": metrics,
+        "rooms": rooms,
+        "coverage_gaps": coverage,
+        "locked_out": locked_out,
+        "sro": {
+            "on_duty": plan.sro_on_duty,
+            "post": plan.space_ids[plan.sro_post] if plan.sro_post >= 0 else None,
+            "route": route,
+            "route_level_m": level_m,
+            "route_stair_m": stair_m,
+            "arrival_median_s": metrics["sro_arrival_s"]["median"],
+            "arrival_p90_s": metrics["sro_arrival_s"]["p90"],
+            "sweep": sweep,
+            "sweep_m": float(plan.sweep_leg_m.sum()),
+            "sweep_end_median_s": quantile(sweep_end, 0.5),
+            "sweep_end_p90_s": quantile(sweep_end, 0.9),
+        },
+        "keys": [{"room": r["room"], "label": r["label"], "locks": r["locks"]} for r in keys],
+        "evacuation": evac,
+        "sensitive": SENSITIVE,
+    }
+
+
+def expected_duration_min(stats: dict[str, Any]) -> int:
+    """Minutes to plan for the drill itself (simulated p90 of its last step, rounded up)."""
+    m = stats["metrics"]
+    ends = [stats["sro"]["sweep_end_p90_s"]]
+    for k in ("time_last_secured_s", "evacuation_time_s", "time_all_alerted_s"):
+        if k in m:
+            ends.append(m[k]["p90"])
+    finite = [e for e in ends if math.isfinite(e)]
+    return max(5, int(math.ceil(max(finite, default=300.0) / 60.0)))

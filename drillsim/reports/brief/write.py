@@ -1,0 +1,49 @@
+"""Write the briefing pack: HTML and PDF, observer sheet CSV, ``briefing.json`` and figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from drillsim.reports.brief.document import build_briefing_doc
+from drillsim.reports.brief.figures import (
+    alert_floorplan_figure,
+    routes_figure,
+    secured_floorplan_figure,
+    timeline_figure,
+)
+from drillsim.reports.brief.observer_sheet import write_observer_csv
+from drillsim.reports.brief.stats import briefing_stats
+from drillsim.reports.figures import figure_png
+from drillsim.reports.render import write_doc, write_figure_pngs
+from drillsim.reports.staging import write_json
+from drillsim.run.batch import BatchResult
+from drillsim.scenario.load import LoadedScenario
+
+
+def write_briefing(loaded: LoadedScenario, result: BatchResult, out: Path) -> list[Path]:
+    """Write briefing.html, briefing.pdf, observer_sheet.csv, briefing.json and the figures.
+
+    ``out`` is the staging folder (the caller moves it into place when everything is written).
+    """
+    stats = briefing_stats(loaded, result)
+    lockdown = result.plan.protocol == "lockdown"
+    figs = {
+        "timeline": timeline_figure(result, stats),
+        "floorplan": (
+            secured_floorplan_figure(loaded, stats)
+            if lockdown
+            else alert_floorplan_figure(loaded, stats, result)
+        ),
+        "routes": routes_figure(loaded, stats, result.plan),
+    }
+    pngs = {k: figure_png(f, dpi=110 if k == "timeline" else 140) for k, f in figs.items()}
+    doc = build_briefing_doc(loaded, result, stats, pngs)
+    paths = write_doc(doc, out, "briefing", "brief.html.j2")
+    p = out / "observer_sheet.csv"
+    write_observer_csv(p, stats, result.plan.protocol)
+    paths.append(p)
+    p = out / "briefing.json"
+    write_json(p, stats)
+    paths.append(p)
+    paths += write_figure_pngs(out, pngs)
+    return paths

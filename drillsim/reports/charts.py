@@ -1,0 +1,195 @@
+"""Chart conventions of the batch and comparison figures.
+
+Every figure is drawn on :class:`matplotlib.figure.Figure` directly (no pyplot state), so it is
+safe in workers and tests. It carries the scenario name in its title, units on its axes and a
+"SENSITIVE SECURITY INFORMATION" footer with the version, seed and run count, in strips the
+constrained layout keeps clear. PNGs are saved at :data:`DPI` without the software tag, so the
+same data always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from drillsim import __version__
+from drillsim.metrics.score import METRICS
+from drillsim.reports.figures import PNG_METADATA, SENSITIVE
+from drillsim.scenario.load import LoadedScenario
+
+#: Resolution of every PNG, dots per inch.
+DPI = 150
+#: Height of the footer strip, the title strip and each subtitle line, inches.
+FOOTER_IN = 0.3
+TITLE_IN = 0.42
+TITLE_LINE_IN = 0.26
+SUBTITLE_LINE_IN = 0.22
+#: Colours of medians, bands, p90 marks, at-risk outlines and "never" (colour-blind aware).
+MEDIAN_COLOUR = "#0b4f8a"
+BAND_COLOUR = "#3a7dc9"
+P90_COLOUR = "#d55e00"
+RISK_COLOUR = "#d7191c"
+NEVER_COLOUR = "#e7298a"
+ORIGIN_COLOUR = "#ff7f00"
+NEVER_TEXT_COLOUR = "#8b0000"
+FOOTER_COLOUR = "#8b0000"
+
+#: Short axis labels (with units) for metrics shown in figures; others use METRICS' meaning.
+METRIC_LABELS: Mapping[str, str] = {
+    "time_all_alerted_s": "time last occupied space alerted (s)",
+    "time_all_secured_s": "time every room secured (s)",
+    "time_95_secured_s": "time to 95 % of rooms secured (s)",
+    "time_last_secured_s": "time last room secured (s)",
+    "rooms_secured_by_60s": "rooms secured within 60 s (share)",
+    "rooms_secured_by_120s": "rooms secured within 120 s (share)",
+    "rooms_secured_by_300s": "rooms secured within 300 s (share)",
+    "rooms_never_secured": "rooms never secured (rooms)",
+    "locked_out": "people locked out (persons)",
+    "key_outside_exposure_s": "adult time in hallway locking from outside (s)",
+    "evacuation_time_s": "evacuation time, last person at assembly (s)",
+    "time_95_evacuated_s": "time to 95 % of people at assembly (s)",
+    "max_door_queue_s": "longest door queueing of one person (s)",
+    "unsecured_person_s": "person-seconds unsecured (person·s)",
+    "peak_hallway": "peak people in hallways (persons)",
+    "sro_arrival_s": "SRO reaches incident origin (s)",
+    "sweep_time_s": "SRO door-check sweep duration (s)",
+    "doors_unlocked_at_check": "rooms unlocked at SRO check (rooms)",
+    "law_enforcement_arrival_s": "law enforcement on site (s)",
+}
+
+
+def metric_label(name: str) -> str:
+    """Axis label of a metric, with its unit."""
+    if name in METRIC_LABELS:
+        return METRIC_LABELS[name]
+    unit, meaning = METRICS.get(name, ("", name))
+    return f"{meaning} ({unit})" if unit else meaning
+
+
+def footer_text(provenance: Mapping) -> str:
+    """The footer every figure carries: marking, version, seed and run count."""
+    version = provenance.get("drillsim_version", __version__)
+    return (
+        f"{SENSITIVE} — drillsim {version}, "
+        f"seed {provenance.get('seed', '?')}, {provenance.get('n_runs', '?')} runs"
+    )
+
+
+def new_figure(
+    width_in: float,
+    height_in: float,
+    *,
+    footer: str,
+    title: str,
+    subtitle: str = "",
+    subtitle_colour: str = "black",
+) -> Figure:
+    """A constrained-layout figure with a title (and subtitle) on top and the footer below.
+
+    Title, subtitle and footer sit in strips the layout keeps clear, so no axis label or legend
+    can run into them whatever the figure holds. Long titles (scenario names can be long) and
+    subtitles are wrapped to the figure width.
+    """
+    fig = Figure(figsize=(width_in, height_in), layout="constrained")
+    title = _wrap(title, width_in, 14.0, bold=True)
+    subtitle = _wrap(subtitle, width_in, 10.5) if subtitle else ""
+    n_title = title.count("\n") + 1
+    n_sub = subtitle.count("\n") + 1 if subtitle else 0
+    title_in = TITLE_IN + TITLE_LINE_IN * (n_title - 1)
+    top_in = title_in + SUBTITLE_LINE_IN * n_sub
+    fig.get_layout_engine().set(
+        rect=(0.0, FOOTER_IN / height_in, 1.0, 1.0 - (FOOTER_IN + top_in) / height_in)
+    )
+    fig.suptitle(title, y=1.0 - 0.1 / height_in, va="top", fontsize=14, fontweight="bold")
+    if subtitle:
+        fig.text(
+            0.5,
+            1.0 - (title_in + 0.02) / height_in,
+            subtitle,
+            ha="center",
+            va="top",
+            fontsize=10.5,
+            color=subtitle_colour,
+            linespacing=1.3,
+        )
+    add_footer(fig, footer)
+    return fig
+
+
+def _wrap(text: str, width_in: float, font_pt: float, bold: bool = False) -> str:
+    """Wrap each paragraph of ``text`` to about the figure width (DejaVu Sans averages)."""
+    per_line = max(30, int(width_in * 72 / (font_pt * (0.66 if bold else 0.58))))
+    return "\n".join(textwrap.fill(part, per_line) for part in text.split("\n"))
+
+
+def add_footer(fig: Figure, footer: str) -> None:
+    """Write the footer centred at the bottom edge of ``fig``."""
+    h = fig.get_size_inches()[1]
+    fig.text(
+        0.5,
+        0.35 * FOOTER_IN / h,
+        footer,
+        ha="center",
+        va="center",
+        fontsize=8,
+        color=FOOTER_COLOUR,
+        fontweight="bold",
+    )
+
+
+def save_figure(fig: Figure, path: Path) -> Path:
+    """Save a PNG at :data:`DPI` with no software tag (byte-identical on re-runs)."""
+    fig.savefig(path, dpi=DPI, format="png", metadata=dict(PNG_METADATA))
+    return path
+
+
+def format_seconds(v: float) -> str:
+    """A time for a label: ``"85 s"``, ``"never"`` for inf, ``"n/a"`` for nan."""
+    if math.isnan(v):
+        return "n/a"
+    if math.isinf(v):
+        return "never"
+    return f"{v:.0f} s" if abs(v) >= 10 else f"{v:.1f} s"
+
+
+def format_value(v: float, unit: str) -> str:
+    """A metric value with its unit for labels (shares as percentages)."""
+    if math.isnan(v):
+        return "n/a"
+    if math.isinf(v):
+        return "never" if v > 0 else "-inf"
+    if unit == "s":
+        return format_seconds(v)
+    if unit == "share":
+        return f"{100 * v:.0f} %"
+    if abs(v) >= 1000:
+        return f"{v:,.0f} {unit}"
+    return f"{v:.3g} {unit}"
+
+
+def ecdf(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Step ECDF of the finite values, as a share of *all* runs (inf runs keep it below 1)."""
+    x = np.sort(np.asarray(values, dtype=float))
+    n = x.size
+    fin = x[np.isfinite(x)]
+    y = np.arange(1, fin.size + 1) / max(n, 1)
+    return fin, y
+
+
+def share_text(share: float) -> str:
+    """A share of runs as a percentage that never rounds a non-zero share to "0 %"."""
+    if 0 < share < 0.005:
+        return "<1 %"
+    if 0.995 < share < 1:
+        return ">99 %"
+    return f"{100 * share:.0f} %"
+
+
+def scenario_title(loaded: LoadedScenario, what: str) -> str:
+    """A figure title: the scenario's name, then what the figure shows."""
+    return f"{loaded.scenario.name}: {what}"
