@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import math
 from pathlib import Path
 
@@ -10,14 +9,43 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from drillsim.metrics.score import METRICS, score
-from drillsim.plan.compile import LOCK_NAMES, REASON_NAMES
+from drillsim.plan.compile import REASON_NAMES
 from drillsim.reports.figures import mark_sensitive
-from drillsim.reports.staging import write_json
+from drillsim.reports.locks import room_lock_names
+from drillsim.reports.staging import write_csv, write_json
 from drillsim.run.batch import provenance
 from drillsim.run.single import SingleRun
 
 FOOTER = "SENSITIVE SECURITY INFORMATION — fictional or planning data; handle per district policy"
 _ROLES = {0: "student", 1: "teacher", 2: "staff"}
+ROOM_COLUMNS = [
+    "room",
+    "label",
+    "kind",
+    "floor",
+    "door_locks",
+    "responsible_adult",
+    "occupants_t0",
+    "alert_s",
+    "door_closed_s",
+    "locked_s",
+    "secured_s",
+    "outcome",
+    "key_outside_exposure_s",
+    "sro_check_s",
+]
+PEOPLE_COLUMNS = [
+    "person",
+    "role",
+    "start_space",
+    "alert_s",
+    "moves_s",
+    "arrives_s",
+    "safe_s",
+    "refuge_room",
+    "locked_out",
+    "door_queue_s",
+]
 
 
 def _num(x: float) -> str:
@@ -35,97 +63,55 @@ def write_single_outputs(run: SingleRun, out: Path) -> list[Path]:
     plan, o, fp = run.plan, run.outcomes, run.loaded.floorplan
     paths = []
 
-    p = out / "events.csv"
-    with p.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["time_s", "person", "role", "event", "space"])
-        for t, who, role, event, space in run.log.sorted_rows():
-            w.writerow([_num(t), who, role, event, space])
-    paths.append(p)
+    events = [
+        (_num(t), who, role, event, space) for t, who, role, event, space in run.log.sorted_rows()
+    ]
+    paths.append(
+        write_csv(out / "events.csv", ["time_s", "person", "role", "event", "space"], events)
+    )
 
-    p = out / "rooms.csv"
-    with p.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(
+    rooms = []
+    for m in range(plan.n_rooms):
+        s = int(plan.room_space[m])
+        attrs = fp.space(plan.space_ids[s])
+        rooms.append(
             [
-                "room",
-                "label",
-                "kind",
-                "floor",
-                "door_locks",
-                "responsible_adult",
-                "occupants_t0",
-                "alert_s",
-                "door_closed_s",
-                "locked_s",
-                "secured_s",
-                "outcome",
-                "key_outside_exposure_s",
-                "sro_check_s",
+                plan.space_ids[s],
+                attrs["label"],
+                attrs["kind"],
+                attrs["floor"],
+                "+".join(room_lock_names(plan, m)),
+                int(plan.room_adult[m]),
+                int((plan.person_room == m).sum()),
+                _num(o.space_alert_s[0, s]),
+                _num(o.room_lock_start_s[0, m]),
+                _num(o.room_locked_s[0, m]),
+                _num(o.room_secured_s[0, m]),
+                REASON_NAMES.get(int(o.room_reason[0, m]), "n/a"),
+                _num(o.room_key_outside_s[0, m]),
+                _num(o.room_checked_s[0, m]),
             ]
         )
-        for m in range(plan.n_rooms):
-            s = int(plan.room_space[m])
-            sid = plan.space_ids[s]
-            attrs = fp.space(sid)
-            locks = "+".join(
-                LOCK_NAMES[int(plan.door_lock[d])] for d in plan.room_doors[m] if d >= 0
-            )
-            reason = int(o.room_reason[0, m])
-            w.writerow(
-                [
-                    sid,
-                    attrs["label"],
-                    attrs["kind"],
-                    attrs["floor"],
-                    locks,
-                    int(plan.room_adult[m]),
-                    int((plan.person_room == m).sum()),
-                    _num(o.space_alert_s[0, s]),
-                    _num(o.room_lock_start_s[0, m]),
-                    _num(o.room_locked_s[0, m]),
-                    _num(o.room_secured_s[0, m]),
-                    REASON_NAMES.get(reason, "n/a"),
-                    _num(o.room_key_outside_s[0, m]),
-                    _num(o.room_checked_s[0, m]),
-                ]
-            )
-    paths.append(p)
+    paths.append(write_csv(out / "rooms.csv", ROOM_COLUMNS, rooms))
 
-    p = out / "people.csv"
-    with p.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(
+    people = []
+    for i in range(plan.n_persons):
+        m = int(o.person_refuge[0, i])
+        people.append(
             [
-                "person",
-                "role",
-                "start_space",
-                "alert_s",
-                "moves_s",
-                "arrives_s",
-                "safe_s",
-                "refuge_room",
-                "locked_out",
-                "door_queue_s",
+                i,
+                _ROLES[int(plan.person_role[i])],
+                plan.space_ids[int(plan.person_space[i])],
+                _num(o.person_alert_s[0, i]),
+                _num(o.person_move_s[0, i]),
+                _num(o.person_arrive_s[0, i]),
+                _num(o.person_safe_s[0, i]),
+                plan.room_id(m) if m >= 0 else "",
+                int(o.person_locked_out[0, i]),
+                _num(o.person_queue_s[0, i]),
             ]
         )
-        for i in range(plan.n_persons):
-            m = int(o.person_refuge[0, i])
-            w.writerow(
-                [
-                    i,
-                    _ROLES[int(plan.person_role[i])],
-                    plan.space_ids[int(plan.person_space[i])],
-                    _num(o.person_alert_s[0, i]),
-                    _num(o.person_move_s[0, i]),
-                    _num(o.person_arrive_s[0, i]),
-                    _num(o.person_safe_s[0, i]),
-                    plan.room_id(m) if m >= 0 else "",
-                    int(o.person_locked_out[0, i]),
-                    _num(o.person_queue_s[0, i]),
-                ]
-            )
-    paths.append(p)
+    paths.append(write_csv(out / "people.csv", PEOPLE_COLUMNS, people))
 
     metrics = {k: float(v[0]) for k, v in score(plan, o).items()}
     p = out / "summary.json"
