@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+from pathlib import Path
 
 import networkx as nx
 import pytest
@@ -945,3 +946,19 @@ def test_floorplan_pickles_for_worker_processes():
     assert back == fp and back.source == "two.yaml"
     assert nx.is_frozen(back.graph)
     assert back.connections() == fp.connections()
+
+
+def test_validate_an_edited_graph_reports_problems_instead_of_failing():
+    """Replacing a connection in a copied graph must not raise (the stored file order is stale)."""
+    from dataclasses import replace
+
+    from drillsim.floorplan import load_floorplan, validate_floorplan
+
+    fp = load_floorplan(Path(__file__).resolve().parents[1] / "floorplans/elementary-school.yaml")
+    g = fp.graph.copy()
+    a, b, attrs = fp.connections()[0]
+    g.remove_edge(a, b)
+    other = next(n for n in g.nodes if n not in (a, b) and not g.has_edge(a, n))
+    g.add_edge(a, other, **attrs)
+    problems = validate_floorplan(replace(fp, graph=g))
+    assert isinstance(problems, list)

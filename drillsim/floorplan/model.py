@@ -260,9 +260,16 @@ class Floorplan:
         every file format gives the same orientation).
         """
         order = self.graph.graph.get("edge_order")
-        if order is None or len(order) != self.graph.number_of_edges():
-            return list(self.graph.edges(data=True))
-        return [(a, b, self.graph.edges[a, b]) for a, b in order]
+        g = self.graph
+        # a graph edited after loading may no longer match the stored order: fall back to the
+        # graph's own edge order rather than fail
+        if (
+            order is None
+            or len(order) != g.number_of_edges()
+            or not all(g.has_edge(a, b) for a, b in order)
+        ):
+            return list(g.edges(data=True))
+        return [(a, b, g.edges[a, b]) for a, b in order]
 
     @property
     def levels(self) -> list[int]:
