@@ -114,3 +114,28 @@ def test_failed_attempts_follow_the_geometric_distribution():
     assert np.all(failed_attempts(u, 0.0) == 0) and np.all(np.isinf(failed_attempts(u, 1.0)))
     # common random numbers: a less reliable lock fails at least as often on the same uniform
     assert np.all(failed_attempts(u, 0.3) >= failed_attempts(u, 0.1))
+
+
+def test_room_and_door_draws_do_not_shift_when_another_room_becomes_securable():
+    """Making the cafeteria lockable adds a room; every other room keeps its random numbers."""
+    import yaml
+
+    from drillsim.scenario.load import scenario_with_floorplan
+    from drillsim.scenario.model import Scenario
+
+    base = load_scenario(ROOT / "scenarios/high-school-lockdown-lunch.yaml")
+    data = yaml.safe_load((ROOT / "scenarios/high-school-lockdown-lunch.yaml").read_text())
+    data["building"] = {"securable": {"CAF": True}, "door_locks": {"CAF": "thumbturn"}}
+    alt = scenario_with_floorplan(Scenario.model_validate(data), base.floorplan, "<what-if>")
+    pa, pb = compile_plan(base), compile_plan(alt)
+    assert pb.n_rooms == pa.n_rooms + 1
+    da, db = sample(pa, base.scenario, 5, 20), sample(pb, alt.scenario, 5, 20)
+    common = [s for s in pa.room_space if s in set(pb.room_space)]
+    ia = [list(pa.room_space).index(s) for s in common]
+    ib = [list(pb.room_space).index(s) for s in common]
+    np.testing.assert_array_equal(da.hold_s[:, ia], db.hold_s[:, ib])
+    np.testing.assert_array_equal(da.safe_zone_s[:, ia], db.safe_zone_s[:, ib])
+    doors_a = dict(zip(pa.door_ids, range(pa.n_doors), strict=True))
+    for j, door in enumerate(pb.door_ids):
+        if door in doors_a and pb.door_lock[j] == pa.door_lock[doors_a[door]]:
+            np.testing.assert_array_equal(da.lock_time_s[:, doors_a[door]], db.lock_time_s[:, j])

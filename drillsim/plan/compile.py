@@ -80,6 +80,8 @@ class Plan:
     room_safe_zone_capacity: np.ndarray  # (M,) people who fit out of the door's line of sight
     door_ids: tuple[str, ...]
     door_lock: np.ndarray  # (D,) lock code
+    door_conn: np.ndarray  # (D,) index of the door among the floorplan's connections
+    n_connections: int  # connections in the floorplan (width of the door-level streams)
     # lockdown movers: people not in a room-to-secure at t0
     mover: np.ndarray  # (Pm,) person indices
     mover_cand: np.ndarray  # (Pm, K) candidate room indices, -1 padded, nearest first
@@ -175,8 +177,10 @@ def compile_plan(loaded: LoadedScenario) -> Plan:
     # lockable doors of each room, in connection (file) order
     door_ids: list[str] = []
     door_lock: list[int] = []
+    door_conn: list[int] = []
     per_room: list[list[int]] = [[] for _ in room_spaces]
-    for a, b, d in fp.connections():
+    connections = fp.connections()
+    for c, (a, b, d) in enumerate(connections):
         if d["kind"] != "door":
             continue
         for end in (a, b):
@@ -185,6 +189,7 @@ def compile_plan(loaded: LoadedScenario) -> Plan:
                 per_room[m].append(len(door_ids))
                 door_ids.append(d["id"])
                 door_lock.append(LOCK_CODES[d["lock"]])
+                door_conn.append(c)
     dmax = max((len(x) for x in per_room), default=0)
     room_doors = np.full((len(room_spaces), max(dmax, 1)), -1, dtype=np.int64)
     for m, ds in enumerate(per_room):
@@ -347,6 +352,8 @@ def compile_plan(loaded: LoadedScenario) -> Plan:
         ),
         door_ids=tuple(door_ids),
         door_lock=door_lock_arr,
+        door_conn=np.array(door_conn, dtype=np.int64),
+        n_connections=len(connections),
         mover=movers.astype(np.int64),
         mover_cand=cand,
         mover_leg_level=leg_level,

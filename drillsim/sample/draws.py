@@ -84,7 +84,7 @@ def _uniforms(seed: int, stream: str, chunk: int, width: int) -> np.ndarray:
 def sample_chunk(plan: Plan, scenario: Scenario, seed: int, chunk: int) -> Draws:
     """Draw every random input of the ``CHUNK_RUNS`` runs of chunk ``chunk``."""
     b, ch, sro = scenario.behaviour, scenario.alert.channels, scenario.sro
-    P, M, D = plan.n_persons, plan.n_rooms, plan.n_doors
+    P, D = plan.n_persons, plan.n_doors
     role = plan.person_role
 
     # Only the people whose value the protocol uses are transformed (the rest stay nan); the
@@ -107,16 +107,19 @@ def sample_chunk(plan: Plan, scenario: Scenario, seed: int, chunk: int) -> Draws
     inf = np.full(CHUNK_RUNS, np.inf)
     band = scenario.population.student_age_band
     u_app = _uniforms(seed, "app", chunk, P) if ch.app else None
-    uh = _uniforms(seed, "hold", chunk, M)
-    usz = _uniforms(seed, "safe_zone", chunk, M)
-    ul = _uniforms(seed, "lock_time", chunk, D)
-    uf = _uniforms(seed, "lock_fail", chunk, D)
+    # Room- and door-level streams have one column per floorplan space / connection, so a
+    # room's or door's numbers do not depend on which other rooms have an adult in them.
+    S, E = plan.n_spaces, plan.n_connections
+    uh = _uniforms(seed, "hold", chunk, S)[:, plan.room_space]
+    usz = _uniforms(seed, "safe_zone", chunk, S)[:, plan.room_space]
+    ul = _uniforms(seed, "lock_time", chunk, E)[:, plan.door_conn]
+    uf = _uniforms(seed, "lock_fail", chunk, E)[:, plan.door_conn]
     usro = _uniforms(seed, "sro", chunk, len(SRO_COLUMNS))
 
     lock_time = np.zeros((CHUNK_RUNS, D))
     attempts = np.ones((CHUNK_RUNS, D))
     lock_failed = np.zeros((CHUNK_RUNS, D), dtype=bool)
-    latch = _uniforms(seed, "latch", chunk, D) < b.latch_fault_probability
+    latch = _uniforms(seed, "latch", chunk, E)[:, plan.door_conn] < b.latch_fault_probability
     for code in np.unique(plan.door_lock):
         name = LOCK_NAMES[int(code)]
         cols = plan.door_lock == code

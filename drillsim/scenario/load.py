@@ -132,7 +132,7 @@ def apply_building_changes(
 ) -> Floorplan:
     """A copy of ``fp`` with the scenario's door-lock and PA-coverage overrides applied."""
     b = scenario.building
-    if not b.door_locks and not b.pa:
+    if not b.door_locks and not b.pa and not b.securable:
         return fp
     g = fp.graph.copy()
     for pattern, lock in b.door_locks.items():
@@ -152,16 +152,17 @@ def apply_building_changes(
             )
         for u, v in hits:
             g.edges[u, v]["lock"] = lock
-    for pattern, covered in b.pa.items():
-        hits = [n for n in g.nodes if fnmatchcase(n, pattern)]
-        if not hits:
-            problems.add(
-                f"building.pa '{pattern}'",
-                "matches no space in the floorplan",
-                "use a space id or a glob such as 'P*'",
-            )
-        for n in hits:
-            g.nodes[n]["pa"] = bool(covered)
+    for field, mapping in (("pa", b.pa), ("securable", b.securable)):
+        for pattern, value in mapping.items():
+            hits = [n for n in g.nodes if fnmatchcase(n, pattern)]
+            if not hits:
+                problems.add(
+                    f"building.{field} '{pattern}'",
+                    "matches no space in the floorplan",
+                    "use a space id or a glob such as 'P*'",
+                )
+            for n in hits:
+                g.nodes[n][field] = bool(value)
     return replace(fp, graph=g)
 
 

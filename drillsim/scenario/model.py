@@ -278,13 +278,16 @@ class Building(_Model):
     """Building changes to try without editing the floorplan (planners comparing retrofits).
 
     Keys are ids or shell-style globs (``R1*``). A ``door_locks`` key matches a door by its own id
-    or by the id of a space it opens into; a ``pa`` key matches space ids.
+    or by the id of a space it opens into; ``pa`` and ``securable`` keys match space ids (e.g.
+    ``securable: {CAF: true}`` with ``door_locks: {CAF: thumbturn}`` asks "what if the cafeteria
+    could lock down?").
     """
 
     door_locks: dict[
         str, Literal["none", "thumbturn", "key_inside", "key_outside", "auto_locking", "central"]
     ] = Field(default_factory=dict)
     pa: dict[str, bool] = Field(default_factory=dict)
+    securable: dict[str, bool] = Field(default_factory=dict)
 
 
 class Scenario(_Model):
