@@ -144,7 +144,7 @@ def summary_lines(data: dict[str, Any]) -> list[str]:
     if cal:
         lines.append(
             f"calibration: reaction × {cal['reaction_scale']:.2f}, lock time × "
-            f"{cal['lock_scale']:.2f}; median abs. error {cal['mae_before_s']:.1f} s → "
+            f"{cal['lock_scale']:.2f}; mean abs. error {cal['mae_before_s']:.1f} s → "
             f"{cal['mae_after_s']:.1f} s over {cal['n_rooms']} rooms"
         )
     return lines
