@@ -61,8 +61,8 @@ def figure_unsecured_band(result: BatchResult, loaded: LoadedScenario) -> Figure
         what = "not yet secured"
         title = scenario_title(loaded, "people not yet secured over time (lockdown)")
         subtitle = (
-            "Secured = inside a locked room, in its safe zone. People locked out of every "
-            "room stay unsecured."
+            "A person is secured once inside a locked room (rooms count as secured once "
+            "their occupants also reach the safe zone). People locked out stay unsecured."
         )
     else:
         what = "not yet at the assembly point"
