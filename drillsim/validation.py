@@ -18,7 +18,7 @@ from pydantic import ValidationError as PydanticValidationError
 from drillsim.errors import Problem, ProblemList
 
 
-def element_path(loc: Iterable[Any], labels: dict[tuple, str] | None = None) -> str:
+def element_path(loc: Iterable[Any]) -> str:
     """Render a pydantic location tuple as ``a.b[3].c`` (discriminator tags dropped)."""
     out = ""
     for part in loc:

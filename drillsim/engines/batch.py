@@ -142,7 +142,7 @@ def _lockdown(plan: Plan, d: Draws, alert: np.ndarray, out: dict) -> dict[str, n
     latch = np.zeros((R, M), dtype=bool)
     exposure = np.zeros((R, M))
     central = np.full((R, M), -np.inf)
-    central_t = t0_central = d.detection_s + d.central_latency_s
+    t0_central = d.detection_s + d.central_latency_s
     for j in range(plan.room_doors.shape[1]):
         door = plan.room_doors[:, j]
         has = door >= 0
@@ -156,7 +156,6 @@ def _lockdown(plan: Plan, d: Draws, alert: np.ndarray, out: dict) -> dict[str, n
         central = np.where(is_central[None, :], np.maximum(central, t0_central[:, None]), central)
         exposure = exposure + np.where((adult_step & (lock == _KEY_OUTSIDE))[None, :], k, 0.0)
         t = np.where(adult_step[None, :], t + k, t)
-    del central_t
     locked = np.maximum(t, central)
     alerted = np.isfinite(room_alert)
     reason = np.full((R, M), REASON_OK, dtype=np.int8)

@@ -7,7 +7,7 @@ coverage and the SRO's routes, all as NumPy arrays indexed the same way in both 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
@@ -104,7 +104,7 @@ class Plan:
     sro_to_origin_m: float  # weighted metres post -> origin
     sweep_rooms: np.ndarray  # (M,) room indices in sweep order
     sweep_leg_m: np.ndarray  # (M,) weighted metres of each sweep leg (origin -> first, ...)
-    extras: dict = field(default_factory=dict, compare=False)
+    hazard_zone: tuple[str, ...]  # spaces evacuation routes avoid where they can
 
     @property
     def n_spaces(self) -> int:
@@ -373,7 +373,7 @@ def compile_plan(loaded: LoadedScenario) -> Plan:
         sro_to_origin_m=sro_to_origin,
         sweep_rooms=np.array(sweep_rooms, dtype=np.int64),
         sweep_leg_m=np.array(sweep_leg),
-        extras={"people": people, "avoid": sorted(avoid)},
+        hazard_zone=tuple(sorted(avoid)),
     )
 
 

@@ -220,7 +220,7 @@ def briefing_stats(loaded: LoadedScenario, result: BatchResult) -> dict[str, Any
                 }
                 for e, n in sorted(exits.items())
             ],
-            "avoid": list(plan.extras.get("avoid", [])),
+            "avoid": list(plan.hazard_zone),
             "no_route": int((plan.person_exit < 0).sum()),
         }
     return {
