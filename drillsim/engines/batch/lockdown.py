@@ -1,0 +1,98 @@
+"""Lockdown in the batch engine: adults lock their rooms; people outside rooms seek an open refuge."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from drillsim.plan.compile import (
+    LOCK_CODES,
+    REASON_LATCH_FAULT,
+    REASON_LOCK_FAILED,
+    REASON_NO_LOCK,
+    REASON_NOT_ALERTED,
+    REASON_OK,
+    Plan,
+)
+from drillsim.sample.draws import Draws
+
+_CENTRAL = LOCK_CODES["central"]
+_KEY_OUTSIDE = LOCK_CODES["key_outside"]
+
+
+def run(plan: Plan, d: Draws, alert: np.ndarray, out: dict) -> dict[str, np.ndarray]:
+    R, M = d.n_runs, plan.n_rooms
+    room_alert = alert[:, plan.room_space]
+    t = room_alert + d.reaction_s[:, plan.room_adult]
+    t = t + d.hold_s
+    close = t.copy()
+    failed = np.zeros((R, M), dtype=bool)
+    latch = np.zeros((R, M), dtype=bool)
+    exposure = np.zeros((R, M))
+    central = np.full((R, M), -np.inf)
+    t0_central = d.detection_s + d.central_latency_s
+    for j in range(plan.room_doors.shape[1]):
+        door = plan.room_doors[:, j]
+        has = door >= 0
+        dj = np.where(has, door, 0)
+        lock = plan.door_lock[dj]
+        k = d.lock_attempts[:, dj] * d.lock_time_s[:, dj]  # every attempt takes the lock time
+        failed |= has[None, :] & d.lock_failed[:, dj]
+        latch |= has[None, :] & d.latch_fault[:, dj]
+        is_central = has & (lock == _CENTRAL)
+        adult_step = has & ~is_central
+        central = np.where(is_central[None, :], np.maximum(central, t0_central[:, None]), central)
+        exposure = exposure + np.where((adult_step & (lock == _KEY_OUTSIDE))[None, :], k, 0.0)
+        t = np.where(adult_step[None, :], t + k, t)
+    locked = np.maximum(t, central)
+    alerted = np.isfinite(room_alert)
+    reason = np.full((R, M), REASON_OK, dtype=np.int8)
+    reason[latch] = REASON_LATCH_FAULT
+    reason[failed] = REASON_LOCK_FAILED
+    reason[:, plan.room_no_lock] = REASON_NO_LOCK
+    reason[~alerted] = REASON_NOT_ALERTED
+    ok = reason == REASON_OK
+    locked_s = np.where(ok, locked, np.inf)
+    secured = np.where(ok, locked_s + d.safe_zone_s, np.inf)
+    exposure = np.where(alerted & ~plan.room_no_lock[None, :], exposure, 0.0)
+
+    # people who start outside a room-to-secure look for the nearest open one
+    mv = plan.mover
+    if mv.size:
+        t = alert[:, plan.person_space[mv]] + d.reaction_s[:, mv]
+        out["person_move_s"][:, mv] = np.where(np.isfinite(t), t, np.nan)
+        v, vs = d.speed_mps[:, mv], d.stair_speed_mps[:, mv]
+        accepted = np.zeros(t.shape, dtype=bool)
+        refuge = np.full(t.shape, -1, dtype=np.int64)
+        arrive = np.full(t.shape, np.inf)
+        for k in range(plan.mover_cand.shape[1]):
+            cand = plan.mover_cand[:, k]
+            valid = cand >= 0
+            if not valid.any():
+                break
+            c = np.where(valid, cand, 0)
+            t = np.where(
+                valid[None, :],
+                t + (plan.mover_leg_level[:, k] / v + plan.mover_leg_stair[:, k] / vs),
+                t,
+            )
+            ok_k = ~accepted & valid[None, :] & (t < close[:, c])
+            refuge = np.where(ok_k, c[None, :], refuge)
+            arrive = np.where(ok_k, t, arrive)
+            accepted |= ok_k
+        moved = np.isfinite(out["person_move_s"][:, mv])
+        out["person_arrive_s"][:, mv] = np.where(moved, arrive, np.nan)
+        out["person_locked_out"][:, mv] = moved & ~accepted
+        out["person_refuge"][:, mv] = refuge
+    stay = np.flatnonzero(plan.person_room >= 0)
+    out["person_refuge"][:, stay] = plan.person_room[stay]
+    has_room = out["person_refuge"] >= 0
+    if M:
+        safe = np.take_along_axis(locked_s, np.where(has_room, out["person_refuge"], 0), axis=1)
+        out["person_safe_s"] = np.where(has_room, safe, np.inf)
+    return {
+        "room_lock_start_s": np.where(alerted, close, np.inf),
+        "room_locked_s": locked_s,
+        "room_secured_s": secured,
+        "room_reason": reason,
+        "room_key_outside_s": exposure,
+    }

@@ -1,0 +1,126 @@
+"""Lockdown in the reference engine: the responsible adult locks each room; people outside rooms seek
+an open refuge and are locked out when every candidate has closed."""
+
+from __future__ import annotations
+
+import math
+
+from drillsim.engines.reference.kernel import late, until
+from drillsim.plan.compile import (
+    LOCK_CODES,
+    REASON_LATCH_FAULT,
+    REASON_LOCK_FAILED,
+    REASON_NO_LOCK,
+    REASON_OK,
+)
+
+_CENTRAL = LOCK_CODES["central"]
+_KEY_OUTSIDE = LOCK_CODES["key_outside"]
+
+
+def start(run) -> None:
+    """Start one process per room adult and one per person outside a room."""
+    for m in range(run.plan.n_rooms):
+        run.env.process(adult(run, m))
+    for j in range(run.plan.mover.shape[0]):
+        run.env.process(mover(run, j))
+
+
+def finish(run) -> None:
+    """People in a room are safe when its door locks; movers when their refuge's door locks."""
+    plan, out = run.plan, run.out
+    locked = out["room_locked_s"]
+    for p in range(plan.n_persons):
+        m = plan.person_room[p] if plan.person_room[p] >= 0 else out["person_refuge"][p]
+        if m >= 0:
+            out["person_refuge"][p] = int(m)
+            out["person_safe_s"][p] = locked[m]
+
+
+def adult(run, m: int):
+    plan, d, env = run.plan, run.d, run.env
+    s = int(plan.room_space[m])
+    p = int(plan.room_adult[m])
+    who, role = run.who(p)
+    room = run.rooms[m]
+    t = yield run.alert_event[s]
+    t = t + float(d.reaction_s[0, p])
+    yield until(env, t)
+    run.log.add(t, who, role, "reacts", run.sid(s))
+    t = t + float(d.hold_s[0, m])
+    yield until(env, t)
+    room.closed = True
+    run.out["room_lock_start_s"][m] = t
+    run.log.add(t, who, role, "door_closed", run.sid(s))
+    doors = [int(x) for x in plan.room_doors[m] if x >= 0]
+    if plan.room_no_lock[m]:
+        run.out["room_reason"][m] = REASON_NO_LOCK
+        run.log.add(t, who, role, "cannot_lock", run.sid(s))
+        return
+    failed = latch = False
+    exposure = 0.0
+    central = []
+    for door in doors:
+        lock = int(plan.door_lock[door])
+        failed = failed or bool(d.lock_failed[0, door])
+        latch = latch or bool(d.latch_fault[0, door])
+        if lock == _CENTRAL:
+            central.append(run.t_init + float(d.central_latency_s[0]))
+            continue
+        # every attempt takes the lock time; retries until success or max attempts
+        spent = float(d.lock_attempts[0, door]) * float(d.lock_time_s[0, door])
+        if lock == _KEY_OUTSIDE:
+            exposure = exposure + spent
+            run.log.add(t, who, role, "steps_out_to_lock", run.sid(s))
+        t = t + spent
+        yield until(env, t)
+        tries = int(d.lock_attempts[0, door])
+        run.log.add(t, who, role, f"lock_tried_{tries}x", run.sid(s))
+    locked = max([t, *central])
+    yield until(env, locked)
+    run.out["room_key_outside_s"][m] = exposure
+    if failed or latch:
+        run.out["room_reason"][m] = REASON_LOCK_FAILED if failed else REASON_LATCH_FAULT
+        run.log.add(
+            locked, who, role, "lock_failed" if failed else "door_did_not_latch", run.sid(s)
+        )
+        return
+    run.out["room_reason"][m] = REASON_OK
+    run.out["room_locked_s"][m] = locked
+    run.log.add(locked, who, role, "locked", run.sid(s))
+    secured = locked + float(d.safe_zone_s[0, m])
+    yield until(env, secured)
+    run.out["room_secured_s"][m] = secured
+    run.log.add(secured, who, role, "safe_zone_reached", run.sid(s))
+
+
+def mover(run, j: int):
+    plan, d, env = run.plan, run.d, run.env
+    p = int(plan.mover[j])
+    who, role = run.who(p)
+    s = int(plan.person_space[p])
+    t = yield run.alert_event[s]
+    t = t + float(d.reaction_s[0, p])
+    yield until(env, t)
+    run.out["person_move_s"][p] = t
+    run.log.add(t, who, role, "seeks_refuge", run.sid(s))
+    v, vs = float(d.speed_mps[0, p]), float(d.stair_speed_mps[0, p])
+    target = run.sid(s)
+    for k in range(plan.mover_cand.shape[1]):
+        m = int(plan.mover_cand[j, k])
+        if m < 0:
+            break
+        t = t + (float(plan.mover_leg_level[j, k]) / v + float(plan.mover_leg_stair[j, k]) / vs)
+        yield until(env, t)
+        yield late(env)
+        room = run.rooms[m]
+        target = run.sid(int(plan.room_space[m]))
+        if not room.closed:
+            run.out["person_arrive_s"][p] = t
+            run.out["person_refuge"][p] = m
+            run.log.add(t, who, role, "enters_refuge", target)
+            return
+        run.log.add(t, who, role, "refused_door_closed", target)
+    run.out["person_arrive_s"][p] = math.inf
+    run.out["person_locked_out"][p] = True
+    run.log.add(t, who, role, "locked_out", target)
