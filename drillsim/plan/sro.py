@@ -1,0 +1,43 @@
+"""SRO part of the plan: the route from the post to the incident origin and the door-sweep order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from drillsim.plan.context import Context
+
+
+def sro_fields(ctx: Context) -> dict[str, Any]:
+    """Plan fields for the SRO: post, distance to the origin, sweep order (nearest next room)."""
+    sc, loaded, idx = ctx.scenario, ctx.loaded, ctx.idx
+    ch = sc.alert.channels
+    weighted = ctx.weighted
+    room_spaces = ctx.room_spaces
+    # SRO routes
+    origin = idx[sc.incident.origin]
+    post_id = loaded.sro_post
+    sro_on = bool(sc.sro.on_duty and post_id is not None)
+    post = idx[post_id] if post_id is not None else -1
+    sro_to_origin = float(weighted[post, origin]) if post >= 0 else np.inf
+    remaining = list(range(len(room_spaces)))
+    sweep_rooms: list[int] = []
+    sweep_leg: list[float] = []
+    here = origin
+    while remaining:
+        m = min(remaining, key=lambda r: (weighted[here, room_spaces[r]], r))
+        sweep_rooms.append(m)
+        sweep_leg.append(float(weighted[here, room_spaces[m]]))
+        here = room_spaces[m]
+        remaining.remove(m)
+
+    return {
+        "origin": origin,
+        "sro_on_duty": sro_on,
+        "sro_radio": bool(ch.radio and "sro" in ch.radio.recipients),
+        "sro_post": post,
+        "sro_to_origin_m": sro_to_origin,
+        "sweep_rooms": np.array(sweep_rooms, dtype=np.int64),
+        "sweep_leg_m": np.array(sweep_leg),
+    }
