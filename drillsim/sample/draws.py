@@ -36,6 +36,8 @@ STREAMS = {
     "lock_fail": 10,
     "sro": 11,
     "latch": 12,
+    # -- protocols/hazard (issue 9) --
+    "hazard": 13,  # one uniform per run: the hazard zone's walking speed
 }
 
 #: Columns of the ``alert`` stream and of the ``sro`` stream (one uniform each per run).
@@ -70,6 +72,9 @@ class Draws(RunArrays):
     sro_sweep_speed_mps: np.ndarray  # (R,)
     sro_door_check_s: np.ndarray  # (R,)
     le_arrival_s: np.ndarray  # (R,)
+    # -- protocols/hazard (issue 9) --
+    hazard_speed_mps: np.ndarray  # (R,) walking speed of the scripted hazard zone (1 if scripted)
+    ext_lock_time_s: np.ndarray  # (R, X) lock time of each exterior door (0 central, inf none)
 
     @property
     def n_runs(self) -> int:
@@ -173,7 +178,37 @@ def sample_chunk(plan: Plan, scenario: Scenario, seed: int, chunk: int) -> Draws
         sro_sweep_speed_mps=sro.sweep_speed_mps.ppf(usro[:, 2]),
         sro_door_check_s=sro.door_check_s.ppf(usro[:, 3]),
         le_arrival_s=sro.law_enforcement_arrival_s.ppf(usro[:, 4]),
+        **_protocol_draws(plan, scenario, seed, chunk),
     )
+
+
+# -- protocols/hazard (issue 9) ---------------------------------------------------------------
+# New draws only; the streams above are untouched, so adding a hazard zone or switching to Hold,
+# Secure or Shelter leaves every other number of every run unchanged (common random numbers).
+def _protocol_draws(plan: Plan, scenario: Scenario, seed: int, chunk: int) -> dict:
+    """Hazard-zone speed (stream ``hazard``) and exterior-door lock times.
+
+    Exterior doors read the ``lock_time`` stream at their own connection column, so a door that
+    is both a room door and an exterior door gets the same lock time in both roles.
+    """
+    zone = scenario.hazard.zone
+    uz = _uniforms(seed, "hazard", chunk, 1)[:, 0]
+    speed = zone.walk.speed_mps.ppf(uz) if zone is not None and zone.walk is not None else None
+    X = plan.ext_conn.shape[0]
+    ext = np.zeros((CHUNK_RUNS, X))
+    if X:
+        ul = _uniforms(seed, "lock_time", chunk, plan.n_connections)[:, plan.ext_conn]
+        b = scenario.behaviour
+        for x in range(X):
+            name = LOCK_NAMES[int(plan.ext_lock[x])]
+            if name == "none":
+                ext[:, x] = np.inf
+            elif name != "central":
+                ext[:, x] = b.lock_time_s[name].ppf(ul[:, x])
+    return {
+        "hazard_speed_mps": speed if speed is not None else np.ones(CHUNK_RUNS),
+        "ext_lock_time_s": ext,
+    }
 
 
 def failed_attempts(u: np.ndarray, p: float) -> np.ndarray:
@@ -194,6 +229,9 @@ def _needed(plan: Plan) -> dict[str, np.ndarray]:
     """Which people's reaction / speed / pre-movement values the protocol reads."""
     P = plan.n_persons
     none = np.zeros(P, dtype=bool)
+    if plan.protocol in ("hold", "secure", "shelter"):  # issue 9: every person may act or move
+        every = np.ones(P, dtype=bool)
+        return {"reaction": every, "speed": every, "premovement": every}
     if plan.protocol == "lockdown":
         actors = none.copy()
         actors[plan.room_adult] = True

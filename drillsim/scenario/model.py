@@ -12,9 +12,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from drillsim.scenario.distributions import Distribution
+from drillsim.scenario.protocols import HazardZone, Secure, Shelter
 
 PROTOCOLS = ("lockdown", "evacuate", "secure", "hold", "shelter", "options")
-IMPLEMENTED_PROTOCOLS = ("lockdown", "evacuate")
+IMPLEMENTED_PROTOCOLS = ("lockdown", "evacuate", "hold", "secure", "shelter")
 AGE_BANDS = ("elementary", "middle", "high")
 PRESETS = ("class_in_session", "passing_period", "lunch", "none")
 ROLES = ("student", "teacher", "staff", "sro")
@@ -272,6 +273,9 @@ class Hazard(_Model):
     proximity_m: float = Field(
         30.0, ge=0, description="path distance from the origin counted as exposed, metres"
     )
+    zone: HazardZone | None = Field(
+        None, description="scripted moving hazard zone (default: the origin, from t = 0)"
+    )
 
 
 class Building(_Model):
@@ -303,6 +307,8 @@ class Scenario(_Model):
     behaviour: Behaviour = Field(default_factory=Behaviour)
     sro: SRO = Field(default_factory=SRO)
     hazard: Hazard = Field(default_factory=Hazard)
+    secure: Secure = Field(default_factory=Secure)
+    shelter: Shelter = Field(default_factory=Shelter)
     building: Building = Field(default_factory=Building)
 
     @field_validator("protocol")
