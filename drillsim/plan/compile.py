@@ -100,6 +100,7 @@ class Plan:
     hazard_step_zone: np.ndarray  # (K, S) bool: spaces in the zone during step k
     hazard_step_near: np.ndarray  # (K, S) bool: in the zone or next to it (exposure)
     hazard_walk: bool  # the zone walks a path at a sampled speed
+    path_next: np.ndarray  # (S, S) next space on the shortest path s -> t (exposure tracks)
     # Hold: people in halls and the nearest room (index) each enters (plan/hold.py)
     hold_mover: np.ndarray  # (Ph,) person indices
     hold_target: np.ndarray  # (Ph,) room index, -1 if none reachable
