@@ -104,7 +104,7 @@ def secure_fields(ctx: Context) -> dict[str, Any]:
         and kinds[int(ps[p])] not in OUTSIDE_KINDS
         and (not wanted or ids[int(ps[p])] in wanted)
     ]
-    needs = [x for x in range(X) if ext_adult[x] < 0]
+    needs = [x for x in range(X) if ext_adult[x] == -1]
     assigned: dict[int, list[int]] = {p: [] for p in lockers}
     orphans = []
     for x in needs:
