@@ -11,13 +11,13 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_differential import LOCKS, distribution, school
 
 from drillsim.engines.outcomes import max_abs_difference
 from drillsim.metrics.exposure import exposure
 from drillsim.metrics.score import score
 
 from builders import build, conn, run_both, space
-from test_differential import LOCKS, distribution, school
 
 
 @st.composite
@@ -40,15 +40,23 @@ def protocol_school(draw):
             )
         )
         groups.append(
-            {"space": "YARD", "students": draw(st.integers(1, 10)), "teachers": draw(st.integers(0, 1))}
+            {
+                "space": "YARD",
+                "students": draw(st.integers(1, 10)),
+                "teachers": draw(st.integers(0, 1)),
+            }
         )
     if draw(st.booleans()) or protocol in ("secure", "shelter"):
         groups.append({"space": draw(st.sampled_from(corridors + rooms)), "staff": 1})
     if protocol == "shelter":
         n = sum(g.get("students", 0) + g.get("teachers", 0) + g.get("staff", 0) for g in groups)
-        areas = draw(st.lists(st.sampled_from(corridors + rooms), min_size=1, max_size=3, unique=True))
+        areas = draw(
+            st.lists(st.sampled_from(corridors + rooms), min_size=1, max_size=3, unique=True)
+        )
         sc["shelter"] = {
-            "areas": {a: max(n, 1) if i == 0 else draw(st.integers(1, 10)) for i, a in enumerate(areas)},
+            "areas": {
+                a: max(n, 1) if i == 0 else draw(st.integers(1, 10)) for i, a in enumerate(areas)
+            },
             "hazmat": draw(st.booleans()),
         }
     chain = [c for c in corridors if c.startswith("H0")]
