@@ -284,3 +284,76 @@ def test_the_hazard_zone_does_not_shift_any_other_draw():
         if name != "hazard_speed_mps":
             np.testing.assert_array_equal(x, getattr(b, name), err_msg=name)
     assert np.all((b.hazard_speed_mps >= 1) & (b.hazard_speed_mps <= 2))
+
+
+def _options_school():
+    """EX --3 m door-- H1 --20 m-- H2 --20 m-- H3; C1 --5 m door (thumbturn)-- H1."""
+    return {
+        "name": "options",
+        "spaces": [
+            space("H1", "corridor", 0),
+            space("H2", "corridor", 20),
+            space("H3", "corridor", 40),
+            space("C1", "classroom", 0, 5, capacity=30),
+            space("EX", "exit", -3, assembly_distance_m=0),
+        ],
+        "connections": [
+            conn("H1", "EX", "door", lock="thumbturn", length_m=3.0),
+            conn("H1", "H2", "opening", length_m=20.0),
+            conn("H2", "H3", "opening", length_m=20.0),
+            conn("C1", "H1", "door", lock="thumbturn", length_m=5.0),
+        ],
+    }
+
+
+def _options(zone, pa_s: float = 10.0):
+    sc = quiet_scenario(
+        "options",
+        incident={"origin": "EX", "detection_delay_s": 0},
+        population={"preset": "none", "groups": [{"space": "C1", "teachers": 1, "students": 4}]},
+        alert={"channels": {"pa": {"latency_s": pa_s}, "radio": None, "word_of_mouth": None}},
+        behaviour={"premovement_s": 20},
+        options={"min_hops": 2, "barricade_s": 15},
+        hazard={"zone": zone},
+    )
+    return build(_options_school(), sc)
+
+
+def test_options_leaves_when_a_route_stays_two_hops_from_the_zone():
+    """Zone in H3: hops H2 1, H1 2, C1 3, EX 3, so C1 -> H1 -> EX keeps >= 2 hops: leave.
+    Alert 10 + pre-movement 20 = 30; 5 + 3 = 8 m at 1 m/s -> out at 38 (assembly 0 m).
+    The room is not locked."""
+    loaded, plan = _options({"steps": [{"t_s": 0, "spaces": ["H3"]}]})
+    _, batch, refs, _ = run_both(loaded, plan)
+    c1 = plan.space_ids.index("C1")
+    assert batch.space_decision[0, c1] == 1
+    assert batch.person_move_s[0].tolist() == [30.0] * 5
+    assert batch.person_safe_s[0].tolist() == [38.0] * 5
+    assert np.isnan(batch.room_locked_s[0, 0]) and batch.room_reason[0, 0] == -1
+    assert score(plan, batch)["time_all_safe_s"][0] == 38.0
+    _agree(batch, refs)
+
+
+def test_options_locks_down_and_barricades_when_the_zone_is_next_door():
+    """Zone in H1: C1 is 1 hop away (< 2), so lock down: close at 10 + 5 + hold 10 = 25,
+    thumbturn 3 -> locked 28 (everyone safe), secured 28 + safe zone 20 + barricade 15 = 63."""
+    loaded, plan = _options({"steps": [{"t_s": 0, "spaces": ["H1"]}]})
+    _, batch, refs, _ = run_both(loaded, plan)
+    assert batch.space_decision[0, plan.space_ids.index("C1")] == 0
+    assert batch.room_locked_s[0, 0] == 28.0
+    assert batch.room_secured_s[0, 0] == 63.0
+    assert batch.person_safe_s[0].tolist() == [28.0] * 5
+    _agree(batch, refs)
+
+
+@pytest.mark.parametrize(("pa_s", "decision"), [(5.0, 1), (10.0, 0)])
+def test_options_decision_flips_as_the_zone_walks_closer(pa_s, decision):
+    """The zone walks H3 -> H2 -> H1 at 2 m/s from 0: in H2 from 20 m / 2 = 10 s. Alerted at 5 s
+    the class knows the zone in H3 and leaves; alerted at 10 s it knows the zone in H2 (H1 is then
+    1 hop away, so no route keeps 2 hops) and locks down."""
+    zone = {"walk": {"path": ["H3", "H2", "H1"], "speed_mps": {"dist": "constant", "value": 2.0}}}
+    loaded, plan = _options(zone, pa_s=pa_s)
+    _, batch, refs, _ = run_both(loaded, plan)
+    assert batch.hazard_step_s[0].tolist() == [0.0, 10.0, 20.0]
+    assert batch.space_decision[0, plan.space_ids.index("C1")] == decision
+    _agree(batch, refs)

@@ -23,7 +23,9 @@ from builders import build, conn, run_both, space
 @st.composite
 def protocol_school(draw):
     fp, sc = draw(school())
-    protocol = draw(st.sampled_from(["hold", "secure", "shelter", "lockdown", "evacuate"]))
+    protocol = draw(
+        st.sampled_from(["hold", "secure", "shelter", "options", "lockdown", "evacuate"])
+    )
     sc["protocol"] = protocol
     corridors = [s["id"] for s in fp["spaces"] if s["id"].startswith("H")]
     rooms = [s["id"] for s in fp["spaces"] if s["id"].startswith("R")]
@@ -58,6 +60,11 @@ def protocol_school(draw):
                 a: max(n, 1) if i == 0 else draw(st.integers(1, 10)) for i, a in enumerate(areas)
             },
             "hazmat": draw(st.booleans()),
+        }
+    if protocol == "options":
+        sc["options"] = {
+            "min_hops": draw(st.integers(1, 3)),
+            "barricade_s": draw(distribution(0, 30)),
         }
     chain = [c for c in corridors if c.startswith("H0")]
     if draw(st.booleans()):

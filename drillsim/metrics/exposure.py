@@ -23,6 +23,7 @@ import numpy as np
 
 from drillsim.engines.outcomes import Outcomes
 from drillsim.plan.compile import Plan
+from drillsim.plan.options import known_row
 
 
 def _shortest(plan: Plan, a: int, b: int) -> list[int]:
@@ -75,6 +76,8 @@ def person_paths(plan: Plan, o: Outcomes) -> list[list[tuple[list[int], np.ndarr
                         break
                 choices.append((_via(plan, way), refuges == ref))
             out[p] = choices
+    elif proto == "options":
+        out = _options_paths(plan, o, out)
     elif proto == "hold":
         for j, p in enumerate(plan.hold_mover):
             m = int(plan.hold_target[j])
@@ -90,6 +93,61 @@ def person_paths(plan: Plan, o: Outcomes) -> list[list[tuple[list[int], np.ndarr
             a = int(plan.shelter_space[int(plan.person_shelter[p])])
             out[p] = [(_shortest(plan, int(ps[p]), a), every)]
     return out
+
+
+def _route(plan: Plan, row: int, s: int) -> list[int]:
+    path = [s]
+    while plan.opt_route_next[row, path[-1]] >= 0:
+        path.append(int(plan.opt_route_next[row, path[-1]]))
+    return path
+
+
+def _options_paths(plan: Plan, o: Outcomes, out: list) -> list:
+    """Options: leavers take their space's leaving route; lockdown movers go as in lockdown and,
+    when their refuge room left, on with that room's route."""
+    ps = plan.person_space
+    rows = known_row(o.hazard_step_s, o.space_alert_s)
+    mover_j = {int(p): j for j, p in enumerate(plan.mover)}
+    for p in range(plan.n_persons):
+        s = int(ps[p])
+        leave = (o.space_decision[:, s] == 1).astype(np.int64)
+        ref = o.person_refuge[:, p]
+        keys = np.stack([leave, rows[:, s], ref], axis=1)
+        choices = []
+        for key in np.unique(keys, axis=0):
+            mask = np.all(keys == key, axis=1)
+            lv, row, m = bool(key[0]), int(key[1]), int(key[2])
+            if lv:
+                path = _route(plan, row, s)
+            elif p in mover_j and m >= 0:
+                path = _via(plan, _waypoints(plan, mover_j[p], s, m))
+                rs = int(plan.room_space[m])
+                left = o.space_decision[:, rs] == 1
+                if np.any(left & mask):  # joined a room that left: on with its route
+                    rrow = rows[:, rs]
+                    for rr in np.unique(rrow[left & mask]):
+                        sub = mask & left & (rrow == rr)
+                        choices.append((path + _route(plan, int(rr), rs)[1:], sub))
+                    mask = mask & ~left
+                    if not mask.any():
+                        continue
+            else:
+                path = [s]
+            choices.append((path, mask))
+        out[p] = choices
+    return out
+
+
+def _waypoints(plan: Plan, j: int, s: int, m: int) -> list[int]:
+    """Start space, then the candidate rooms tried up to refuge ``m``."""
+    way = [s]
+    for c in plan.mover_cand[j]:
+        if c < 0:
+            break
+        way.append(int(plan.room_space[c]))
+        if int(c) == m:
+            break
+    return way
 
 
 def _path_fractions(plan: Plan, path: list[int]) -> np.ndarray:
@@ -119,11 +177,14 @@ def exposure(plan: Plan, o: Outcomes) -> tuple[np.ndarray, np.ndarray]:
     end = np.concatenate([start[:, 1:], np.full((R, 1), np.inf)], axis=1)
     near = plan.hazard_step_near  # (K, S)
     cap = np.minimum(o.person_safe_s, plan.horizon_s)
-    groups: dict[tuple[int, ...], list[tuple[int, np.ndarray]]] = defaultdict(list)
+    # path -> person -> runs in which that person takes that path (masks of one person merged)
+    groups: dict[tuple[int, ...], dict[int, np.ndarray]] = defaultdict(dict)
     for p, choices in enumerate(person_paths(plan, o)):
         for path, mask in choices:
-            groups[tuple(path)].append((p, mask))
-    for path, members in groups.items():
+            have = groups[tuple(path)]
+            have[p] = have[p] | mask if p in have else mask
+    for path, by_p in groups.items():
+        members = list(by_p.items())
         if not near[:, list(path)].any():
             continue
         cols = np.array([p for p, _ in members])

@@ -26,6 +26,7 @@ from drillsim.plan.evacuate import evacuation_fields
 from drillsim.plan.hazard import hazard_fields
 from drillsim.plan.hold import hold_fields
 from drillsim.plan.lockdown import lockdown_fields
+from drillsim.plan.options import options_fields
 from drillsim.plan.population import ROLE_CODES, Person
 from drillsim.plan.secure import secure_fields
 from drillsim.plan.shelter import shelter_fields
@@ -128,6 +129,12 @@ class Plan:
     shelter_level_m: np.ndarray  # (P,)
     shelter_stair_m: np.ndarray  # (P,)
     shelter_hazmat: bool
+    # Options: per known zone row (0 none, k + 1 step k), may a space leave, how (plan/options.py)
+    opt_leave_ok: np.ndarray  # (K + 1, S) bool
+    opt_route_level_m: np.ndarray  # (K + 1, S) level metres of the leaving route
+    opt_route_stair_m: np.ndarray  # (K + 1, S)
+    opt_route_exit: np.ndarray  # (K + 1, S) exit space index (-1 if none)
+    opt_route_next: np.ndarray  # (K + 1, S) next space on the leaving route (-1 at the exit)
 
     @property
     def n_spaces(self) -> int:
@@ -170,6 +177,7 @@ def compile_plan(loaded: LoadedScenario) -> Plan:
     app_recipient = np.isin(person_role, list(app_roles)) if app_roles else np.zeros(P, bool)
     radio_recipient = np.isin(person_role, list(radio_roles)) if radio_roles else np.zeros(P, bool)
 
+    hazard = hazard_fields(ctx)
     return Plan(
         name=sc.name,
         protocol=sc.protocol,
@@ -197,7 +205,8 @@ def compile_plan(loaded: LoadedScenario) -> Plan:
         **lockdown_fields(ctx),
         **evacuation_fields(ctx),
         **sro_fields(ctx),
-        **hazard_fields(ctx),
+        **hazard,
+        **options_fields(ctx, hazard["hazard_step_zone"]),
         **hold_fields(ctx),
         **secure_fields(ctx),
         **shelter_fields(ctx),

@@ -38,6 +38,7 @@ STREAMS = {
     "latch": 12,
     # -- protocols/hazard (issue 9) --
     "hazard": 13,  # one uniform per run: the hazard zone's walking speed
+    "barricade": 14,  # options-based response: barricade time, one column per space
 }
 
 #: Columns of the ``alert`` stream and of the ``sro`` stream (one uniform each per run).
@@ -75,6 +76,7 @@ class Draws(RunArrays):
     # -- protocols/hazard (issue 9) --
     hazard_speed_mps: np.ndarray  # (R,) walking speed of the scripted hazard zone (1 if scripted)
     ext_lock_time_s: np.ndarray  # (R, X) lock time of each exterior door (0 central, inf none)
+    barricade_s: np.ndarray  # (R, M) options: time to barricade a locked room
 
     @property
     def n_runs(self) -> int:
@@ -186,7 +188,7 @@ def sample_chunk(plan: Plan, scenario: Scenario, seed: int, chunk: int) -> Draws
 # New draws only; the streams above are untouched, so adding a hazard zone or switching to Hold,
 # Secure or Shelter leaves every other number of every run unchanged (common random numbers).
 def _protocol_draws(plan: Plan, scenario: Scenario, seed: int, chunk: int) -> dict:
-    """Hazard-zone speed (stream ``hazard``) and exterior-door lock times.
+    """Hazard-zone speed (stream ``hazard``), exterior-door lock times, barricade times.
 
     Exterior doors read the ``lock_time`` stream at their own connection column, so a door that
     is both a room door and an exterior door gets the same lock time in both roles.
@@ -205,9 +207,15 @@ def _protocol_draws(plan: Plan, scenario: Scenario, seed: int, chunk: int) -> di
                 ext[:, x] = np.inf
             elif name != "central":
                 ext[:, x] = b.lock_time_s[name].ppf(ul[:, x])
+    if plan.protocol == "options":
+        ub = _uniforms(seed, "barricade", chunk, plan.n_spaces)[:, plan.room_space]
+        barricade = scenario.options.barricade_s.ppf(ub)
+    else:
+        barricade = np.zeros((CHUNK_RUNS, plan.n_rooms))
     return {
         "hazard_speed_mps": speed if speed is not None else np.ones(CHUNK_RUNS),
         "ext_lock_time_s": ext,
+        "barricade_s": barricade,
     }
 
 
@@ -229,7 +237,12 @@ def _needed(plan: Plan) -> dict[str, np.ndarray]:
     """Which people's reaction / speed / pre-movement values the protocol reads."""
     P = plan.n_persons
     none = np.zeros(P, dtype=bool)
-    if plan.protocol in ("hold", "secure", "shelter"):  # issue 9: every person may act or move
+    if plan.protocol in (
+        "hold",
+        "secure",
+        "shelter",
+        "options",
+    ):  # issue 9: every person may act or move
         every = np.ones(P, dtype=bool)
         return {"reaction": every, "speed": every, "premovement": every}
     if plan.protocol == "lockdown":

@@ -12,10 +12,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from drillsim.scenario.distributions import Distribution
-from drillsim.scenario.protocols import HazardZone, Secure, Shelter
+from drillsim.scenario.protocols import HazardZone, Options, Secure, Shelter
 
 PROTOCOLS = ("lockdown", "evacuate", "secure", "hold", "shelter", "options")
-IMPLEMENTED_PROTOCOLS = ("lockdown", "evacuate", "hold", "secure", "shelter")
+IMPLEMENTED_PROTOCOLS = ("lockdown", "evacuate", "hold", "secure", "shelter", "options")
 AGE_BANDS = ("elementary", "middle", "high")
 PRESETS = ("class_in_session", "passing_period", "lunch", "none")
 ROLES = ("student", "teacher", "staff", "sro")
@@ -309,6 +309,7 @@ class Scenario(_Model):
     hazard: Hazard = Field(default_factory=Hazard)
     secure: Secure = Field(default_factory=Secure)
     shelter: Shelter = Field(default_factory=Shelter)
+    options: Options = Field(default_factory=Options)
     building: Building = Field(default_factory=Building)
 
     @field_validator("protocol")

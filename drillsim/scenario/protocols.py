@@ -99,6 +99,32 @@ class Shelter(_Model):
     hazmat: bool = Field(False, description="close exterior openings (hazmat: seal the building)")
 
 
+class Options(_Model):
+    """Options-based response ("avoid, deny, defend" / ALICE), modelled as movement only.
+
+    Rule: when the alert reaches a space, its occupants know the zone's position at that moment
+    (the alert carries the location). They leave if a route to an exit exists whose every space,
+    their own included, is at least ``min_hops`` connections from every space of the zone;
+    otherwise they lock down and barricade (lock as in lockdown, then ``barricade_s``). Nothing is
+    optimised against anyone; the rule reads only the scripted zone and the floorplan.
+    """
+
+    min_hops: int = Field(
+        2, ge=1, le=20, description="fewest connections between a leaving route and the zone [U]"
+    )
+    barricade_s: Distribution = Field(
+        default_factory=lambda: {"dist": "uniform", "low": 10.0, "high": 30.0},
+        description="time to barricade a locked door, s [U]",
+    )
+
+    @field_validator("barricade_s", mode="after")
+    @classmethod
+    def _non_negative(cls, value):
+        if value.support_min() < 0:
+            raise ValueError(f"{value.describe()} can produce negative durations; add min: 0")
+        return value
+
+
 def check_protocol_inputs(scenario, fp: Floorplan, file: str) -> list[Problem]:
     """Cross-check the hazard zone and the protocol inputs against the floorplan."""
     out: list[Problem] = []

@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from drillsim.engines.batch import evacuate, hold, lockdown, secure, shelter, sro
+from drillsim.engines.batch import evacuate, hold, lockdown, options, secure, shelter, sro
 from drillsim.engines.batch.alert import space_alerts
 from drillsim.engines.outcomes import Outcomes
 from drillsim.plan.compile import Plan
@@ -37,6 +37,7 @@ PROTOCOLS: dict[str, Callable[[Plan, Draws, np.ndarray, dict], dict[str, np.ndar
     "hold": hold.run,
     "secure": secure.run,
     "shelter": shelter.run,
+    "options": options.run,
 }
 
 
@@ -55,6 +56,7 @@ def run_batch(plan: Plan, d: Draws) -> Outcomes:
         "person_locked_out": np.zeros((R, P), dtype=bool),
         "person_queue_s": np.zeros((R, P)),
         "perimeter_locked_s": np.full((R, plan.ext_conn.shape[0]), np.nan),
+        "space_decision": np.full((R, plan.n_spaces), -1, dtype=np.int8),
     }
     rooms = PROTOCOLS[plan.protocol](plan, d, alert, out)
     sro_out = sro.run(plan, d, alert, rooms["room_locked_s"])

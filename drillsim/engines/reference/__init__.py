@@ -21,7 +21,7 @@ import numpy as np
 import simpy
 
 from drillsim.engines.outcomes import Outcomes
-from drillsim.engines.reference import evacuate, hold, lockdown, secure, shelter, sro
+from drillsim.engines.reference import evacuate, hold, lockdown, options, secure, shelter, sro
 from drillsim.engines.reference.kernel import EventLog, RoomState, until
 from drillsim.plan.compile import REASON_NOT_ALERTED, Plan
 from drillsim.plan.hazard import hazard_step_times
@@ -38,6 +38,7 @@ PROTOCOLS: dict[str, ModuleType] = {
     "hold": hold,
     "secure": secure,
     "shelter": shelter,
+    "options": options,
 }
 
 
@@ -85,6 +86,7 @@ class Run:
             "person_locked_out": [False] * P,
             "person_queue_s": [0.0] * P,
             "perimeter_locked_s": [nan] * plan.ext_conn.shape[0],
+            "space_decision": [-1] * S,
         }
         self.sro = {"alert": inf, "arrival": inf, "sweep_end": inf}
 
@@ -183,4 +185,5 @@ class Run:
             le_arrival_s=np.array([self.t_init + float(d.le_arrival_s[0])]),
             perimeter_locked_s=row("perimeter_locked_s").reshape(1, -1),
             hazard_step_s=hazard_step_times(plan, d.hazard_speed_mps),
+            space_decision=row("space_decision", np.int8).reshape(1, -1),
         )
