@@ -50,6 +50,7 @@ METRICS: dict[str, tuple[str, str]] = {
         "s",
         "everyone secured or out: last person safe under the protocol (inf if anyone never is)",
     ),
+    "time_95_safe_s": ("s", "95 % of people secured or out"),
     "hazard_exposure_person_s": (
         "person·s",
         "unsecured person-seconds in or next to the scripted hazard zone",
@@ -60,6 +61,8 @@ METRICS: dict[str, tuple[str, str]] = {
     "time_all_inside_s": ("s", "Secure: last person from outdoors inside (0 if nobody was out)"),
     "time_perimeter_locked_s": ("s", "Secure: last exterior door locked"),
     "time_all_sheltered_s": ("s", "Shelter: last person in a shelter area"),
+    "people_leaving": ("persons", "Options: people whose space chose to leave"),
+    "spaces_locking_down": ("spaces", "Options: occupied spaces that chose to lock down"),
     "time_exterior_closed_s": ("s", "Shelter: last exterior opening closed (hazmat; 0 otherwise)"),
 }
 
@@ -85,6 +88,7 @@ PROTOCOL_ONLY: dict[str, set[str]] = {
     "hold": {"time_halls_clear_s"},
     "secure": {"time_all_inside_s", "time_perimeter_locked_s"},
     "shelter": {"time_all_sheltered_s", "time_exterior_closed_s"},
+    "options": {"people_leaving", "spaces_locking_down"},
 }
 
 
@@ -189,6 +193,7 @@ def protocol_metrics(plan: Plan, o: Outcomes) -> dict[str, np.ndarray]:
     students = plan.person_role == 0
     m = {
         "time_all_safe_s": o.person_safe_s.max(axis=1) if plan.n_persons else np.zeros(R),
+        "time_95_safe_s": _kth(o.person_safe_s, 0.95) if plan.n_persons else np.zeros(R),
         "hazard_exposure_person_s": by_person.sum(axis=1),
         "hazard_exposure_students_s": by_person[:, students].sum(axis=1),
         "hazard_exposure_adults_s": by_person[:, ~students].sum(axis=1),
@@ -198,6 +203,9 @@ def protocol_metrics(plan: Plan, o: Outcomes) -> dict[str, np.ndarray]:
     elif plan.protocol == "secure":
         m["time_all_inside_s"] = _last(o.person_arrive_s[:, plan.in_mover])
         m["time_perimeter_locked_s"] = _last(o.perimeter_locked_s)
+    elif plan.protocol == "options":
+        m["people_leaving"] = (o.space_decision[:, plan.person_space] == 1).sum(axis=1) * 1.0
+        m["spaces_locking_down"] = (o.space_decision == 0).sum(axis=1) * 1.0
     elif plan.protocol == "shelter":
         moves = plan.shelter_space[plan.person_shelter] != plan.person_space
         there = np.where(moves[None, :], o.person_arrive_s, o.person_alert_s)

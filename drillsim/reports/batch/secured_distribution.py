@@ -144,6 +144,11 @@ SRP_HEADLINES = {
         ("time_all_sheltered_s", "time_all_safe_s"),
         ("Everyone in a shelter area", "Everyone sheltered (and openings closed for hazmat)"),
     ),
+    "options": (
+        "time until everyone is secured or out (options-based response)",
+        ("time_all_safe_s", "time_95_safe_s"),
+        ("Everyone secured or out", "95 % of people secured or out"),
+    ),
 }
 
 
@@ -188,7 +193,7 @@ def figure_secured_distribution(result: BatchResult, loaded: LoadedScenario) -> 
         colour = NEVER_TEXT_COLOUR if never_any > 0 else "black"
     elif plan.protocol in SRP_HEADLINES:  # issue 9: Hold, Secure, Shelter
         action, names, titles = SRP_HEADLINES[plan.protocol]
-        notes = ("(never, in some runs)", "(never, in some runs)")
+        notes = ("", "")
         title = scenario_title(loaded, action)
         first = np.asarray(result.metrics[names[0]], dtype=float)
         share = float(np.mean(~np.isfinite(first))) if n else 0.0
