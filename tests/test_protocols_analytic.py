@@ -357,3 +357,17 @@ def test_options_decision_flips_as_the_zone_walks_closer(pa_s, decision):
     assert batch.hazard_step_s[0].tolist() == [0.0, 10.0, 20.0]
     assert batch.space_decision[0, plan.space_ids.index("C1")] == decision
     _agree(batch, refs)
+
+
+def test_batch_writes_per_space_exposure(tmp_path):
+    """exposure.csv: the student's 20 s in H1 (see the fixed-zone case) in every run."""
+    from drillsim.reports.batch.write import write_batch_outputs
+    from drillsim.run import run_batch_job
+
+    loaded, _ = _hold({"steps": [{"t_s": 0, "spaces": ["H1"]}], "include_neighbours": False})
+    result = run_batch_job(loaded, 5, 0, workers=1)
+    write_batch_outputs(result, loaded, tmp_path)
+    lines = (tmp_path / "exposure.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("space,label,kind,median_person_s,p90_person_s")
+    assert lines[1].split(",")[:5] == ["H1", "H1", "corridor", "20.0", "20.0"]
+    assert len(lines) == 2  # C1 and EX never exposed: left out

@@ -22,6 +22,7 @@ from drillsim.engines.batch import run_batch
 from drillsim.engines.outcomes import Outcomes
 from drillsim.engines.reference import run_reference
 from drillsim.errors import DrillsimError
+from drillsim.metrics.exposure import exposure
 from drillsim.metrics.score import curves, score
 from drillsim.plan.compile import Plan, compile_plan
 from drillsim.sample.draws import CHUNK_RUNS, sample
@@ -59,6 +60,9 @@ class BatchResult:
     room_checked_s: np.ndarray  # (R, M)
     space_alert_s: np.ndarray  # (R, S)
     space_locked_out: np.ndarray  # (R, S) people locked out, by the space they started in
+    space_exposure_s: (
+        np.ndarray
+    )  # (R, S) person-s unsecured in or next to the hazard zone (issue 9)
     provenance: dict = field(default_factory=dict)
 
     @property
@@ -104,6 +108,7 @@ def reduce_outcomes(plan: Plan, o: Outcomes) -> dict:
         "room_checked_s": o.room_checked_s,
         "space_alert_s": o.space_alert_s,
         "space_locked_out": locked_out,
+        "space_exposure_s": exposure(plan, o)[1],
     }
 
 
@@ -232,6 +237,7 @@ class _Collector:
         "room_checked_s": np.float32,
         "space_alert_s": np.float32,
         "space_locked_out": np.int32,
+        "space_exposure_s": np.float32,
         "room_reason": np.int8,
         "room_secured_s": np.float64,
     }
