@@ -108,10 +108,14 @@ def _options_paths(plan: Plan, o: Outcomes, out: list) -> list:
     ps = plan.person_space
     rows = known_row(o.hazard_step_s, o.space_alert_s)
     mover_j = {int(p): j for j, p in enumerate(plan.mover)}
+    by_space: dict[int, list] = {}  # people who stay or leave from their space share choices
     for p in range(plan.n_persons):
         s = int(ps[p])
+        if p not in mover_j and s in by_space:
+            out[p] = by_space[s]
+            continue
         leave = (o.space_decision[:, s] == 1).astype(np.int64)
-        ref = o.person_refuge[:, p]
+        ref = o.person_refuge[:, p] if p in mover_j else np.full(o.n_runs, -1)
         keys = np.stack([leave, rows[:, s], ref], axis=1)
         choices = []
         for key in np.unique(keys, axis=0):
@@ -135,6 +139,8 @@ def _options_paths(plan: Plan, o: Outcomes, out: list) -> list:
                 path = [s]
             choices.append((path, mask))
         out[p] = choices
+        if p not in mover_j:
+            by_space[s] = choices
     return out
 
 
