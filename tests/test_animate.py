@@ -212,3 +212,27 @@ def test_same_run_as_drillsim_run(lockdown_run):
     draws = sample(plan, lockdown_run.loaded.scenario, 4, 1, first_run=2)
     again = run_reference(plan, draws)
     assert np.array_equal(again.room_secured_s, lockdown_run.outcomes.room_secured_s)
+
+
+def test_brief_links_the_player_of_its_median_run(tmp_path):
+    from drillsim.metrics.score import score
+    from drillsim.reports.brief.player_link import MEDIAN_METRIC
+    from drillsim.run import run_batch_job
+
+    out = tmp_path / "pack"
+    res = CliRunner().invoke(cli, ["brief", str(LOCKDOWN), "--runs", "31", "--seed", "5",
+                                   "--workers", "1", "-q", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    soup = BeautifulSoup((out / "briefing.html").read_text(encoding="utf-8"), "html.parser")
+    link = soup.find("a", href="player.html")
+    assert link is not None and "median run" in link.text
+    scene = json.loads(BeautifulSoup((out / "player.html").read_text(encoding="utf-8"),
+                                     "html.parser").find(id="scene").string)
+    assert scene["seed"] == 5
+    # the linked run's unsecured person-seconds is the median of the batch's 31 runs
+    loaded = load_scenario(LOCKDOWN)
+    batch = run_batch_job(loaded, 31, 5, workers=1)
+    one = run_single(loaded, 5, scene["run_index"], plan=batch.plan)
+    value = float(score(batch.plan, one.outcomes)[MEDIAN_METRIC][0])
+    assert value == pytest.approx(float(np.median(batch.metrics[MEDIAN_METRIC])), abs=1e-6)
+    assert f"run {scene['run_index']} of seed 5" in link.text
