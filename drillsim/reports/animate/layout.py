@@ -16,11 +16,11 @@ from drillsim.floorplan.draw import _clamp, _door_xy, _rect
 from drillsim.floorplan.model import Floorplan
 
 #: Free space around each floor panel and between panels, metres.
-MARGIN_M = 4.0
-GAP_M = 6.0
+MARGIN_M = 2.0
+GAP_M = 5.0
 #: Distance from an exit door to the drawn assembly point, metres (drawing only; the model's
 #: walking distance is the exit's ``assembly_distance_m``).
-ASSEMBLY_DRAW_M = 7.0
+ASSEMBLY_DRAW_M = 6.0
 
 Point = tuple[float, float]
 

@@ -166,6 +166,7 @@ def build_scene(run: SingleRun, spread_seed: int | None = None) -> dict[str, Any
     # -- listed events -----------------------------------------------------------------------
     listed, seen_unknown = [], set()
     first_alert: dict[str, float] = {}
+    exit_times: dict[str, tuple[float, float]] = {}  # exit -> (first, last) person out
     for t, who, _role, kind, space in rows:
         if not math.isfinite(t):
             continue
@@ -178,6 +179,10 @@ def build_scene(run: SingleRun, spread_seed: int | None = None) -> dict[str, Any
             continue
         if kind.startswith("lock_tried"):
             continue
+        if kind == "exits":
+            first, _ = exit_times.get(space, (t, t))
+            exit_times[space] = (min(first, t), t)
+            continue
         if kind in LISTED_KINDS:
             text = LISTED_KINDS[kind]
             listed.append([round(t, 2), f"{where}: {text}" + (f" (person {who})"
@@ -185,6 +190,15 @@ def build_scene(run: SingleRun, spread_seed: int | None = None) -> dict[str, Any
         elif kind not in PER_PERSON_KINDS and (kind, space) not in seen_unknown:
             seen_unknown.add((kind, space))
             listed.append([round(t, 2), f"{where}: {kind.replace('_', ' ')}"])
+
+    for space, (first, last) in exit_times.items():
+        where = _label(fp.space(space), space)
+        listed.append([round(first, 2), f"{where}: first person out"])
+        listed.append([round(last, 2), f"{where}: last person out"])
+    safe = o.person_safe_s[0]
+    if not lockdown and safe.size and np.isfinite(safe).all():
+        listed.append([round(float(safe.max()), 2), "everyone is at an assembly point"])
+    listed.sort(key=lambda e: e[0])
 
     hazard = sorted(set(plan.hazard_zone))
     n_rooms = plan.n_rooms if lockdown else 0
