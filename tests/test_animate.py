@@ -15,7 +15,7 @@ from PIL import Image
 
 from drillsim.cli.main import cli
 from drillsim.engines.reference import EventLog, run_reference
-from drillsim.reports.animate import build_scene, render_player, write_gif
+from drillsim.reports.animate import build_scene, render_player
 from drillsim.reports.animate.scene import TAIL_S
 from drillsim.run import run_single
 from drillsim.run.single import SingleRun
@@ -173,9 +173,17 @@ def test_labels_cannot_break_out_of_the_script(lockdown_run):
     assert json.loads(soup.find(id="scene").string)["spaces"][0]["label"].startswith("</script>")
 
 
-def test_gif_frames_show_the_run_progress(lockdown_run, tmp_path):
-    path = write_gif(build_scene(lockdown_run), tmp_path / "run.gif")
-    img = Image.open(path)
+@pytest.fixture(scope="module")
+def animated(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("anim") / "out"
+    res = CliRunner().invoke(cli, ["animate", str(LOCKDOWN), "--seed", "4", "--run-index", "2",
+                                   "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    return out
+
+
+def test_gif_frames_show_the_run_progress(animated):
+    img = Image.open(animated / "run.gif")
     assert img.n_frames >= 30
     first = np.asarray(img.convert("RGB"), dtype=float)
     img.seek(img.n_frames - 1)
@@ -186,16 +194,12 @@ def test_gif_frames_show_the_run_progress(lockdown_run, tmp_path):
     assert green(last) > green(first) + 0.005  # rooms turned green (secured)
 
 
-def test_cli_animate_writes_player_and_gif(tmp_path):
-    out = tmp_path / "anim"
-    res = CliRunner().invoke(cli, ["animate", str(LOCKDOWN), "--seed", "4", "--run-index", "2",
-                                   "--out", str(out)])
-    assert res.exit_code == 0, res.output
-    assert sorted(p.name for p in out.iterdir()) == ["player.html", "run.gif"]
-    html = (out / "player.html").read_text()
+def test_cli_animate_writes_player_and_gif(animated, tmp_path):
+    assert sorted(p.name for p in animated.iterdir()) == ["player.html", "run.gif"]
+    html = (animated / "player.html").read_text()
     assert "run 2 of seed 4" in html
-    res = CliRunner().invoke(cli, ["animate", str(LOCKDOWN), "--no-gif", "--out", str(out / "b")])
-    assert res.exit_code == 0 and sorted(p.name for p in (out / "b").iterdir()) == ["player.html"]
+    res = CliRunner().invoke(cli, ["animate", str(LOCKDOWN), "--no-gif", "--out", str(tmp_path)])
+    assert res.exit_code == 0 and sorted(p.name for p in tmp_path.iterdir()) == ["player.html"]
 
 
 def test_cli_animate_bad_scenario_is_readable(tmp_path):

@@ -16,6 +16,7 @@ import numpy as np
 from matplotlib.animation import PillowWriter
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PatchCollection
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
@@ -24,7 +25,7 @@ from drillsim.reports.pdf import BANNER
 MAX_FRAMES = 120
 FPS = 8
 COLOURS = {
-    "alerted": "#f0a202", "locked": "#8fd18f", "secured": "#1b7837", "failed": "#d73027",
+    "alerted": "#f0a202", "locked": "#66bd63", "secured": "#1b7837", "failed": "#d73027",
     "unsecured": "#e66101", "safe": "#2c6fbb", "out": "#b2182b", "hazard": "#c51b7d",
     "exit": "#1a9641",
 }
@@ -123,7 +124,7 @@ def write_gif(scene: dict[str, Any], path: Path, dpi: int = 72) -> Path:
                     fill = COLOURS["locked"]
                 elif _le(room["failed"], t):
                     fill = COLOURS["failed"]
-            faces.append(fill)
+            faces.append(fill if room else to_rgba(fill, 0.55))  # non-rooms paler
             edges.append(COLOURS["alerted"] if _le(s["alert"], t) else "#666666")
         coll.set_facecolors(faces)
         coll.set_edgecolors(edges)
