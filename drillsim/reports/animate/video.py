@@ -61,13 +61,13 @@ def write_gif(scene: dict[str, Any], path: Path, dpi: int = 72) -> Path:
     """Write the run as an animated GIF to ``path`` (inside the caller's staging folder)."""
     W, H = scene["size"]
     width_in = 13.0
-    plot_h = width_in * 0.98 * (H + 4) / W  # inches: the axes keep the plan's aspect
+    plot_h = width_in * 0.98 * (H + 6) / (W + 4)  # inches: the axes keep the plan's aspect
     fig_h = plot_h + 0.75
     fig = Figure(figsize=(width_in, fig_h))
     FigureCanvasAgg(fig)
     ax = fig.add_axes((0.01, 0.01, 0.98, plot_h / fig_h))
-    ax.set_xlim(0, W)
-    ax.set_ylim(H, -4)
+    ax.set_xlim(-2, W + 2)
+    ax.set_ylim(H + 2, -4)
     ax.set_aspect("equal")
     ax.axis("off")
     fig.text(0.5, 0.985, BANNER, ha="center", va="top", color="white", fontsize=10,
