@@ -353,3 +353,22 @@ def test_dxf_cli_bad_file_no_traceback(tmp_path):
 ])
 def test_kind_from_label(label, kind):
     assert kind_from_label(label)[0] == kind
+
+
+def test_imdf_bad_zip_and_bad_amenity_are_named(tmp_path):
+    z = tmp_path / "venue.zip"
+    z.write_bytes(b"PK\x03\x04 not really a zip")
+    res = _run(["import", "imdf", str(z), "--out", str(tmp_path / "o")])
+    assert res.exit_code in (1, 2) and "Traceback" not in res.output and "venue.zip" in res.output
+    files = imdf_files()
+    files["amenity"]["features"][0]["properties"]["unit_ids"] = "u-rr"
+    (problem,) = _problems(import_imdf, write_imdf(tmp_path / "v", files))
+    assert "amenity.geojson: features[0] (id 'am-1').properties.unit_ids" in problem
+
+
+def test_dxf_stray_entity_on_the_doors_layer(tmp_path):
+    plan = write_dxf(tmp_path / "school.dxf",
+                     extra=lambda msp: msp.add_circle((5000, 5000), 300,
+                                                      dxfattribs={"layer": "A-DOORS"}))
+    (problem,) = _problems(import_dxf, plan, rooms_layer="A-ROOMS", doors_layer="A-DOORS")
+    assert "layer 'A-DOORS', CIRCLE (handle" in problem and "is not a door" in problem

@@ -80,6 +80,37 @@ def _polyline_points(e) -> tuple[list[tuple[float, float]], bool]:
     )
 
 
+def _door_geometry(doc, e, m, scale: float):
+    """(shape in metres, width in metres or None) of one entity on the doors layer."""
+    t = e.dxftype()
+    geom, width = None, None
+    if t == "INSERT":
+        sx = abs(float(e.dxf.get("xscale", 1.0)))
+        block = doc.blocks.get(e.dxf.name)
+        arcs = [a for a in block if a.dxftype() == "ARC"] if block is not None else []
+        ext = bbox.extents([e])
+        if ext.has_data:
+            geom = box(*m(ext.extmin.x, ext.extmin.y), *m(ext.extmax.x, ext.extmax.y))
+        if arcs:
+            width = max(float(a.dxf.radius) for a in arcs) * sx * scale
+        elif ext.has_data:
+            width = max(ext.size.x, ext.size.y) * scale
+    elif t == "LINE":
+        a, b = e.dxf.start, e.dxf.end
+        geom = LineString([m(a.x, a.y), m(b.x, b.y)])
+        width = geom.length
+    elif t in ("LWPOLYLINE", "POLYLINE"):
+        pts, _ = _polyline_points(e)
+        if len(pts) >= 2:
+            geom = LineString([m(*pts[0]), m(*pts[-1])])
+            width = geom.length
+    elif t == "ARC":
+        ext = bbox.extents([e])
+        geom = box(*m(ext.extmin.x, ext.extmin.y), *m(ext.extmax.x, ext.extmax.y))
+        width = float(e.dxf.radius) * scale
+    return geom, width
+
+
 def _el(e, layer: str) -> str:
     return f"layer '{layer}', {e.dxftype()} (handle {e.dxf.handle})"
 
@@ -118,7 +149,7 @@ def import_dxf(
         raise DrillsimError(f"{p}: no such file")
     try:
         doc = ezdxf.readfile(p)
-    except (OSError, ezdxf.DXFError) as err:
+    except Exception as err:  # ezdxf raises many types on a damaged file: report, never raise
         _problem(out, "(file)", f"cannot read as DXF: {err}",
                  "save the drawing as DXF (ASCII or binary, any version) and try again")
         out.raise_if_any()
@@ -215,32 +246,12 @@ def import_dxf(
     for e in _layer_entities(msp, doors_layer):
         t = e.dxftype()
         el = _el(e, doors_layer)
-        geom, width = None, None
-        if t == "INSERT":
-            sx = abs(float(e.dxf.get("xscale", 1.0)))
-            block = doc.blocks.get(e.dxf.name)
-            arcs = [a for a in block if a.dxftype() == "ARC"] if block is not None else []
-            ext = bbox.extents([e])
-            if ext.has_data:
-                geom = box(*m(ext.extmin.x, ext.extmin.y), *m(ext.extmax.x, ext.extmax.y))
-            if arcs:
-                width = max(float(a.dxf.radius) for a in arcs) * sx * scale
-            elif ext.has_data:
-                width = max(ext.size.x, ext.size.y) * scale
-        elif t == "LINE":
-            a, b = e.dxf.start, e.dxf.end
-            geom = LineString([m(a.x, a.y), m(b.x, b.y)])
-            width = geom.length
-        elif t in ("LWPOLYLINE", "POLYLINE"):
-            pts, _ = _polyline_points(e)
-            if len(pts) >= 2:
-                geom = LineString([m(*pts[0]), m(*pts[-1])])
-                width = geom.length
-        elif t == "ARC":
-            ext = bbox.extents([e])
-            geom = box(*m(ext.extmin.x, ext.extmin.y), *m(ext.extmax.x, ext.extmax.y))
-            width = float(e.dxf.radius) * scale
-        elif t in ("TEXT", "MTEXT"):
+        try:
+            geom, width = _door_geometry(doc, e, m, scale)
+        except Exception as err:  # a damaged block or entity: named, never a traceback
+            _problem(out, el, f"cannot read this door: {err}", "redraw or re-insert the door")
+            continue
+        if t in ("TEXT", "MTEXT"):
             continue
         if geom is None or geom.is_empty:
             _problem(out, el, f"a {t} on the doors layer is not a door",

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +124,10 @@ class _Archive:
             data = json.loads(text)
         except UnicodeDecodeError:
             out.problems.append(_p(where, "(file)", "not UTF-8 text", "save it as UTF-8 GeoJSON"))
+            return []
+        except (OSError, zipfile.BadZipFile, zlib.error) as err:
+            out.problems.append(_p(where, "(file)", f"cannot be read: {err}",
+                                   "export the IMDF archive again"))
             return []
         except json.JSONDecodeError as err:
             out.problems.append(_p(where, f"line {err.lineno} column {err.colno}",
@@ -268,7 +273,13 @@ def import_imdf(
     for i, f in enumerate(amenities_raw):
         props = f.get("properties") or {}
         el = f"features[{i}] (id '{f.get('id')}')"
-        for uid in props.get("unit_ids") or []:
+        unit_ids = props.get("unit_ids") or []
+        if not isinstance(unit_ids, list):
+            out.problems.append(_p(aw, el + ".properties.unit_ids",
+                                   f"unit_ids must be a list of unit ids, got {unit_ids!r}",
+                                   'write it as ["<unit id>", ...]'))
+            continue
+        for uid in unit_ids:
             if str(uid) not in known:
                 out.problems.append(_p(aw, el + ".properties.unit_ids",
                                        f"names unit '{uid}', which is not in unit.geojson",
