@@ -27,7 +27,8 @@ from drillsim.floorplan.model import DEFAULT_WIDTH_M, SECURABLE_KINDS, Floorplan
 #: Students per classroom when the source has no occupancy [U] (range 20-30): a typical class.
 DEFAULT_CLASS_SIZE = 25
 #: Net floor area per person in a classroom, m2 (IBC Table 1004.5, educational classroom areas:
-#: 20 ft2 net per occupant; recalled, not re-read: [U]). A room smaller than ``DEFAULT_CLASS_SIZE`` times this gets fewer.
+#: 20 ft2 net per occupant; recalled, not re-read: [U]). A room smaller than
+#: ``DEFAULT_CLASS_SIZE`` times this gets fewer.
 CLASSROOM_M2_PER_PERSON = 1.858
 #: How far outside an exterior door its exit space is placed, metres (drawing and walking).
 EXIT_OFFSET_M = 2.5

@@ -9,6 +9,7 @@ HTML player), in at most ``MAX_FRAMES`` frames.
 from __future__ import annotations
 
 import math
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from matplotlib.collections import PatchCollection
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
+from PIL import Image
 
 from drillsim.reports.pdf import BANNER
 
@@ -29,6 +31,29 @@ COLOURS = {
     "unsecured": "#e66101", "safe": "#2c6fbb", "out": "#b2182b", "hazard": "#c51b7d",
     "exit": "#1a9641",
 }
+
+
+class _SharedPaletteGif(PillowWriter):
+    """PillowWriter that maps every frame onto one palette (built from the first frame and the
+    state colours) instead of quantizing each frame afresh: several times faster, and colours do
+    not flicker between frames."""
+
+    def setup(self, fig, outfile, dpi=None):
+        super().setup(fig, outfile, dpi=dpi)
+        self._palette = None
+
+    def grab_frame(self, **savefig_kwargs):
+        buf = BytesIO()
+        self.fig.savefig(buf, **{**savefig_kwargs, "format": "rgba", "dpi": self.dpi})
+        im = Image.frombuffer("RGBA", self.frame_size, buf.getbuffer(), "raw", "RGBA", 0, 1)
+        im = im.convert("RGB")
+        if self._palette is None:
+            swatch = Image.new("RGB", (im.width, im.height + 8), "white")
+            swatch.paste(im, (0, 0))
+            for k, colour in enumerate(COLOURS.values()):
+                swatch.paste(colour, (k * 8, im.height, k * 8 + 8, im.height + 8))
+            self._palette = swatch.quantize(colors=200, method=Image.Quantize.MEDIANCUT)
+        self._frames.append(im.quantize(palette=self._palette, dither=Image.Dither.NONE))
 
 
 def action_end_s(scene: dict[str, Any]) -> float:
@@ -150,7 +175,7 @@ def write_gif(scene: dict[str, Any], path: Path, dpi: int = 72) -> Path:
                  "amber outline: alert heard · green room: secured")
         status.set_text(text)
 
-    writer = PillowWriter(fps=FPS)
+    writer = _SharedPaletteGif(fps=FPS)
     with writer.saving(fig, str(path), dpi):
         for i in range(n):
             frame(i)
