@@ -76,7 +76,7 @@ def school(draw):
                 )
         if f:
             conns.append(conn("H00", "H10", "stair", length_m=draw(st.sampled_from([8.0, 10.0]))))
-    rooms = []
+    rooms, securable = [], []
     for j in range(draw(st.integers(1, 6))):
         rid = f"R{j}"
         host = draw(st.sampled_from(corridors))
@@ -101,9 +101,19 @@ def school(draw):
                 lock=draw(st.sampled_from(LOCKS)),
                 width_m=draw(st.sampled_from([0.91, 0.81, 1.2])),
                 length_m=draw(st.sampled_from([4.0, 5.0, 6.5])),
+                condition=draw(
+                    st.sampled_from(["ok", "ok", "latch_fault", "propped", "no_key_for_substitute"])
+                ),
+                audit_date="2026-08-15",
             )
         )
         rooms.append(rid)
+        if kind != "restroom":
+            securable.append(rid)
+        if kind in ("gym", "classroom") and draw(st.booleans()):
+            # a store or locker room reachable only through the room, behind an inner door
+            spaces.append(space(f"{rid}S", "restroom", h["x"], spaces[-1]["y"] * 2, floor=h["floor"]))
+            conns.append(conn(rid, f"{rid}S", "door", inner=True))
     ground = [c for c in corridors if c.startswith("H0")]
     for k, host in enumerate(
         sorted(set(draw(st.lists(st.sampled_from(ground), min_size=1, max_size=2))))
@@ -179,6 +189,15 @@ def school(draw):
             "max_refuge_candidates": draw(st.integers(1, 4)),
         },
         "sro": {"on_duty": draw(st.booleans()), "post": draw(st.sampled_from(corridors))},
+        "lockdown": {
+            "substitutes": {
+                "rooms": draw(st.lists(st.sampled_from(securable), max_size=2, unique=True))
+                if securable
+                else [],
+                "share": draw(st.sampled_from([0.0, 0.0, 0.5])),
+            },
+            "prop_release_s": draw(distribution(0, 10)),
+        },
         "hazard": {"avoid_origin": draw(st.booleans()), "avoid_neighbours": draw(st.booleans())},
     }
     floors = [{"level": f, "name": f"F{f}"} for f in range(2 if two_floors else 1)]

@@ -45,6 +45,7 @@ def validate(file: str) -> None:
             f"'{loaded.floorplan.name}': {plan.n_persons} people, {plan.n_rooms} rooms to secure, "
             f"{movers} people outside a staffed room at t0"
         )
+        _lockdown_warnings(loaded.floorplan)
         return
     fp = load_floorplan(path)
     kinds = [fp.space(s)["kind"] for s in fp.spaces]
@@ -54,6 +55,17 @@ def validate(file: str) -> None:
         f"{fp.graph.number_of_edges()} connections, {kinds.count('classroom')} classrooms, "
         f"{kinds.count('exit')} exits, {len(no_pa)} spaces outside PA coverage"
     )
+    _lockdown_warnings(fp)
+
+
+def _lockdown_warnings(fp) -> None:
+    """Rooms meant to be secured that never can be, and audited door conditions (to stderr)."""
+    from drillsim.floorplan.audit import door_findings
+
+    for f in door_findings(fp):
+        click.echo(
+            f"warning: {fp.source}: connection '{f.door}': {f.message} -> fix: {f.fix}", err=True
+        )
 
 
 def _atomic_figure(fig, out: Path) -> None:

@@ -89,6 +89,10 @@ class Plan:
     sweep_rooms: np.ndarray  # (M,) room indices in sweep order
     sweep_leg_m: np.ndarray  # (M,) weighted metres of each sweep leg (origin -> first, ...)
     hazard_zone: tuple[str, ...]  # spaces evacuation routes avoid where they can
+    # -- lockdown (issue 8): audited doors and substitutes ------------------------------------
+    door_condition: np.ndarray  # (D,) audited condition code (plan.codes.CONDITION_CODES)
+    room_substitute: np.ndarray  # (M,) bool: named in lockdown.substitutes.rooms
+    substitute_share: float  # chance any other staffed room has a substitute (sampled per run)
 
     @property
     def n_spaces(self) -> int:

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from drillsim.plan.codes import LOCK_CODES
+from drillsim.plan.codes import CONDITION_CODES, LOCK_CODES
 from drillsim.plan.context import Context
 
 
@@ -17,14 +17,16 @@ def lockdown_fields(ctx: Context) -> dict[str, Any]:
     room_spaces, room_of_space = ctx.room_spaces, ctx.room_of_space
     person_room, person_space = ctx.person_room, ctx.person_space
     level_len, stair_len = ctx.level_len, ctx.stair_len
-    # lockable doors of each room, in connection (file) order
+    # entry doors of each room, in connection (file) order; inner doors (to a space reachable
+    # only through the room, e.g. the gym's locker rooms) are not entry doors
     door_ids: list[str] = []
     door_lock: list[int] = []
     door_conn: list[int] = []
+    door_condition: list[int] = []
     per_room: list[list[int]] = [[] for _ in room_spaces]
     connections = fp.connections()
     for c, (a, b, d) in enumerate(connections):
-        if d["kind"] != "door":
+        if d["kind"] != "door" or d.get("inner") is True:
             continue
         for end in (a, b):
             m = room_of_space.get(idx[end])
@@ -33,6 +35,7 @@ def lockdown_fields(ctx: Context) -> dict[str, Any]:
                 door_ids.append(d["id"])
                 door_lock.append(LOCK_CODES[d["lock"]])
                 door_conn.append(c)
+                door_condition.append(CONDITION_CODES[d.get("condition", "ok")])
     dmax = max((len(x) for x in per_room), default=0)
     room_doors = np.full((len(room_spaces), max(dmax, 1)), -1, dtype=np.int64)
     for m, ds in enumerate(per_room):
@@ -79,6 +82,11 @@ def lockdown_fields(ctx: Context) -> dict[str, Any]:
         "door_ids": tuple(door_ids),
         "door_lock": door_lock_arr,
         "door_conn": np.array(door_conn, dtype=np.int64),
+        "door_condition": np.array(door_condition, dtype=np.int8),
+        "room_substitute": np.array(
+            [ids[s] in set(sc.lockdown.substitutes.rooms) for s in room_spaces], dtype=bool
+        ),
+        "substitute_share": float(sc.lockdown.substitutes.share),
         "n_connections": len(connections),
         "mover": movers.astype(np.int64),
         "mover_cand": cand,

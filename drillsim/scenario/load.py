@@ -205,6 +205,18 @@ def check_against_floorplan(scenario: Scenario, fp: Floorplan, file: str) -> lis
                 "set sro.post to a space id",
             )
         )
+    for i, room in enumerate(scenario.lockdown.substitutes.rooms):
+        if room not in spaces:
+            unknown(f"lockdown.substitutes.rooms[{i}]", room)
+        elif not fp.space(room)["securable"]:
+            out.append(
+                Problem(
+                    file,
+                    f"lockdown.substitutes.rooms[{i}]",
+                    f"'{room}' is not a securable room",
+                    "name the securable rooms (classrooms, offices) taught by a substitute",
+                )
+            )
     for i, group in enumerate(scenario.population.groups):
         if group.space not in spaces:
             unknown(f"population.groups[{i}].space", group.space)

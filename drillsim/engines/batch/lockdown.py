@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from drillsim.plan.codes import (
+    COND_LATCH,
+    COND_NO_KEY,
+    REASON_AUDITED_LATCH,
+    REASON_NO_KEY,
+)
 from drillsim.plan.compile import (
     LOCK_CODES,
     REASON_LATCH_FAULT,
@@ -20,41 +26,8 @@ _KEY_OUTSIDE = LOCK_CODES["key_outside"]
 
 
 def run(plan: Plan, d: Draws, alert: np.ndarray, out: dict) -> dict[str, np.ndarray]:
-    R, M = d.n_runs, plan.n_rooms
-    room_alert = alert[:, plan.room_space]
-    t = room_alert + d.reaction_s[:, plan.room_adult]
-    t = t + d.hold_s
-    close = t.copy()
-    failed = np.zeros((R, M), dtype=bool)
-    latch = np.zeros((R, M), dtype=bool)
-    exposure = np.zeros((R, M))
-    central = np.full((R, M), -np.inf)
-    t0_central = d.detection_s + d.central_latency_s
-    for j in range(plan.room_doors.shape[1]):
-        door = plan.room_doors[:, j]
-        has = door >= 0
-        dj = np.where(has, door, 0)
-        lock = plan.door_lock[dj]
-        k = d.lock_attempts[:, dj] * d.lock_time_s[:, dj]  # every attempt takes the lock time
-        failed |= has[None, :] & d.lock_failed[:, dj]
-        latch |= has[None, :] & d.latch_fault[:, dj]
-        is_central = has & (lock == _CENTRAL)
-        adult_step = has & ~is_central
-        central = np.where(is_central[None, :], np.maximum(central, t0_central[:, None]), central)
-        exposure = exposure + np.where((adult_step & (lock == _KEY_OUTSIDE))[None, :], k, 0.0)
-        t = np.where(adult_step[None, :], t + k, t)
-    locked = np.maximum(t, central)
-    alerted = np.isfinite(room_alert)
-    reason = np.full((R, M), REASON_OK, dtype=np.int8)
-    reason[latch] = REASON_LATCH_FAULT
-    reason[failed] = REASON_LOCK_FAILED
-    reason[:, plan.room_no_lock] = REASON_NO_LOCK
-    reason[~alerted] = REASON_NOT_ALERTED
-    ok = reason == REASON_OK
-    locked_s = np.where(ok, locked, np.inf)
-    secured = np.where(ok, locked_s + d.safe_zone_s, np.inf)
-    exposure = np.where(alerted & ~plan.room_no_lock[None, :], exposure, 0.0)
-
+    rooms = lock_rooms(plan, d, alert, d.hold_s)
+    close = rooms.pop("_close")
     # people who start outside a room-to-secure look for the nearest open one
     mv = plan.mover
     if mv.size:
@@ -86,13 +59,75 @@ def run(plan: Plan, d: Draws, alert: np.ndarray, out: dict) -> dict[str, np.ndar
     stay = np.flatnonzero(plan.person_room >= 0)
     out["person_refuge"][:, stay] = plan.person_room[stay]
     has_room = out["person_refuge"] >= 0
-    if M:
-        safe = np.take_along_axis(locked_s, np.where(has_room, out["person_refuge"], 0), axis=1)
+    if plan.n_rooms:
+        safe = np.take_along_axis(
+            rooms["room_locked_s"], np.where(has_room, out["person_refuge"], 0), axis=1
+        )
         out["person_safe_s"] = np.where(has_room, safe, np.inf)
+    return rooms
+
+
+def lock_rooms(
+    plan: Plan, d: Draws, alert: np.ndarray, hold_s: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Every room's adult reacts, holds the door ``hold_s`` (R, M) and locks its entry doors.
+
+    A reusable step (the options protocol locks rooms the same way). Per door in locking order:
+    a door audited as propped first takes ``prop_release_s``; a door a substitute has no key for
+    is skipped (the room stays unsecured); every other adult-locked door takes the attempts times
+    the lock time; central doors lock at the central system's time. Returns the room outcome
+    columns plus ``_close`` (R, M), the time each door closes (end of the hold), which decides
+    who gets in.
+    """
+    R, M = d.n_runs, plan.n_rooms
+    room_alert = alert[:, plan.room_space]
+    t = room_alert + d.reaction_s[:, plan.room_adult]
+    t = t + hold_s
+    close = t.copy()
+    failed = np.zeros((R, M), dtype=bool)
+    latch = np.zeros((R, M), dtype=bool)
+    audited_latch = np.zeros(M, dtype=bool)
+    no_key = np.zeros((R, M), dtype=bool)
+    exposure = np.zeros((R, M))
+    central = np.full((R, M), -np.inf)
+    t0_central = d.detection_s + d.central_latency_s
+    sub = d.room_substitute
+    for j in range(plan.room_doors.shape[1]):
+        door = plan.room_doors[:, j]
+        has = door >= 0
+        dj = np.where(has, door, 0)
+        lock = plan.door_lock[dj]
+        cond = plan.door_condition[dj]
+        t = t + np.where(has[None, :], d.prop_release_s[:, dj], 0.0)
+        skip = has[None, :] & (cond == COND_NO_KEY)[None, :] & sub  # (R, M)
+        no_key |= skip
+        audited_latch |= has & (cond == COND_LATCH)
+        k = d.lock_attempts[:, dj] * d.lock_time_s[:, dj]  # every attempt takes the lock time
+        failed |= has[None, :] & d.lock_failed[:, dj] & ~skip
+        latch |= has[None, :] & d.latch_fault[:, dj] & ~skip
+        is_central = has & (lock == _CENTRAL)
+        adult_step = (has & ~is_central)[None, :] & ~skip
+        central = np.where(is_central[None, :], np.maximum(central, t0_central[:, None]), central)
+        exposure = exposure + np.where(adult_step & (lock == _KEY_OUTSIDE)[None, :], k, 0.0)
+        t = np.where(adult_step, t + k, t)
+    locked = np.maximum(t, central)
+    alerted = np.isfinite(room_alert)
+    reason = np.full((R, M), REASON_OK, dtype=np.int8)
+    reason[latch] = REASON_LATCH_FAULT
+    reason[failed] = REASON_LOCK_FAILED
+    reason[:, audited_latch] = REASON_AUDITED_LATCH
+    reason[no_key] = REASON_NO_KEY
+    reason[:, plan.room_no_lock] = REASON_NO_LOCK
+    reason[~alerted] = REASON_NOT_ALERTED
+    ok = reason == REASON_OK
+    locked_s = np.where(ok, locked, np.inf)
+    secured = np.where(ok, locked_s + d.safe_zone_s, np.inf)
+    exposure = np.where(alerted & ~plan.room_no_lock[None, :], exposure, 0.0)
     return {
         "room_lock_start_s": np.where(alerted, close, np.inf),
         "room_locked_s": locked_s,
         "room_secured_s": secured,
         "room_reason": reason,
         "room_key_outside_s": exposure,
+        "_close": close,
     }

@@ -6,6 +6,12 @@ from __future__ import annotations
 import math
 
 from drillsim.engines.reference.kernel import late, until
+from drillsim.plan.codes import (
+    COND_LATCH,
+    COND_NO_KEY,
+    REASON_AUDITED_LATCH,
+    REASON_NO_KEY,
+)
 from drillsim.plan.compile import (
     LOCK_CODES,
     REASON_LATCH_FAULT,
@@ -38,17 +44,33 @@ def finish(run) -> None:
 
 
 def adult(run, m: int):
-    plan, d, env = run.plan, run.d, run.env
-    s = int(plan.room_space[m])
+    """The room's adult reacts to the alert, holds the door for the drawn time, then locks."""
+    plan, d = run.plan, run.d
     p = int(plan.room_adult[m])
-    who, role = run.who(p)
-    room = run.rooms[m]
+    s = int(plan.room_space[m])
     t = yield run.alert_event[s]
     t = t + float(d.reaction_s[0, p])
-    yield until(env, t)
+    yield until(run.env, t)
+    who, role = run.who(p)
     run.log.add(t, who, role, "reacts", run.sid(s))
     t = t + float(d.hold_s[0, m])
-    yield until(env, t)
+    yield until(run.env, t)
+    yield from lock_room(run, m, t)
+
+
+def lock_room(run, m: int, t: float):
+    """Reusable step: room ``m``'s adult closes the door at ``t`` and locks its entry doors.
+
+    Writes the room's outcome columns and log rows; a generator to ``yield from`` inside a SimPy
+    process (the options protocol locks rooms the same way). Per door in locking order: a door
+    audited as propped first takes ``prop_release_s``; a door a substitute has no key for is
+    skipped (the room stays unsecured); other adult-locked doors take attempts x lock time;
+    central doors lock at the central system's time.
+    """
+    plan, d, env = run.plan, run.d, run.env
+    s = int(plan.room_space[m])
+    who, role = run.who(int(plan.room_adult[m]))
+    room = run.rooms[m]
     room.closed = True
     run.out["room_lock_start_s"][m] = t
     run.log.add(t, who, role, "door_closed", run.sid(s))
@@ -57,11 +79,25 @@ def adult(run, m: int):
         run.out["room_reason"][m] = REASON_NO_LOCK
         run.log.add(t, who, role, "cannot_lock", run.sid(s))
         return
-    failed = latch = False
+    sub = bool(d.room_substitute[0, m])
+    failed = latch = audited_latch = no_key = False
     exposure = 0.0
     central = []
     for door in doors:
         lock = int(plan.door_lock[door])
+        cond = int(plan.door_condition[door])
+        prop = float(d.prop_release_s[0, door])
+        t = t + prop
+        if prop > 0.0:
+            yield until(env, t)
+            run.log.add(t, who, role, "prop_removed", run.sid(s))
+        audited_latch = audited_latch or cond == COND_LATCH
+        if sub and cond == COND_NO_KEY:
+            no_key = True
+            run.log.add(t, who, role, "no_key_substitute", run.sid(s))
+            if lock == _CENTRAL:
+                central.append(run.t_init + float(d.central_latency_s[0]))
+            continue
         failed = failed or bool(d.lock_failed[0, door])
         latch = latch or bool(d.latch_fault[0, door])
         if lock == _CENTRAL:
@@ -79,11 +115,26 @@ def adult(run, m: int):
     locked = max([t, *central])
     yield until(env, locked)
     run.out["room_key_outside_s"][m] = exposure
-    if failed or latch:
-        run.out["room_reason"][m] = REASON_LOCK_FAILED if failed else REASON_LATCH_FAULT
-        run.log.add(
-            locked, who, role, "lock_failed" if failed else "door_did_not_latch", run.sid(s)
-        )
+    reason = (
+        REASON_NO_KEY
+        if no_key
+        else REASON_AUDITED_LATCH
+        if audited_latch
+        else REASON_LOCK_FAILED
+        if failed
+        else REASON_LATCH_FAULT
+        if latch
+        else REASON_OK
+    )
+    if reason != REASON_OK:
+        run.out["room_reason"][m] = reason
+        event = {
+            REASON_NO_KEY: "cannot_lock_no_key",
+            REASON_AUDITED_LATCH: "door_does_not_latch_audited",
+            REASON_LOCK_FAILED: "lock_failed",
+            REASON_LATCH_FAULT: "door_did_not_latch",
+        }[reason]
+        run.log.add(locked, who, role, event, run.sid(s))
         return
     run.out["room_reason"][m] = REASON_OK
     run.out["room_locked_s"][m] = locked
