@@ -10,7 +10,13 @@ from __future__ import annotations
 import numpy as np
 
 from drillsim.engines.outcomes import Outcomes
-from drillsim.plan.codes import CAUSE_ALERT, CAUSE_ATTEMPT, CAUSE_AUDITED, CAUSE_SAMPLED, REASON_CAUSE
+from drillsim.plan.codes import (
+    CAUSE_ALERT,
+    CAUSE_ATTEMPT,
+    CAUSE_AUDITED,
+    CAUSE_SAMPLED,
+    REASON_CAUSE,
+)
 from drillsim.plan.compile import Plan
 
 #: The one definition of the rooms every lockdown metric, table, figure and sentence counts.
@@ -30,6 +36,7 @@ def n_securable(plan: Plan) -> int:
 def k95(n_rooms: int) -> int:
     """Rooms that make up "95 % of rooms secured": ceil(0.95 n), at least 1."""
     return max(int(np.ceil(0.95 * n_rooms - 1e-9)), 1)
+
 
 #: Space kinds where a person counts as "in the hallway" (circulation, outside any room).
 CIRCULATION = ("corridor", "stair", "commons", "outdoor")
