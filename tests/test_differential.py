@@ -112,7 +112,9 @@ def school(draw):
             securable.append(rid)
         if kind in ("gym", "classroom") and draw(st.booleans()):
             # a store or locker room reachable only through the room, behind an inner door
-            spaces.append(space(f"{rid}S", "restroom", h["x"], spaces[-1]["y"] * 2, floor=h["floor"]))
+            spaces.append(
+                space(f"{rid}S", "restroom", h["x"], spaces[-1]["y"] * 2, floor=h["floor"])
+            )
             conns.append(conn(rid, f"{rid}S", "door", inner=True))
     ground = [c for c in corridors if c.startswith("H0")]
     for k, host in enumerate(
