@@ -8,7 +8,7 @@ protocols. The two engines must agree within 1e-9 s on every Outcomes field.
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from drillsim.engines.outcomes import max_abs_difference
@@ -102,7 +102,15 @@ def school(draw):
                 width_m=draw(st.sampled_from([0.91, 0.81, 1.2])),
                 length_m=draw(st.sampled_from([4.0, 5.0, 6.5])),
                 condition=draw(
-                    st.sampled_from(["ok", "ok", "latch_fault", "propped", "no_key_for_substitute"])
+                    st.sampled_from(
+                        [
+                            "ok",
+                            "latch_fault",
+                            "propped",
+                            "no_key_for_substitute",
+                            "no_key_for_substitute",
+                        ]
+                    )
                 ),
                 audit_date="2026-08-15",
             )
@@ -196,9 +204,18 @@ def school(draw):
                 "rooms": draw(st.lists(st.sampled_from(securable), max_size=2, unique=True))
                 if securable
                 else [],
-                "share": draw(st.sampled_from([0.0, 0.0, 0.5])),
+                "share": draw(st.sampled_from([0.0, 0.5, 1.0])),
             },
             "prop_release_s": draw(distribution(0, 10)),
+            # small capacities make rooms fill up: order-dependent admission
+            "capacity": {r: draw(st.integers(0, 8)) for r in securable if draw(st.booleans())},
+            "admission_limit": draw(st.booleans()),
+            "refuges": {
+                h: draw(st.lists(st.sampled_from(securable), max_size=3, unique=True))
+                for h in corridors
+                if securable and draw(st.booleans())
+            },
+            "spread_start": draw(st.booleans()),
         },
         "hazard": {"avoid_origin": draw(st.booleans()), "avoid_neighbours": draw(st.booleans())},
     }
@@ -211,7 +228,11 @@ def school(draw):
 def test_batch_reproduces_reference_on_generated_schools(case, seed):
     fp, sc = case
     loaded, plan = build(fp, sc)
-    _, batch, refs, _ = run_both(loaded, plan, seed=seed, n_runs=3)
+    _, batch, refs, logs = run_both(loaded, plan, seed=seed, n_runs=3)
+    kinds = {row[3] for log in logs for row in log.rows}
+    for kind in ("refused_room_full", "prop_removed", "cannot_lock_no_key", "locked_out"):
+        if kind in kinds:
+            event(kind)  # shown by --hypothesis-show-statistics: the cases are exercised
     for r, ref in enumerate(refs):
         diff = max_abs_difference(batch.run(r), ref)
         bad = {k: v for k, v in diff.items() if v > 1e-9}

@@ -93,6 +93,8 @@ class Plan:
     door_condition: np.ndarray  # (D,) audited condition code (plan.codes.CONDITION_CODES)
     room_substitute: np.ndarray  # (M,) bool: named in lockdown.substitutes.rooms
     substitute_share: float  # chance any other staffed room has a substitute (sampled per run)
+    room_capacity: np.ndarray  # (M,) people a room admits in total (own occupants included)
+    room_own: np.ndarray  # (M,) the room's own occupants at t0
 
     @property
     def n_spaces(self) -> int:

@@ -6,8 +6,13 @@ from typing import Any
 
 import numpy as np
 
+from drillsim.floorplan.model import MIN_LENGTH_M
 from drillsim.plan.codes import CONDITION_CODES, LOCK_CODES
 from drillsim.plan.context import Context
+from drillsim.plan.population import start_offsets
+
+#: Admission capacity of a room without a limit (no area given, or admission_limit: false).
+UNLIMITED = 2**40
 
 
 def lockdown_fields(ctx: Context) -> dict[str, Any]:
@@ -45,33 +50,62 @@ def lockdown_fields(ctx: Context) -> dict[str, Any]:
         [any(door_lock[d] == 0 for d in ds) or not ds for ds in per_room], dtype=bool
     )
 
-    # movers and their candidate refuges (nearest by weighted path length)
+    # movers and their candidate refuges: the scenario's refuge plan for their start space,
+    # then the nearest rooms by weighted path length
     weighted = ctx.weighted
-    K = sc.behaviour.max_refuge_candidates
+    ld = sc.lockdown
+    K_near = sc.behaviour.max_refuge_candidates
     movers = np.flatnonzero(person_room < 0)
+    plans: dict[int, list[int]] = {}
+    for start, rooms in ld.refuges.items():
+        plans[idx[start]] = [room_of_space[idx[r]] for r in rooms if idx[r] in room_of_space]
+    K = K_near + max((len(v) for v in plans.values()), default=0)
+    orders: dict[int, list[int]] = {}
+    for s in {int(person_space[p]) for p in movers}:
+        planned = [m for m in plans.get(s, []) if np.isfinite(weighted[s, room_spaces[m]])]
+        near = sorted(
+            (
+                m
+                for m in range(len(room_spaces))
+                if np.isfinite(weighted[s, room_spaces[m]]) and m not in planned
+            ),
+            key=lambda m: (weighted[s, room_spaces[m]], m),
+        )[:K_near]
+        orders[s] = list(dict.fromkeys(planned)) + near
+    K = max(min(K, max((len(o) for o in orders.values()), default=1)), 1)
     cand = np.full((len(movers), K), -1, dtype=np.int64)
     leg_level = np.zeros((len(movers), K))
     leg_stair = np.zeros((len(movers), K))
-    by_start: dict[int, tuple] = {}
+    pos = {s: (float(fp.space(s)["x"]), float(fp.space(s)["y"])) for s in ids}
+    offsets = start_offsets(fp, ctx.people) if ld.spread_start else None
     for j, p in enumerate(movers):
         s = int(person_space[p])
-        if s not in by_start:
-            order = sorted(
-                (m for m in range(len(room_spaces)) if np.isfinite(weighted[s, room_spaces[m]])),
-                key=lambda m: (weighted[s, room_spaces[m]], m),
-            )[:K]
-            ll = np.zeros(K)
-            sl = np.zeros(K)
-            prev = s
-            for k, m in enumerate(order):
-                ll[k] = level_len[prev, room_spaces[m]]
-                sl[k] = stair_len[prev, room_spaces[m]]
-                prev = room_spaces[m]
-            by_start[s] = (order, ll, sl)
-        order, ll, sl = by_start[s]
-        cand[j, : len(order)] = order
-        leg_level[j] = ll
-        leg_stair[j] = sl
+        order = orders[s]
+        prev = s
+        for k, m in enumerate(order):
+            c = room_spaces[m]
+            cand[j, k] = m
+            leg_level[j, k] = level_len[prev, c]
+            leg_stair[j, k] = stair_len[prev, c]
+            prev = c
+        if order and offsets is not None:
+            # first leg from the person's own spot: the straight-line difference to the first
+            # refuge's centre, compared with the space centre's, changes the level metres
+            (sx, sy), (cx, cy) = pos[ids[s]], pos[ids[room_spaces[order[0]]]]
+            ox, oy = offsets[p]
+            delta = np.hypot(sx + ox - cx, sy + oy - cy) - np.hypot(sx - cx, sy - cy)
+            leg_level[j, 0] = max(leg_level[j, 0] + delta, MIN_LENGTH_M)
+
+    # admission capacity: everyone inside counts, the room's own occupants included
+    own = np.bincount(person_room[person_room >= 0], minlength=len(room_spaces))
+    cap = np.full(len(room_spaces), UNLIMITED, dtype=np.int64)
+    if ld.admission_limit:
+        for m, s in enumerate(room_spaces):
+            a = fp.space(ids[s])
+            if ids[s] in ld.capacity:
+                cap[m] = ld.capacity[ids[s]]
+            elif float(a["area_m2"]) > 0:
+                cap[m] = int(np.floor(float(a["area_m2"]) * ld.safe_area_share / ld.m2_per_person))
 
     return {
         "room_doors": room_doors,
@@ -92,4 +126,6 @@ def lockdown_fields(ctx: Context) -> dict[str, Any]:
         "mover_cand": cand,
         "mover_leg_level": leg_level,
         "mover_leg_stair": leg_stair,
+        "room_capacity": cap,
+        "room_own": own.astype(np.int64),
     }

@@ -130,3 +130,28 @@ def _spread(counts: dict[str, int], spaces: list[str], n: int, weights: list[flo
 def _zip_longest(a: list[str], b: list[str]) -> list[tuple[str | None, str | None]]:
     n = max(len(a), len(b))
     return [(a[i] if i < len(a) else None, b[i] if i < len(b) else None) for i in range(n)]
+
+
+#: Additive recurrence of the plastic number (R2 sequence): evenly spread points in a rectangle,
+#: deterministic, so every run and every scenario sees the same start positions.
+_R2 = (0.7548776662466927, 0.5698402909980532)
+
+
+def start_offsets(fp: Floorplan, people: list[Person]) -> list[tuple[float, float]]:
+    """Each person's start position relative to their space's centre (x, y metres).
+
+    The k-th person of a space sits at the k-th point of an R2 low-discrepancy sequence over the
+    space's footprint (``size_w_m`` x ``size_h_m``), so 400 people in a cafeteria are spread over
+    it rather than stacked at one point, and every run uses the same positions (common random
+    numbers for every other quantity are untouched).
+    """
+    seen: dict[str, int] = {}
+    out = []
+    for p in people:
+        k = seen.get(p.space, 0)
+        seen[p.space] = k + 1
+        a = fp.space(p.space)
+        u = (0.5 + _R2[0] * (k + 1)) % 1.0
+        v = (0.5 + _R2[1] * (k + 1)) % 1.0
+        out.append(((u - 0.5) * float(a["size_w_m"]), (v - 0.5) * float(a["size_h_m"])))
+    return out

@@ -28,7 +28,31 @@ class Substitutes(_Model):
 
 
 class Lockdown(_Checked):
-    """Lockdown-specific inputs (``lockdown:`` in the scenario file)."""
+    """Lockdown-specific inputs (``lockdown:`` in the scenario file).
+
+    ``refuges`` is the school's lockdown plan for people outside rooms: per start space, the
+    rooms they go to in order (e.g. the cafeteria's nearest classrooms and the gym); after those
+    they fall back to the nearest rooms by path distance (``behaviour.max_refuge_candidates``).
+    A room admits people while its door is open and it holds fewer than its admission capacity:
+    ``capacity`` per room if given, else floor(area_m2 x safe_area_share / m2_per_person) [U].
+    """
+
+    refuges: dict[str, list[str]] = Field(
+        default_factory=dict, description="start space id -> refuge room ids, in order"
+    )
+    admission_limit: bool = Field(True, description="rooms stop admitting when full")
+    capacity: dict[str, int] = Field(
+        default_factory=dict, description="room id -> people it holds in lockdown (all counted)"
+    )
+    safe_area_share: float = Field(
+        0.5, gt=0.0, le=1.0, description="share of a room's floor area out of sight of the door [U]"
+    )
+    m2_per_person: float = Field(
+        0.5, gt=0.0, le=5.0, description="floor area per sheltering person, m2 [U]"
+    )
+    spread_start: bool = Field(
+        True, description="people start spread over their space's footprint, not at its centre"
+    )
 
     substitutes: Substitutes = Field(default_factory=Substitutes)
     prop_release_s: Distribution = Field(

@@ -28,30 +28,12 @@ _KEY_OUTSIDE = LOCK_CODES["key_outside"]
 def run(plan: Plan, d: Draws, alert: np.ndarray, out: dict) -> dict[str, np.ndarray]:
     rooms = lock_rooms(plan, d, alert, d.hold_s)
     close = rooms.pop("_close")
-    # people who start outside a room-to-secure look for the nearest open one
+    # people who start outside a room-to-secure look for an open room with space
     mv = plan.mover
     if mv.size:
         t = alert[:, plan.person_space[mv]] + d.reaction_s[:, mv]
         out["person_move_s"][:, mv] = np.where(np.isfinite(t), t, np.nan)
-        v, vs = d.speed_mps[:, mv], d.stair_speed_mps[:, mv]
-        accepted = np.zeros(t.shape, dtype=bool)
-        refuge = np.full(t.shape, -1, dtype=np.int64)
-        arrive = np.full(t.shape, np.inf)
-        for k in range(plan.mover_cand.shape[1]):
-            cand = plan.mover_cand[:, k]
-            valid = cand >= 0
-            if not valid.any():
-                break
-            c = np.where(valid, cand, 0)
-            t = np.where(
-                valid[None, :],
-                t + (plan.mover_leg_level[:, k] / v + plan.mover_leg_stair[:, k] / vs),
-                t,
-            )
-            ok_k = ~accepted & valid[None, :] & (t < close[:, c])
-            refuge = np.where(ok_k, c[None, :], refuge)
-            arrive = np.where(ok_k, t, arrive)
-            accepted |= ok_k
+        refuge, arrive, accepted = seek_refuge(plan, d, t, close)
         moved = np.isfinite(out["person_move_s"][:, mv])
         out["person_arrive_s"][:, mv] = np.where(moved, arrive, np.nan)
         out["person_locked_out"][:, mv] = moved & ~accepted
@@ -131,3 +113,86 @@ def lock_rooms(
         "room_key_outside_s": exposure,
         "_close": close,
     }
+
+
+def seek_refuge(
+    plan: Plan, d: Draws, t_start: np.ndarray, close: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """People outside rooms walk their candidate list; a room admits them while its door is open
+    (arrival before ``close``) and it holds fewer people than its admission capacity.
+
+    A reusable step (hold and shelter send people to the nearest admitting room the same way).
+
+    Parameters
+    ----------
+    t_start : (R, Pm) time each mover sets off (inf if never alerted).
+    close : (R, M) time each room's door closes.
+
+    Returns
+    -------
+    refuge (R, Pm) room index or -1, arrive (R, Pm) arrival time at the refuge (inf if none),
+    accepted (R, Pm) bool.
+
+    Notes
+    -----
+    Exact and order-independent of the loop: admission at a room goes in arrival order (time,
+    then person), so the same people get in as in the reference engine's event order. The loop
+    runs over *rounds*: every mover stands at the candidate they have reached; each room admits,
+    among those arriving while its door is open, the first ``capacity - own occupants`` by
+    (time, person) (a sort and a cumulative count over all runs at once); the rest move on to
+    their next candidate. A refused person only ever adds arrivals to later rooms, and the set of
+    earlier open-door arrivals at a room only grows, so a refusal is final and the rounds reach
+    the event-order outcome after at most (movers x candidates) rounds, in practice a handful.
+    """
+    R, Pm = t_start.shape
+    K = plan.mover_cand.shape[1]
+    if plan.n_rooms == 0:  # nowhere to go: everyone who moves is locked out
+        none = np.zeros((R, Pm), dtype=bool)
+        return np.full((R, Pm), -1, dtype=np.int64), np.full((R, Pm), np.inf), none
+    v, vs = d.speed_mps[:, plan.mover], d.stair_speed_mps[:, plan.mover]
+    # arrival time at every stage, summed leg by leg in the reference engine's order
+    T = np.empty((R, Pm, K))
+    t = t_start
+    for k in range(K):
+        valid = plan.mover_cand[:, k] >= 0
+        t = np.where(
+            valid[None, :],
+            t + (plan.mover_leg_level[:, k] / v + plan.mover_leg_stair[:, k] / vs),
+            t,
+        )
+        T[:, :, k] = t
+    n_valid = (plan.mover_cand >= 0).sum(axis=1)  # (Pm,)
+    free = plan.room_capacity - plan.room_own  # (M,) may be <= 0
+    limited = bool((free < Pm).any())
+    stage = np.zeros((R, Pm), dtype=np.int64)
+    moving = np.isfinite(t_start)
+    rows = np.arange(R)[:, None]
+    cols = np.arange(Pm)[None, :]
+    M = max(plan.n_rooms, 1)
+    while True:
+        active = moving & (stage < n_valid[None, :])
+        st = np.minimum(stage, K - 1)
+        room = np.where(active, plan.mover_cand[cols, st], 0)
+        t_arr = T[rows, cols, st]
+        open_ok = active & (t_arr < close[rows, room])
+        admitted = open_ok.copy()
+        if limited and open_ok.any():
+            r_i, j_i = np.nonzero(open_ok)
+            g = r_i * M + room[r_i, j_i]
+            order = np.lexsort((j_i, t_arr[r_i, j_i], g))
+            gs = g[order]
+            pos = np.arange(gs.size)
+            first = np.r_[True, gs[1:] != gs[:-1]]
+            rank = pos - np.maximum.accumulate(np.where(first, pos, 0))
+            ok = np.empty(gs.size, dtype=bool)
+            ok[order] = rank < free[gs % M]
+            admitted[r_i, j_i] = ok
+        refused = active & ~admitted
+        if not refused.any():
+            break
+        stage = stage + refused
+    accepted = moving & (stage < n_valid[None, :])
+    st = np.minimum(stage, K - 1)
+    refuge = np.where(accepted, plan.mover_cand[cols, st], -1)
+    arrive = np.where(accepted, T[rows, cols, st], np.inf)
+    return refuge, arrive, accepted

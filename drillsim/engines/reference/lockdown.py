@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 
+import simpy
+
 from drillsim.engines.reference.kernel import late, until
 from drillsim.plan.codes import (
     COND_LATCH,
@@ -26,6 +28,7 @@ _KEY_OUTSIDE = LOCK_CODES["key_outside"]
 
 def start(run) -> None:
     """Start one process per room adult and one per person outside a room."""
+    add_admission(run)
     for m in range(run.plan.n_rooms):
         run.env.process(adult(run, m))
     for j in range(run.plan.mover.shape[0]):
@@ -146,6 +149,7 @@ def lock_room(run, m: int, t: float):
 
 
 def mover(run, j: int):
+    """A person outside the rooms reacts to the alert, then seeks a refuge."""
     plan, d, env = run.plan, run.d, run.env
     p = int(plan.mover[j])
     who, role = run.who(p)
@@ -155,23 +159,74 @@ def mover(run, j: int):
     yield until(env, t)
     run.out["person_move_s"][p] = t
     run.log.add(t, who, role, "seeks_refuge", run.sid(s))
+    yield from seek_refuge(run, j, t)
+
+
+def seek_refuge(run, j: int, t: float):
+    """Reusable step: mover ``j`` walks their candidate list from ``t``; a room admits them if
+    its door is still open and it holds fewer people than its capacity (``yield from`` it).
+
+    Arrivals at a room at the same instant are admitted in person order, after every door that
+    closes at that instant (see :class:`Admission`).
+    """
+    plan, d, env = run.plan, run.d, run.env
+    p = int(plan.mover[j])
+    who, role = run.who(p)
     v, vs = float(d.speed_mps[0, p]), float(d.stair_speed_mps[0, p])
-    target = run.sid(s)
+    target = run.sid(int(plan.person_space[p]))
     for k in range(plan.mover_cand.shape[1]):
         m = int(plan.mover_cand[j, k])
         if m < 0:
             break
         t = t + (float(plan.mover_leg_level[j, k]) / v + float(plan.mover_leg_stair[j, k]) / vs)
         yield until(env, t)
-        yield late(env)
-        room = run.rooms[m]
         target = run.sid(int(plan.room_space[m]))
-        if not room.closed:
+        verdict = yield run.admission[m].arrive(p)
+        if verdict == "admitted":
             run.out["person_arrive_s"][p] = t
             run.out["person_refuge"][p] = m
             run.log.add(t, who, role, "enters_refuge", target)
             return
-        run.log.add(t, who, role, "refused_door_closed", target)
+        run.log.add(t, who, role, f"refused_{verdict}", target)
     run.out["person_arrive_s"][p] = math.inf
     run.out["person_locked_out"][p] = True
     run.log.add(t, who, role, "locked_out", target)
+
+
+class Admission:
+    """Who gets into a room: open door (not yet closed) and room not full.
+
+    Arrivals of one instant are collected and decided together after every ordinary event of
+    that instant (priority LATE), in person order, so that ties resolve as in the batch engine.
+    """
+
+    def __init__(self, run, m: int):
+        self.env = run.env
+        self.room = run.rooms[m]
+        self.free = int(run.plan.room_capacity[m]) - int(run.plan.room_own[m])
+        self.pending: list[tuple[int, simpy.Event]] = []
+
+    def arrive(self, person: int) -> simpy.Event:
+        ev = self.env.event()
+        if not self.pending:
+            self.env.process(self._decide())
+        self.pending.append((person, ev))
+        return ev
+
+    def _decide(self):
+        yield late(self.env)
+        batch, self.pending = sorted(self.pending, key=lambda x: x[0]), []
+        for _person, ev in batch:
+            if self.room.closed:
+                ev.succeed("door_closed")
+            elif self.free <= 0:
+                ev.succeed("room_full")
+            else:
+                self.free -= 1
+                ev.succeed("admitted")
+
+
+def add_admission(run) -> None:
+    """Give the run one :class:`Admission` per room (idempotent; other protocols may call it)."""
+    if not hasattr(run, "admission"):
+        run.admission = [Admission(run, m) for m in range(run.plan.n_rooms)]
