@@ -216,6 +216,9 @@ def school(draw):
                 if securable and draw(st.booleans())
             },
             "spread_start": draw(st.booleans()),
+            "hold_rule": draw(st.sampled_from(["approaching", "approaching", "fixed"])),
+            "hold_window_s": draw(st.sampled_from([0.0, 2.0, 5.0, 10.0, 30.0])),
+            "hold_max_s": draw(st.sampled_from([0.0, 5.0, 20.0, 60.0, 200.0])),
         },
         "hazard": {"avoid_origin": draw(st.booleans()), "avoid_neighbours": draw(st.booleans())},
     }
@@ -228,8 +231,12 @@ def school(draw):
 def test_batch_reproduces_reference_on_generated_schools(case, seed):
     fp, sc = case
     loaded, plan = build(fp, sc)
-    _, batch, refs, logs = run_both(loaded, plan, seed=seed, n_runs=3)
+    draws, batch, refs, logs = run_both(loaded, plan, seed=seed, n_runs=3)
     kinds = {row[3] for log in logs for row in log.rows}
+    if plan.protocol == "lockdown" and plan.n_rooms:
+        react = batch.space_alert_s[:, plan.room_space] + draws.reaction_s[:, plan.room_adult]
+        if np.any(batch.room_lock_start_s > react + draws.hold_s):
+            event("hold extended by arrivals")
     for kind in ("refused_room_full", "prop_removed", "cannot_lock_no_key", "locked_out"):
         if kind in kinds:
             event(kind)  # shown by --hypothesis-show-statistics: the cases are exercised

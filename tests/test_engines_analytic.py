@@ -326,3 +326,58 @@ def test_spread_start_positions_lie_in_the_footprint_and_vary_the_first_leg():
     assert np.all(np.abs(first - 5.0) <= np.hypot(15.0, 10.0) + 1e-9) and first.min() >= 0.5
     _, batch, refs, _ = run_both(loaded, plan)
     _agree(batch, refs)
+
+
+def test_door_held_while_expected_students_keep_arriving():
+    """A's teacher reacts at 10 + 5 = 15 and holds at least 10 s (to 25). Students whose first
+    choice is A arrive at 15 + d / 1 m/s for d = 5, 13, 20, 45 m: 20, 28, 35, 60. Window 10 s:
+    20 < 25 -> open to 30; 28 < 30 -> 38; 35 < 38 -> 45; 60 >= 45 -> closed at 45 (cap 15 + 60
+    = 75). With hold_max 20 s the cap 35 closes it first: the student arriving at 35 is refused."""
+    fp = {
+        "name": "hold",
+        "spaces": [
+            space("H1", "corridor", 0),
+            space("H2", "corridor", 8),
+            space("H4", "corridor", 15),
+            space("H5", "corridor", 40),
+            space("A", "classroom", 0, 5, capacity=20),
+            space("B", "classroom", 100, 5, capacity=20),
+            space("EX", "exit", -10),
+        ],
+        "connections": [
+            conn("H1", "H2", "opening", length_m=8.0),
+            conn("H2", "H4", "opening", length_m=7.0),
+            conn("H4", "H5", "opening", length_m=25.0),
+            conn("H5", "B", "door", lock="thumbturn", length_m=65.0),
+            conn("A", "H1", "door", lock="thumbturn", length_m=5.0),
+            conn("H1", "EX", "door", width_m=1.8, length_m=10.0),
+        ],
+    }
+    groups = [{"space": "A", "teachers": 1}, {"space": "B", "teachers": 1}] + [
+        {"space": h, "students": 1} for h in ("H1", "H2", "H4", "H5")
+    ]
+    for hold_max, close in ((60.0, 45.0), (20.0, 35.0)):
+        sc = quiet_scenario(
+            population={"preset": "none", "groups": groups},
+            incident={"origin": "EX", "detection_delay_s": 0},
+            lockdown={
+                "spread_start": False,
+                "hold_rule": "approaching",
+                "hold_window_s": 10.0,
+                "hold_max_s": hold_max,
+            },
+        )
+        loaded, plan = build(fp, sc)
+        _, batch, refs, _ = run_both(loaded, plan)
+        ma = list(plan.room_space).index(plan.space_ids.index("A"))
+        assert batch.room_lock_start_s[0, ma] == close
+        assert batch.room_locked_s[0, ma] == close + 3.0
+        hall = [
+            int(np.flatnonzero(plan.person_space == plan.space_ids.index(h))[0])
+            for h in ("H1", "H2", "H4", "H5")
+        ]
+        assert list(batch.person_arrive_s[0, hall[:3]]) == (
+            [20.0, 28.0, 35.0] if hold_max == 60.0 else [20.0, 28.0, np.inf]
+        )
+        assert batch.person_locked_out[0, hall[3]]
+        _agree(batch, refs)

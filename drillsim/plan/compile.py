@@ -95,6 +95,9 @@ class Plan:
     substitute_share: float  # chance any other staffed room has a substitute (sampled per run)
     room_capacity: np.ndarray  # (M,) people a room admits in total (own occupants included)
     room_own: np.ndarray  # (M,) the room's own occupants at t0
+    hold_approaching: bool  # the door-hold rule: extend while expected people keep arriving
+    hold_window_s: float  # an arrival keeps the door open this long after it, s
+    hold_max_s: float  # longest hold after the adult reacts, s
 
     @property
     def n_spaces(self) -> int:

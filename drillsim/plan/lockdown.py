@@ -52,27 +52,11 @@ def lockdown_fields(ctx: Context) -> dict[str, Any]:
 
     # movers and their candidate refuges: the scenario's refuge plan for their start space,
     # then the nearest rooms by weighted path length
-    weighted = ctx.weighted
     ld = sc.lockdown
     K_near = sc.behaviour.max_refuge_candidates
     movers = np.flatnonzero(person_room < 0)
-    plans: dict[int, list[int]] = {}
-    for start, rooms in ld.refuges.items():
-        plans[idx[start]] = [room_of_space[idx[r]] for r in rooms if idx[r] in room_of_space]
-    K = K_near + max((len(v) for v in plans.values()), default=0)
-    orders: dict[int, list[int]] = {}
-    for s in {int(person_space[p]) for p in movers}:
-        planned = [m for m in plans.get(s, []) if np.isfinite(weighted[s, room_spaces[m]])]
-        near = sorted(
-            (
-                m
-                for m in range(len(room_spaces))
-                if np.isfinite(weighted[s, room_spaces[m]]) and m not in planned
-            ),
-            key=lambda m: (weighted[s, room_spaces[m]], m),
-        )[:K_near]
-        orders[s] = list(dict.fromkeys(planned)) + near
-    K = max(min(K, max((len(o) for o in orders.values()), default=1)), 1)
+    orders = refuge_orders(ctx, movers, K_near)
+    K = max(max((len(o) for o in orders), default=1), 1)
     cand = np.full((len(movers), K), -1, dtype=np.int64)
     leg_level = np.zeros((len(movers), K))
     leg_stair = np.zeros((len(movers), K))
@@ -80,7 +64,7 @@ def lockdown_fields(ctx: Context) -> dict[str, Any]:
     offsets = start_offsets(fp, ctx.people) if ld.spread_start else None
     for j, p in enumerate(movers):
         s = int(person_space[p])
-        order = orders[s]
+        order = orders[j]
         prev = s
         for k, m in enumerate(order):
             c = room_spaces[m]
@@ -127,5 +111,58 @@ def lockdown_fields(ctx: Context) -> dict[str, Any]:
         "mover_leg_level": leg_level,
         "mover_leg_stair": leg_stair,
         "room_capacity": cap,
+        "hold_approaching": ld.hold_rule == "approaching",
+        "hold_window_s": float(ld.hold_window_s),
+        "hold_max_s": float(ld.hold_max_s),
         "room_own": own.astype(np.int64),
     }
+
+
+def refuge_orders(ctx: Context, movers: np.ndarray, k_near: int) -> list[list[int]]:
+    """Each mover's candidate rooms: their start space's refuge plan, then the nearest rooms.
+
+    A plan entry with ``takes: n`` is the first choice of the next ``n`` people of that space (in
+    person order); each person then tries the plan's other rooms in order, then up to ``k_near``
+    nearest rooms to secure by stair-weighted path length. Plan rooms without an adult at the
+    start (nobody to admit and lock) are skipped. Reusable by hold and shelter protocols.
+    """
+    sc, idx = ctx.scenario, ctx.idx
+    room_spaces, room_of_space = ctx.room_spaces, ctx.room_of_space
+    weighted = ctx.weighted
+    plans: dict[int, list[tuple[int, int | None]]] = {}
+    for start, entries in sc.lockdown.refuges.items():
+        s = idx[start]
+        plans[s] = []
+        for e in entries:
+            room, takes = (e, None) if isinstance(e, str) else (e.room, e.takes)
+            m = room_of_space.get(idx[room])
+            if m is not None and np.isfinite(weighted[s, room_spaces[m]]):
+                plans[s].append((m, takes))
+    near_of: dict[int, list[int]] = {}
+    used: dict[int, int] = {}
+    out = []
+    for p in movers:
+        s = int(ctx.person_space[p])
+        planned = list(dict.fromkeys(m for m, _ in plans.get(s, [])))
+        if s not in near_of:
+            near_of[s] = sorted(
+                (
+                    m
+                    for m in range(len(room_spaces))
+                    if np.isfinite(weighted[s, room_spaces[m]]) and m not in planned
+                ),
+                key=lambda m: (weighted[s, room_spaces[m]], m),
+            )[:k_near]
+        k = used.get(s, 0)
+        used[s] = k + 1
+        first = None
+        for m, takes in plans.get(s, []):  # the entry whose quota person k falls in
+            if takes is None:
+                break
+            if k < takes:
+                first = m
+                break
+            k -= takes
+        order = ([first] if first is not None else []) + [m for m in planned if m != first]
+        out.append(order + near_of[s])
+    return out

@@ -221,7 +221,8 @@ def check_against_floorplan(scenario: Scenario, fp: Floorplan, file: str) -> lis
     for start, rooms in ld.refuges.items():
         if start not in spaces:
             unknown(f"lockdown.refuges.{start}", start)
-        for i, room in enumerate(rooms):
+        for i, entry in enumerate(rooms):
+            room = entry if isinstance(entry, str) else entry.room
             if room not in spaces:
                 unknown(f"lockdown.refuges.{start}[{i}]", room)
             elif not fp.space(room)["securable"]:

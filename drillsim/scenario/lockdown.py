@@ -6,6 +6,8 @@ the lockdown steps with the same inputs.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from drillsim.scenario.base import _Checked, _d, _Model
@@ -27,6 +29,14 @@ class Substitutes(_Model):
     )
 
 
+class Refuge(_Model):
+    """One designated refuge of a lockdown plan: a room and how many of the space's people it
+    takes (``takes: null`` = no quota: everyone not assigned elsewhere may try it)."""
+
+    room: str
+    takes: int | None = Field(None, ge=0)
+
+
 class Lockdown(_Checked):
     """Lockdown-specific inputs (``lockdown:`` in the scenario file).
 
@@ -37,8 +47,22 @@ class Lockdown(_Checked):
     ``capacity`` per room if given, else floor(area_m2 x safe_area_share / m2_per_person) [U].
     """
 
-    refuges: dict[str, list[str]] = Field(
-        default_factory=dict, description="start space id -> refuge room ids, in order"
+    refuges: dict[str, list[str | Refuge]] = Field(
+        default_factory=dict,
+        description="start space id -> refuges in order: a room id, or {room, takes}",
+    )
+    hold_rule: Literal["approaching", "fixed"] = Field(
+        "approaching",
+        description="approaching: the adult holds the door at least behaviour.hallway_recovery_s "
+        "and then while the expected people keep arriving (each arrival extends the hold to "
+        "hold_window_s after it), at most hold_max_s after reacting; fixed: exactly "
+        "hallway_recovery_s",
+    )
+    hold_window_s: float = Field(
+        10.0, ge=0.0, le=120.0, description="gap between arrivals that ends the hold, s [U]"
+    )
+    hold_max_s: float = Field(
+        60.0, ge=0.0, le=600.0, description="longest hold after reacting, s [U]"
     )
     admission_limit: bool = Field(True, description="rooms stop admitting when full")
     capacity: dict[str, int] = Field(

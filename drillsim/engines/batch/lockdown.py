@@ -26,14 +26,15 @@ _KEY_OUTSIDE = LOCK_CODES["key_outside"]
 
 
 def run(plan: Plan, d: Draws, alert: np.ndarray, out: dict) -> dict[str, np.ndarray]:
-    rooms = lock_rooms(plan, d, alert, d.hold_s)
+    mv = plan.mover
+    t = alert[:, plan.person_space[mv]] + d.reaction_s[:, mv]
+    T = stage_arrivals(plan, d, t)
+    rooms = lock_rooms(plan, d, alert, d.hold_s, T[:, :, 0] if mv.size else None)
     close = rooms.pop("_close")
     # people who start outside a room-to-secure look for an open room with space
-    mv = plan.mover
     if mv.size:
-        t = alert[:, plan.person_space[mv]] + d.reaction_s[:, mv]
         out["person_move_s"][:, mv] = np.where(np.isfinite(t), t, np.nan)
-        refuge, arrive, accepted = seek_refuge(plan, d, t, close)
+        refuge, arrive, accepted = seek_refuge(plan, T, t, close)
         moved = np.isfinite(out["person_move_s"][:, mv])
         out["person_arrive_s"][:, mv] = np.where(moved, arrive, np.nan)
         out["person_locked_out"][:, mv] = moved & ~accepted
@@ -50,9 +51,13 @@ def run(plan: Plan, d: Draws, alert: np.ndarray, out: dict) -> dict[str, np.ndar
 
 
 def lock_rooms(
-    plan: Plan, d: Draws, alert: np.ndarray, hold_s: np.ndarray
+    plan: Plan,
+    d: Draws,
+    alert: np.ndarray,
+    hold_s: np.ndarray,
+    first_arrival: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """Every room's adult reacts, holds the door ``hold_s`` (R, M) and locks its entry doors.
+    """Every room's adult reacts, holds the door (:func:`hold_until`) and locks its entry doors.
 
     A reusable step (the options protocol locks rooms the same way). Per door in locking order:
     a door audited as propped first takes ``prop_release_s``; a door a substitute has no key for
@@ -63,8 +68,8 @@ def lock_rooms(
     """
     R, M = d.n_runs, plan.n_rooms
     room_alert = alert[:, plan.room_space]
-    t = room_alert + d.reaction_s[:, plan.room_adult]
-    t = t + hold_s
+    t_react = room_alert + d.reaction_s[:, plan.room_adult]
+    t = hold_until(plan, t_react, hold_s, first_arrival)
     close = t.copy()
     failed = np.zeros((R, M), dtype=bool)
     latch = np.zeros((R, M), dtype=bool)
@@ -115,8 +120,59 @@ def lock_rooms(
     }
 
 
+def stage_arrivals(plan: Plan, d: Draws, t_start: np.ndarray) -> np.ndarray:
+    """(R, Pm, K) time each mover would reach each candidate, summed leg by leg in the
+    reference engine's order (inf for people never alerted)."""
+    R, Pm = t_start.shape
+    K = plan.mover_cand.shape[1]
+    T = np.empty((R, Pm, K))
+    if not Pm:
+        return T
+    v, vs = d.speed_mps[:, plan.mover], d.stair_speed_mps[:, plan.mover]
+    t = t_start
+    for k in range(K):
+        valid = plan.mover_cand[:, k] >= 0
+        t = np.where(
+            valid[None, :],
+            t + (plan.mover_leg_level[:, k] / v + plan.mover_leg_stair[:, k] / vs),
+            t,
+        )
+        T[:, :, k] = t
+    return T
+
+
+def hold_until(
+    plan: Plan, t_react: np.ndarray, hold_s: np.ndarray, first_arrival: np.ndarray | None
+) -> np.ndarray:
+    """(R, M) time each room's door closes under the plan's door-hold rule.
+
+    ``fixed``: ``t_react + hold_s``. ``approaching``: the adult holds at least ``hold_s``, and each
+    person who reaches the still-open door as their first choice keeps it open until
+    ``hold_window_s`` after their arrival (c = max(c, a + w) for arrivals a < c, in time order),
+    at most ``hold_max_s`` after reacting. Only first-choice arrivals count (people the adult
+    expects); people refused elsewhere do not extend a hold, which keeps the rule exact without
+    an event loop. Same float operations as the reference engine.
+    """
+    c = t_react + hold_s
+    if not plan.hold_approaching or first_arrival is None:
+        return c
+    cap = t_react + plan.hold_max_s
+    w = plan.hold_window_s
+    first = plan.mover_cand[:, 0]
+    for m in np.unique(first[first >= 0]):
+        a = np.sort(first_arrival[:, first == m], axis=1)  # (R, n) inf last
+        ext = np.maximum.accumulate(np.maximum(a + w, c[:, m : m + 1]), axis=1)
+        prev = np.concatenate([c[:, m : m + 1], ext[:, :-1]], axis=1)
+        stop = ~(a < prev)  # the first arrival at or after the door would have closed
+        k = np.where(stop.any(axis=1), stop.argmax(axis=1), a.shape[1])
+        c[:, m] = np.take_along_axis(np.concatenate([prev, ext[:, -1:]], axis=1), k[:, None], 1)[
+            :, 0
+        ]
+    return np.minimum(c, cap)
+
+
 def seek_refuge(
-    plan: Plan, d: Draws, t_start: np.ndarray, close: np.ndarray
+    plan: Plan, T: np.ndarray, t_start: np.ndarray, close: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """People outside rooms walk their candidate list; a room admits them while its door is open
     (arrival before ``close``) and it holds fewer people than its admission capacity.
@@ -125,6 +181,7 @@ def seek_refuge(
 
     Parameters
     ----------
+    T : (R, Pm, K) arrival time at each candidate (:func:`stage_arrivals`).
     t_start : (R, Pm) time each mover sets off (inf if never alerted).
     close : (R, M) time each room's door closes.
 
@@ -149,18 +206,6 @@ def seek_refuge(
     if plan.n_rooms == 0:  # nowhere to go: everyone who moves is locked out
         none = np.zeros((R, Pm), dtype=bool)
         return np.full((R, Pm), -1, dtype=np.int64), np.full((R, Pm), np.inf), none
-    v, vs = d.speed_mps[:, plan.mover], d.stair_speed_mps[:, plan.mover]
-    # arrival time at every stage, summed leg by leg in the reference engine's order
-    T = np.empty((R, Pm, K))
-    t = t_start
-    for k in range(K):
-        valid = plan.mover_cand[:, k] >= 0
-        t = np.where(
-            valid[None, :],
-            t + (plan.mover_leg_level[:, k] / v + plan.mover_leg_stair[:, k] / vs),
-            t,
-        )
-        T[:, :, k] = t
     n_valid = (plan.mover_cand >= 0).sum(axis=1)  # (Pm,)
     free = plan.room_capacity - plan.room_own  # (M,) may be <= 0
     limited = bool((free < Pm).any())

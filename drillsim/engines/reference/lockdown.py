@@ -56,9 +56,35 @@ def adult(run, m: int):
     yield until(run.env, t)
     who, role = run.who(p)
     run.log.add(t, who, role, "reacts", run.sid(s))
-    t = t + float(d.hold_s[0, m])
-    yield until(run.env, t)
+    t = yield from hold_door(run, m, t)
     yield from lock_room(run, m, t)
+
+
+def hold_door(run, m: int, t_react: float):
+    """Reusable step: room ``m``'s adult holds the door from ``t_react``; returns the close time.
+
+    ``fixed`` rule: ``hallway_recovery_s``. ``approaching``: at least that, then while people
+    who chose this room first keep reaching the open door, each keeping it open
+    ``hold_window_s`` after their arrival, at most ``hold_max_s`` after reacting.
+    """
+    plan, env = run.plan, run.env
+    c = t_react + float(run.d.hold_s[0, m])
+    if plan.hold_approaching:
+        cap = t_react + plan.hold_max_s
+        w = plan.hold_window_s
+        seen = run.first_arrivals[m]  # arrival times, appended in time order
+        i = 0
+        while c < cap:
+            yield until(env, c)
+            before = i
+            while i < len(seen) and seen[i] < c:
+                c = max(c, seen[i] + w)
+                i += 1
+            if i == before:
+                break
+        c = min(c, cap)
+    yield until(env, c)
+    return c
 
 
 def lock_room(run, m: int, t: float):
@@ -180,6 +206,8 @@ def seek_refuge(run, j: int, t: float):
             break
         t = t + (float(plan.mover_leg_level[j, k]) / v + float(plan.mover_leg_stair[j, k]) / vs)
         yield until(env, t)
+        if k == 0:
+            run.first_arrivals[m].append(t)  # seen by the adult holding the door
         target = run.sid(int(plan.room_space[m]))
         verdict = yield run.admission[m].arrive(p)
         if verdict == "admitted":
@@ -230,3 +258,4 @@ def add_admission(run) -> None:
     """Give the run one :class:`Admission` per room (idempotent; other protocols may call it)."""
     if not hasattr(run, "admission"):
         run.admission = [Admission(run, m) for m in range(run.plan.n_rooms)]
+        run.first_arrivals = [[] for _ in range(run.plan.n_rooms)]
