@@ -329,10 +329,12 @@ def test_spread_start_positions_lie_in_the_footprint_and_vary_the_first_leg():
 
 
 def test_door_held_while_expected_students_keep_arriving():
-    """A's teacher reacts at 10 + 5 = 15 and holds at least 10 s (to 25). Students whose first
-    choice is A arrive at 15 + d / 1 m/s for d = 5, 13, 20, 45 m: 20, 28, 35, 60. Window 10 s:
-    20 < 25 -> open to 30; 28 < 30 -> 38; 35 < 38 -> 45; 60 >= 45 -> closed at 45 (cap 15 + 60
-    = 75). With hold_max 20 s the cap 35 closes it first: the student arriving at 35 is refused."""
+    """A's teacher reacts at 10 + 5 = 15 and holds at least 10 s (to 25). Four students whose
+    first choice is A set off at 15 and arrive at 15 + d / 1 m/s for d = 5, 13, 20, 45 m: 20, 28,
+    35, 60. Window 10 s, close 1 s after the last one seen is in: at 25 the teacher sees arrivals
+    before 35 (20, 28) -> hold to 29; at 29 also 35 (< 39) -> 36; at 36 nobody new before 46 ->
+    closes at 36 (cap 15 + 60 = 75); the fourth (60) is refused. With hold_max 20 s the cap 35
+    closes it first: the student arriving at 35 is refused (arrival = close)."""
     fp = {
         "name": "hold",
         "spaces": [
@@ -356,7 +358,7 @@ def test_door_held_while_expected_students_keep_arriving():
     groups = [{"space": "A", "teachers": 1}, {"space": "B", "teachers": 1}] + [
         {"space": h, "students": 1} for h in ("H1", "H2", "H4", "H5")
     ]
-    for hold_max, close in ((60.0, 45.0), (20.0, 35.0)):
+    for hold_max, close in ((60.0, 36.0), (20.0, 35.0)):
         sc = quiet_scenario(
             population={"preset": "none", "groups": groups},
             incident={"origin": "EX", "detection_delay_s": 0},

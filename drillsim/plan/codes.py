@@ -48,3 +48,8 @@ REASON_CAUSE = {
 #: Audited door conditions (floorplan connection field ``condition``).
 CONDITION_CODES = {"ok": 0, "latch_fault": 1, "propped": 2, "no_key_for_substitute": 3}
 COND_OK, COND_LATCH, COND_PROPPED, COND_NO_KEY = 0, 1, 2, 3
+
+#: Door-hold rule "approaching": the adult closes the door this long after the last expected
+#: person is in, s (a fixed behavioural step, so that the last person is not refused at the
+#: instant the door closes).
+HOLD_STEP_S = 1.0

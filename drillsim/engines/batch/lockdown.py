@@ -7,6 +7,7 @@ import numpy as np
 from drillsim.plan.codes import (
     COND_LATCH,
     COND_NO_KEY,
+    HOLD_STEP_S,
     REASON_AUDITED_LATCH,
     REASON_NO_KEY,
 )
@@ -29,7 +30,7 @@ def run(plan: Plan, d: Draws, alert: np.ndarray, out: dict) -> dict[str, np.ndar
     mv = plan.mover
     t = alert[:, plan.person_space[mv]] + d.reaction_s[:, mv]
     T = stage_arrivals(plan, d, t)
-    rooms = lock_rooms(plan, d, alert, d.hold_s, T[:, :, 0] if mv.size else None)
+    rooms = lock_rooms(plan, d, alert, d.hold_s, T[:, :, 0], t)
     close = rooms.pop("_close")
     # people who start outside a room-to-secure look for an open room with space
     if mv.size:
@@ -56,6 +57,7 @@ def lock_rooms(
     alert: np.ndarray,
     hold_s: np.ndarray,
     first_arrival: np.ndarray | None = None,
+    set_off: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Every room's adult reacts, holds the door (:func:`hold_until`) and locks its entry doors.
 
@@ -69,7 +71,7 @@ def lock_rooms(
     R, M = d.n_runs, plan.n_rooms
     room_alert = alert[:, plan.room_space]
     t_react = room_alert + d.reaction_s[:, plan.room_adult]
-    t = hold_until(plan, t_react, hold_s, first_arrival)
+    t = hold_until(plan, t_react, hold_s, first_arrival, set_off)
     close = t.copy()
     failed = np.zeros((R, M), dtype=bool)
     latch = np.zeros((R, M), dtype=bool)
@@ -142,32 +144,49 @@ def stage_arrivals(plan: Plan, d: Draws, t_start: np.ndarray) -> np.ndarray:
 
 
 def hold_until(
-    plan: Plan, t_react: np.ndarray, hold_s: np.ndarray, first_arrival: np.ndarray | None
+    plan: Plan,
+    t_react: np.ndarray,
+    hold_s: np.ndarray,
+    first_arrival: np.ndarray | None,
+    set_off: np.ndarray | None = None,
 ) -> np.ndarray:
     """(R, M) time each room's door closes under the plan's door-hold rule.
 
-    ``fixed``: ``t_react + hold_s``. ``approaching``: the adult holds at least ``hold_s``, and each
-    person who reaches the still-open door as their first choice keeps it open until
-    ``hold_window_s`` after their arrival (c = max(c, a + w) for arrivals a < c, in time order),
-    at most ``hold_max_s`` after reacting. Only first-choice arrivals count (people the adult
-    expects); people refused elsewhere do not extend a hold, which keeps the rule exact without
-    an event loop. Same float operations as the reference engine.
+    ``fixed``: ``t_react + hold_s``. ``approaching``: the adult holds at least ``hold_s`` and
+    then while someone is seen approaching: a person whose first choice is this room, who has
+    set off (strictly before now) and will reach the door within ``hold_window_s``. The door then
+    closes ``HOLD_STEP_S`` after the last of them is in: the close time is the least fixed point
+    of c = max(c0, max{a + step : s < c, a < c + w}) over first-choice arrivals a with set-off
+    times s, capped at ``hold_max_s`` after reacting. Only first-choice arrivals count (people
+    the adult expects), which keeps the rule exact without an event loop. The iteration below
+    is the reference engine's, vectorised over runs and rooms (monotone, so it converges).
     """
-    c = t_react + hold_s
-    if not plan.hold_approaching or first_arrival is None:
-        return c
+    c0 = t_react + hold_s
+    if not plan.hold_approaching or first_arrival is None or not first_arrival.shape[1]:
+        return c0
     cap = t_react + plan.hold_max_s
     w = plan.hold_window_s
     first = plan.mover_cand[:, 0]
-    for m in np.unique(first[first >= 0]):
-        a = np.sort(first_arrival[:, first == m], axis=1)  # (R, n) inf last
-        ext = np.maximum.accumulate(np.maximum(a + w, c[:, m : m + 1]), axis=1)
-        prev = np.concatenate([c[:, m : m + 1], ext[:, :-1]], axis=1)
-        stop = ~(a < prev)  # the first arrival at or after the door would have closed
-        k = np.where(stop.any(axis=1), stop.argmax(axis=1), a.shape[1])
-        c[:, m] = np.take_along_axis(np.concatenate([prev, ext[:, -1:]], axis=1), k[:, None], 1)[
-            :, 0
-        ]
+    keep = np.flatnonzero(first >= 0)
+    if not keep.size:
+        return np.minimum(c0, cap)
+    order = keep[np.argsort(first[keep], kind="stable")]
+    rooms_of = first[order]
+    a, s = first_arrival[:, order], set_off[:, order]
+    starts = np.flatnonzero(np.r_[True, rooms_of[1:] != rooms_of[:-1]])
+    rooms = rooms_of[starts]
+    a_step = a + HOLD_STEP_S
+    c = c0.copy()
+    while True:
+        cm = c[:, rooms_of]
+        seen = (s < cm) & (a < cm + w)
+        best = np.maximum.reduceat(np.where(seen, a_step, -np.inf), starts, axis=1)
+        new = c.copy()
+        new[:, rooms] = np.maximum(c0[:, rooms], best)
+        new = np.where(c >= cap, c, new)  # the reference stops watching at the cap
+        if np.array_equal(new, c):
+            break
+        c = new
     return np.minimum(c, cap)
 
 

@@ -11,6 +11,7 @@ from drillsim.engines.reference.kernel import late, until
 from drillsim.plan.codes import (
     COND_LATCH,
     COND_NO_KEY,
+    HOLD_STEP_S,
     REASON_AUDITED_LATCH,
     REASON_NO_KEY,
 )
@@ -63,25 +64,25 @@ def adult(run, m: int):
 def hold_door(run, m: int, t_react: float):
     """Reusable step: room ``m``'s adult holds the door from ``t_react``; returns the close time.
 
-    ``fixed`` rule: ``hallway_recovery_s``. ``approaching``: at least that, then while people
-    who chose this room first keep reaching the open door, each keeping it open
-    ``hold_window_s`` after their arrival, at most ``hold_max_s`` after reacting.
+    ``fixed`` rule: ``hallway_recovery_s``. ``approaching``: at least that, then while someone
+    whose first choice is this room is seen approaching (set off before now, at the door within
+    ``hold_window_s``); the door closes ``HOLD_STEP_S`` after the last of them is in, at most
+    ``hold_max_s`` after reacting.
     """
     plan, env = run.plan, run.env
     c = t_react + float(run.d.hold_s[0, m])
     if plan.hold_approaching:
         cap = t_react + plan.hold_max_s
         w = plan.hold_window_s
-        seen = run.first_arrivals[m]  # arrival times, appended in time order
-        i = 0
         while c < cap:
             yield until(env, c)
-            before = i
-            while i < len(seen) and seen[i] < c:
-                c = max(c, seen[i] + w)
-                i += 1
-            if i == before:
+            best = c
+            for s, a in run.expected[m]:  # (set-off, arrival) of first-choice movers
+                if s < c and a < c + w:
+                    best = max(best, a + HOLD_STEP_S)
+            if best == c:
                 break
+            c = best
         c = min(c, cap)
     yield until(env, c)
     return c
@@ -200,14 +201,16 @@ def seek_refuge(run, j: int, t: float):
     who, role = run.who(p)
     v, vs = float(d.speed_mps[0, p]), float(d.stair_speed_mps[0, p])
     target = run.sid(int(plan.person_space[p]))
+    m0 = int(plan.mover_cand[j, 0])
+    if m0 >= 0:  # the adult of the first choice can see them coming from now on
+        leg = float(plan.mover_leg_level[j, 0]) / v + float(plan.mover_leg_stair[j, 0]) / vs
+        run.expected[m0].append((t, t + leg))
     for k in range(plan.mover_cand.shape[1]):
         m = int(plan.mover_cand[j, k])
         if m < 0:
             break
         t = t + (float(plan.mover_leg_level[j, k]) / v + float(plan.mover_leg_stair[j, k]) / vs)
         yield until(env, t)
-        if k == 0:
-            run.first_arrivals[m].append(t)  # seen by the adult holding the door
         target = run.sid(int(plan.room_space[m]))
         verdict = yield run.admission[m].arrive(p)
         if verdict == "admitted":
@@ -258,4 +261,4 @@ def add_admission(run) -> None:
     """Give the run one :class:`Admission` per room (idempotent; other protocols may call it)."""
     if not hasattr(run, "admission"):
         run.admission = [Admission(run, m) for m in range(run.plan.n_rooms)]
-        run.first_arrivals = [[] for _ in range(run.plan.n_rooms)]
+        run.expected = [[] for _ in range(run.plan.n_rooms)]
