@@ -59,7 +59,10 @@ class Lockdown(_Checked):
         "hallway_recovery_s",
     )
     hold_window_s: float = Field(
-        10.0, ge=0.0, le=120.0, description="gap between arrivals that ends the hold, s [U]"
+        20.0,
+        ge=0.0,
+        le=120.0,
+        description="how far ahead (s of walking) the adult sees people approaching [U]",
     )
     hold_max_s: float = Field(
         60.0, ge=0.0, le=600.0, description="longest hold after reacting, s [U]"
