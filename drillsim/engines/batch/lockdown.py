@@ -211,52 +211,63 @@ def seek_refuge(
 
     Notes
     -----
-    Exact and order-independent of the loop: admission at a room goes in arrival order (time,
-    then person), so the same people get in as in the reference engine's event order. The loop
-    runs over *rounds*: every mover stands at the candidate they have reached; each room admits,
-    among those arriving while its door is open, the first ``capacity - own occupants`` by
-    (time, person) (a sort and a cumulative count over all runs at once); the rest move on to
-    their next candidate. A refused person only ever adds arrivals to later rooms, and the set of
-    earlier open-door arrivals at a room only grows, so a refusal is final and the rounds reach
-    the event-order outcome after at most (movers x candidates) rounds, in practice a handful.
+    Exact: admission at a room goes in arrival order (time, then person), so the same people get
+    in as in the reference engine's event order. A closed door refuses whatever the order, so
+    each mover first skips to their first candidate whose door is open on arrival. Then the loop
+    runs over *rounds*: every mover stands at the open door they have reached; each (run, room)
+    with more arrivals than free places admits the first ``capacity - own occupants`` by (time,
+    person) (a sort and a cumulative count over all runs at once); the rest move on to their
+    next open door. A refused person only ever adds arrivals to later rooms, and the set of
+    earlier arrivals at a room only grows, so a refusal is final and the rounds reach the
+    event-order outcome (at most movers x candidates rounds; 1-3 on the bundled scenarios).
     """
     R, Pm = t_start.shape
     K = plan.mover_cand.shape[1]
     if plan.n_rooms == 0:  # nowhere to go: everyone who moves is locked out
         none = np.zeros((R, Pm), dtype=bool)
         return np.full((R, Pm), -1, dtype=np.int64), np.full((R, Pm), np.inf), none
-    n_valid = (plan.mover_cand >= 0).sum(axis=1)  # (Pm,)
     free = plan.room_capacity - plan.room_own  # (M,) may be <= 0
     limited = bool((free < Pm).any())
-    stage = np.zeros((R, Pm), dtype=np.int64)
-    moving = np.isfinite(t_start)
     rows = np.arange(R)[:, None]
     cols = np.arange(Pm)[None, :]
+    # A closed door refuses whatever the order, so first skip every candidate whose door is
+    # closed on arrival: nxt[r, j, k] is the first stage >= k with an open door (K: none).
+    small = np.int8 if K < 127 else np.int64
+    nxt = np.full((R, Pm, K + 1), K, dtype=small)
+    for k in range(K - 1, -1, -1):
+        cand = plan.mover_cand[:, k]
+        c = np.where(cand >= 0, cand, 0)
+        open_k = (cand >= 0)[None, :] & (T[:, :, k] < close[:, c])
+        nxt[:, :, k] = np.where(open_k, k, nxt[:, :, k + 1])
+    moving = np.isfinite(t_start)
+    stage = np.where(moving, nxt[:, :, 0], K).astype(np.int64)
     M = max(plan.n_rooms, 1)
-    while True:
-        active = moving & (stage < n_valid[None, :])
-        st = np.minimum(stage, K - 1)
-        room = np.where(active, plan.mover_cand[cols, st], 0)
-        t_arr = T[rows, cols, st]
-        open_ok = active & (t_arr < close[rows, room])
-        admitted = open_ok.copy()
-        if limited and open_ok.any():
-            r_i, j_i = np.nonzero(open_ok)
-            g = r_i * M + room[r_i, j_i]
-            order = np.lexsort((j_i, t_arr[r_i, j_i], g))
-            gs = g[order]
-            pos = np.arange(gs.size)
-            first = np.r_[True, gs[1:] != gs[:-1]]
-            rank = pos - np.maximum.accumulate(np.where(first, pos, 0))
-            ok = np.empty(gs.size, dtype=bool)
-            ok[order] = rank < free[gs % M]
-            admitted[r_i, j_i] = ok
-        refused = active & ~admitted
-        if not refused.any():
+    cand_pad = np.concatenate([plan.mover_cand, np.zeros((Pm, 1), np.int64)], axis=1)
+    free_g = np.tile(free, R)
+    # Then only capacity can refuse: rounds of "each crowded (run, room) admits its first free
+    # arrivals by (time, person)"; the refused move on to their next open door.
+    while limited:
+        active = stage < K
+        room = np.where(active, cand_pad[cols, stage], 0)
+        g_all = rows * M + room
+        counts = np.bincount(g_all[active], minlength=R * M)
+        crowded = active & (counts > free_g)[g_all]
+        if not crowded.any():
             break
-        stage = stage + refused
-    accepted = moving & (stage < n_valid[None, :])
-    st = np.minimum(stage, K - 1)
-    refuge = np.where(accepted, plan.mover_cand[cols, st], -1)
-    arrive = np.where(accepted, T[rows, cols, st], np.inf)
+        r_i, j_i = np.nonzero(crowded)
+        g = g_all[r_i, j_i]
+        t_arr = T[r_i, j_i, stage[r_i, j_i]]  # crowded entries have stage < K
+        order = np.lexsort((j_i, t_arr, g))
+        gs = g[order]
+        pos = np.arange(gs.size)
+        first = np.r_[True, gs[1:] != gs[:-1]]
+        rank = pos - np.maximum.accumulate(np.where(first, pos, 0))
+        bump = np.empty(gs.size, dtype=bool)
+        bump[order] = rank >= free[gs % M]
+        rr, jj = r_i[bump], j_i[bump]
+        stage[rr, jj] = nxt[rr, jj, stage[rr, jj] + 1]
+    accepted = stage < K
+    refuge = np.where(accepted, cand_pad[cols, stage], -1)
+    at = np.take_along_axis(T, np.minimum(stage, K - 1)[:, :, None], axis=2)[:, :, 0]
+    arrive = np.where(accepted, at, np.inf)
     return refuge, arrive, accepted
