@@ -185,3 +185,22 @@ def test_door_findings_name_audited_conditions(tmp_path):
     assert found["D-R102"].what == "propped"
     res = drillsim("validate", tmp_path / "hs.yaml")
     assert "D-R101" in res.stderr and "repair the latch" in res.stderr
+
+
+def test_map_rings_doors_with_findings(tmp_path):
+    from drillsim.floorplan import draw_floorplan
+
+    fp = yaml.safe_load((ROOT / "floorplans/high-school.yaml").read_text())
+    for c in fp["connections"]:
+        if c.get("id") == "D-R101":
+            c.update(condition="latch_fault", audit_date="2026-08-15")
+    (tmp_path / "hs.yaml").write_text(yaml.safe_dump(fp, sort_keys=False))
+    fig = draw_floorplan(load_floorplan(tmp_path / "hs.yaml"))
+    labels = [t.get_text() for leg in fig.legends for t in leg.get_texts()]
+    assert any("door audit finding" in x for x in labels)
+    notes = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert "D-R101: latch fault" in notes
+    clean = draw_floorplan(load_floorplan(ROOT / "floorplans/high-school.yaml"))
+    assert not any(
+        "door audit finding" in t.get_text() for leg in clean.legends for t in leg.get_texts()
+    )
