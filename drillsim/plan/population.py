@@ -74,10 +74,40 @@ def place_people(fp: Floorplan, pop: Population) -> list[Person]:
                     students[s] += class_size[s]
             for s in cafeterias:
                 staff[s] += 2
+        elif pop.preset == "arrival":
+            # arrival / dismissal: in_room_share of each class is already in its room; the rest
+            # are in transit, outdoor_share of them outdoors, the others in corridors/commons
+            outdoors = by_kind("outdoor")
+            moving = 0
+            for s in classrooms:
+                stay = round(class_size[s] * pop.in_room_share)
+                students[s] += stay
+                moving += class_size[s] - stay
+            out_n = round(moving * pop.outdoor_share) if outdoors else 0
+            _spread(students, outdoors, out_n, [_area(fp, o) for o in outdoors])
+            _spread(students, corridors, moving - out_n, [_area(fp, c) for c in corridors])
+            for s in outdoors:
+                staff[s] += 1  # a duty adult at each outdoor area
+        elif pop.preset == "recess":
+            # recess_share of the classes (evenly over the list) are outdoors with their
+            # supervisors; their teachers are in their empty rooms
+            outdoors = by_kind("outdoor")
+            n_out = round(len(classrooms) * pop.recess_share) if outdoors else 0
+            step = len(classrooms) / n_out if n_out else 0
+            at_recess = {classrooms[int(i * step)] for i in range(n_out)}
+            for s in classrooms:
+                if s in at_recess:
+                    _spread(students, outdoors, class_size[s], [_area(fp, o) for o in outdoors])
+                else:
+                    students[s] += class_size[s]
+            for s in outdoors:
+                staff[s] += 2
         # Students out of class (restroom, hallway), taken one per classroom in turn.
         total_in_class = sum(students[s] for s in classrooms)
         n_out = (
-            round(total_in_class * pop.out_of_class_share) if pop.preset != "passing_period" else 0
+            round(total_in_class * pop.out_of_class_share)
+            if pop.preset not in ("passing_period", "arrival")
+            else 0
         )
         targets = [t for pair in _zip_longest(restrooms, corridors) for t in pair if t]
         taken = 0

@@ -18,7 +18,7 @@ from drillsim.scenario.lockdown import Lockdown
 PROTOCOLS = ("lockdown", "evacuate", "secure", "hold", "shelter", "options")
 IMPLEMENTED_PROTOCOLS = ("lockdown", "evacuate")
 AGE_BANDS = ("elementary", "middle", "high")
-PRESETS = ("class_in_session", "passing_period", "lunch", "none")
+PRESETS = ("class_in_session", "passing_period", "lunch", "arrival", "recess", "none")
 ROLES = ("student", "teacher", "staff", "sro")
 
 
@@ -38,7 +38,9 @@ class PopulationGroup(_Model):
 
 
 class Population(_Model):
-    preset: Literal["class_in_session", "passing_period", "lunch", "none"] = "class_in_session"
+    preset: Literal["class_in_session", "passing_period", "lunch", "arrival", "recess", "none"] = (
+        "class_in_session"
+    )
     student_age_band: Literal["elementary", "middle", "high"] = "high"
     fill: float = Field(1.0, ge=0.0, le=2.0, description="class size as a share of room capacity")
     out_of_class_share: float = Field(
@@ -49,6 +51,15 @@ class Population(_Model):
     )
     lunch_share: float = Field(
         0.33, ge=0.0, le=1.0, description="lunch: share of students in the cafeteria"
+    )
+    outdoor_share: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="arrival: share of the students not yet in a room who are still outdoors [U]",
+    )
+    recess_share: float = Field(
+        0.33, ge=0.0, le=1.0, description="recess: share of classes outdoors [U]"
     )
     office_staff: int = Field(3, ge=0, description="adults placed in each office")
     groups: list[PopulationGroup] = Field(default_factory=list)
