@@ -204,3 +204,13 @@ def test_map_rings_doors_with_findings(tmp_path):
     assert not any(
         "door audit finding" in t.get_text() for leg in clean.legends for t in leg.get_texts()
     )
+
+
+def test_validate_warns_about_refuges_nobody_staffs(tmp_path):
+    data = yaml.safe_load((ROOT / "scenarios/high-school-lockdown-passing.yaml").read_text())
+    data["population"]["groups"] = []  # no librarian: the library is nobody's room
+    data["floorplan"] = str(ROOT / "floorplans/high-school.yaml")
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump(data))
+    res = drillsim("validate", tmp_path / "p.yaml")
+    assert res.returncode == 0
+    assert "lockdown.refuges.COMMONS[0]: room 'LIB' has no adult" in res.stderr
