@@ -231,16 +231,16 @@ def seek_refuge(
     rows = np.arange(R)[:, None]
     cols = np.arange(Pm)[None, :]
     # A closed door refuses whatever the order, so first skip every candidate whose door is
-    # closed on arrival: nxt[r, j, k] is the first stage >= k with an open door (K: none).
-    small = np.int8 if K < 127 else np.int64
-    nxt = np.full((R, Pm, K + 1), K, dtype=small)
-    for k in range(K - 1, -1, -1):
+    # closed on arrival: a mover's stage is always their next candidate with an open door.
+    is_open = np.zeros((R, Pm, K + 1), dtype=bool)
+    for k in range(K):
         cand = plan.mover_cand[:, k]
         c = np.where(cand >= 0, cand, 0)
-        open_k = (cand >= 0)[None, :] & (T[:, :, k] < close[:, c])
-        nxt[:, :, k] = np.where(open_k, k, nxt[:, :, k + 1])
+        is_open[:, :, k] = (cand >= 0)[None, :] & (T[:, :, k] < close[:, c])
+    is_open[:, :, K] = True  # sentinel: "no open door left" = stage K
     moving = np.isfinite(t_start)
-    stage = np.where(moving, nxt[:, :, 0], K).astype(np.int64)
+    stage = np.where(moving, is_open.argmax(axis=2), K)
+    ks = np.arange(K + 1)
     M = max(plan.n_rooms, 1)
     cand_pad = np.concatenate([plan.mover_cand, np.zeros((Pm, 1), np.int64)], axis=1)
     free_g = np.tile(free, R)
@@ -265,7 +265,8 @@ def seek_refuge(
         bump = np.empty(gs.size, dtype=bool)
         bump[order] = rank >= free[gs % M]
         rr, jj = r_i[bump], j_i[bump]
-        stage[rr, jj] = nxt[rr, jj, stage[rr, jj] + 1]
+        later = is_open[rr, jj] & (ks[None, :] > stage[rr, jj][:, None])
+        stage[rr, jj] = later.argmax(axis=1)
     accepted = stage < K
     refuge = np.where(accepted, cand_pad[cols, stage], -1)
     at = np.take_along_axis(T, np.minimum(stage, K - 1)[:, :, None], axis=2)[:, :, 0]
