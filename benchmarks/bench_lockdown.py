@@ -2,8 +2,9 @@
 
 Sampling, engine and scoring separately, best of ``--repeat`` batches of ``--runs`` runs in one
 process, in CPU time of this process (``time.process_time``: the engines are single-threaded
-NumPy, and CPU time is far less disturbed than wall time on a shared machine). Uses only the API that existed before issue 8, so an older checkout can be measured the
-same way: ``PYTHONPATH=<checkout> python benchmarks/bench_lockdown.py``.
+NumPy, and CPU time is far less disturbed than wall time on a shared machine). Uses only the
+API that existed before issue 8, so an older checkout can be measured the same way:
+``PYTHONPATH=<checkout> python benchmarks/bench_lockdown.py --root <checkout>``.
 
 Usage: python benchmarks/bench_lockdown.py [--runs 4096] [--repeat 3]
 """
