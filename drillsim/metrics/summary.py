@@ -61,6 +61,9 @@ def summarise(values: np.ndarray) -> dict[str, float]:
         "mean_ci95_high": hi,
         "n_runs": int(x.size),
         "share_never": float(np.mean(np.isinf(x))) if x.size else math.nan,
+        # for events some runs never reach (e.g. "all rooms secured"): report the share reached
+        # with the median of the runs that reached it, never a bare median that hides the rest
+        "median_when_reached": quantile(finite, 0.5) if finite.size else math.nan,
     }
 
 
