@@ -55,7 +55,7 @@ def plan_key(scenario: Scenario) -> str:
 
 
 def _is_dist(v: Any) -> bool:
-    return isinstance(v, dict) and "dist" in v or (
+    return (isinstance(v, dict) and "dist" in v) or (
         isinstance(v, dict) and bool(v) and all(isinstance(x, dict) and "dist" in x
                                                for x in v.values())
     )
