@@ -48,6 +48,7 @@ class Parameter:
 
 
 # Observer-sheet columns (see drillsim/reports/brief/observer_sheet.py) and what they time.
+# Probabilities and counts (lock failures, latch faults, attempts) are not timed: door audits.
 _ALERT = "alert_heard_s"
 _LOCK = "door_locked_s - alert_heard_s"
 _SAFE = "safe_zone_s - door_locked_s"
@@ -77,10 +78,10 @@ DEFAULT_RANGES: tuple[tuple[str, float, float, bool, str, str, str], ...] = (
     ("behaviour.hallway_recovery_s.scale", 0.5, 2.0, False, "lockdown", _LOCK,
      "hallway recovery before locking"),
     ("behaviour.lock_time_s.{lock}.scale", 0.5, 2.0, False, "lockdown", _LOCK, "lock time"),
-    ("behaviour.lock_failure_probability.{lock}", 0.0, 0.3, False, "lockdown", _LOCK,
+    ("behaviour.lock_failure_probability.{lock}", 0.0, 0.3, False, "lockdown", "",
      "lock failure per attempt"),
-    ("behaviour.max_lock_attempts", 1, 5, True, "lockdown", _LOCK, "lock attempts"),
-    ("behaviour.latch_fault_probability", 0.0, 0.05, False, "lockdown", _SWEEP, "latch fault"),
+    ("behaviour.max_lock_attempts", 1, 5, True, "lockdown", "", "lock attempts"),
+    ("behaviour.latch_fault_probability", 0.0, 0.05, False, "lockdown", "", "latch fault"),
     ("behaviour.safe_zone_move_s.scale", 0.5, 2.0, False, "lockdown", _SAFE, "safe-zone move"),
     ("behaviour.max_refuge_candidates", 1, 5, True, "lockdown", "", "rooms tried by hallway"),
     ("behaviour.premovement_s.scale", 0.5, 2.0, False, "evacuate", _LEFT, "pre-movement"),

@@ -82,6 +82,12 @@ def design(method: str, k: int, size: int, seed: int) -> np.ndarray:
     return sobol_sample.sample(problem, size, calc_second_order=False, seed=seed)
 
 
+def sensitivity_points(method: str, k: int, size: int | None) -> int:
+    """Design points (besides the baseline) a method needs for ``k`` parameters."""
+    size = size or (10 if method == "morris" else 64)
+    return (k + 1) * size if method == "morris" else (k + 2) * size
+
+
 def _problem(k: int) -> dict[str, Any]:
     return {"num_vars": k, "names": [f"x{i}" for i in range(k)], "bounds": [[0.0, 1.0]] * k}
 
