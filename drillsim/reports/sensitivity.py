@@ -201,7 +201,8 @@ def steps_blocks(steps: dict[str, Any]) -> list:
         "can measure. Timing them replaces a guess with your building's own number (type the "
         "times into observer_sheet.csv, then run drillsim review)."))
     blocks.append(Bullets(tuple(
-        f"{s['what'].capitalize()} ({s['path']}, rank {s['rank']}): time {s['how']}."
+        f"{s['what'].capitalize()} ({s['path']}, rank {s['rank']}, index {s['index']:.3g}, "
+        f"95 % CI {s['ci95_low']:.3g}–{s['ci95_high']:.3g}): time {s['how']}."
         for s in steps["steps"]), checkbox=True))
     if steps["not_timeable"]:
         blocks.append(Para(
@@ -232,3 +233,36 @@ def write_sensitivity_outputs(res: SensitivityResult, loaded: LoadedScenario,
     p.write_text(render_html(summary_doc(res, loaded, png)), encoding="utf-8")
     paths.append(p)
     return paths
+
+
+def read_steps(path: Path, loaded: LoadedScenario) -> dict[str, Any]:
+    """``time_these_steps`` of a ``sensitivity.json`` made for this very scenario.
+
+    Raises
+    ------
+    DrillsimError
+        If the file is missing, not a sensitivity result, or was made for another scenario (or
+        an edited version of this one): the ranking would describe a different building or
+        protocol.
+    """
+    import json
+
+    from drillsim.errors import DrillsimError
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DrillsimError(f"--sensitivity {path}: file not found") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise DrillsimError(f"--sensitivity {path}: not a sensitivity.json ({err})") from None
+    if not isinstance(data, dict) or "time_these_steps" not in data:
+        raise DrillsimError(f"--sensitivity {path}: not a sensitivity.json of drillsim "
+                            "sensitivity (no time_these_steps)")
+    if data.get("scenario_sha256") != loaded.digest():
+        raise DrillsimError(
+            f"--sensitivity {path} was made for '{data.get('scenario_file', '?')}' "
+            f"(scenario sha256 {str(data.get('scenario_sha256'))[:12]}), not for "
+            f"{Path(loaded.source).name} as it is now ({loaded.digest()[:12]}); rerun "
+            f"drillsim sensitivity {loaded.source}"
+        )
+    return data["time_these_steps"]

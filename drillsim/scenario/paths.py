@@ -18,6 +18,7 @@ import difflib
 from collections.abc import Mapping
 from typing import Any
 
+from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
 from drillsim.errors import DrillsimError, Problem, ValidationError
@@ -143,7 +144,7 @@ def _is_model_node(scenario: Scenario, parts: list[str]) -> bool:
     node: Any = scenario
     for key in parts:
         node = node.get(key) if isinstance(node, dict) else getattr(node, key, None)
-    return hasattr(node, "model_fields")
+    return isinstance(node, BaseModel)
 
 
 def _show(values: Mapping[str, Any]) -> str:

@@ -15,9 +15,17 @@ from drillsim.scenario.load import LoadedScenario
 
 
 def build_briefing_doc(
-    loaded: LoadedScenario, result: BatchResult, stats: dict[str, Any], figures: dict[str, bytes]
+    loaded: LoadedScenario,
+    result: BatchResult,
+    stats: dict[str, Any],
+    figures: dict[str, bytes],
+    steps: dict[str, Any] | None = None,
 ) -> Doc:
-    """The briefing as a Doc (rendered to HTML and to PDF)."""
+    """The briefing as a Doc (rendered to HTML and to PDF).
+
+    ``steps`` is ``time_these_steps`` of a ``sensitivity.json``; given, the SRO section is
+    followed by "Time these three steps at your next drill".
+    """
     plan, fp, sc = result.plan, loaded.floorplan, loaded.scenario
     lockdown = plan.protocol == "lockdown"
     prov = stats["provenance"]
@@ -41,6 +49,10 @@ def build_briefing_doc(
     doc.add(*timeline_blocks(stats, figures["timeline"]))
     doc.add(*building_blocks(stats, figures["floorplan"]))
     doc.add(*sro_blocks(stats, fp, figures["routes"]))
+    if steps is not None:
+        from drillsim.reports.sensitivity import steps_blocks
+
+        doc.add(*steps_blocks(steps))
     doc.add(*agenda_blocks(stats, zones))
     doc.add(about_numbers_box(prov))
     doc.add(PageBreak())
