@@ -57,7 +57,8 @@ _LEFT = "left_room_s - alert_heard_s"
 
 #: (path, low, high, integer, protocols, observe, what). ``{band}`` is the scenario's student age
 #: band; ``{lock}`` each lock type its doors have. Scale ranges 0.5–2 span "half to double the
-#: placeholder"; speeds, better supported, 0.8–1.2.
+#: placeholder"; speeds, better supported, 0.8–1.2. A negative ``high`` is relative: the range
+#: is ``low`` to ``-high ×`` the scenario's own value (probabilities: 0 to double, capped at 1).
 DEFAULT_RANGES: tuple[tuple[str, float, float, bool, str, str, str], ...] = (
     ("incident.detection_delay_s.scale", 0.5, 2.0, False, "both", "", "time to initiate"),
     ("alert.channels.pa.latency_s.scale", 0.5, 2.0, False, "both", _ALERT, "PA latency"),
@@ -78,10 +79,10 @@ DEFAULT_RANGES: tuple[tuple[str, float, float, bool, str, str, str], ...] = (
     ("behaviour.hallway_recovery_s.scale", 0.5, 2.0, False, "lockdown", _LOCK,
      "hallway recovery before locking"),
     ("behaviour.lock_time_s.{lock}.scale", 0.5, 2.0, False, "lockdown", _LOCK, "lock time"),
-    ("behaviour.lock_failure_probability.{lock}", 0.0, 0.3, False, "lockdown", "",
+    ("behaviour.lock_failure_probability.{lock}", 0.0, -2.0, False, "lockdown", "",
      "lock failure per attempt"),
     ("behaviour.max_lock_attempts", 1, 5, True, "lockdown", "", "lock attempts"),
-    ("behaviour.latch_fault_probability", 0.0, 0.05, False, "lockdown", "", "latch fault"),
+    ("behaviour.latch_fault_probability", 0.0, -2.0, False, "lockdown", "", "latch fault"),
     ("behaviour.safe_zone_move_s.scale", 0.5, 2.0, False, "lockdown", _SAFE, "safe-zone move"),
     ("behaviour.max_refuge_candidates", 1, 5, True, "lockdown", "", "rooms tried by hallway"),
     ("behaviour.premovement_s.scale", 0.5, 2.0, False, "evacuate", _LEFT, "pre-movement"),
@@ -128,7 +129,10 @@ def default_parameters(loaded: LoadedScenario) -> list[Parameter]:
             if p.endswith(f".{SCALE}") and _constant_zero(get_path(sc, p.rsplit(".", 1)[0])):
                 continue
             lk = p.split(".")[2] if "{lock}" in path else ""
-            out.append(Parameter(p, low, high, integer, observe, f"{what} {lk}".strip()))
+            hi = high if high >= 0 else min(1.0, -high * float(get_path(sc, p)))
+            if not hi > low:
+                continue  # a probability the scenario sets to 0 (e.g. no latch faults)
+            out.append(Parameter(p, low, hi, integer, observe, f"{what} {lk}".strip()))
     return out
 
 

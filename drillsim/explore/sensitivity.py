@@ -3,7 +3,9 @@
 Each parameter is mapped to [0, 1] over its range (:class:`~drillsim.explore.parameters.Parameter`),
 SALib draws the design in that unit cube, and every design point runs the same ``runs`` seeded runs
 (common random numbers: a point's difference from its neighbour is the parameters' effect, not
-resampling noise). The statistic of each metric at a point is its mean over runs (or median / p90).
+resampling noise). The statistic of each metric at a point is its mean over runs (or median / p90),
+a run where the event never happens (a room never secured) counting as the scenario's horizon for
+the time metrics (unit s).
 
 * **Morris** (default, screening): ``mu_star`` is the mean absolute elementary effect, in the
   metric's unit, of moving one parameter across its whole range; its 95 % confidence interval is
@@ -25,7 +27,7 @@ import numpy as np
 from drillsim.errors import DrillsimError
 from drillsim.explore.evaluate import evaluate
 from drillsim.explore.parameters import Parameter
-from drillsim.metrics.score import metric_names
+from drillsim.metrics.score import METRICS, metric_names
 from drillsim.metrics.summary import quantile
 from drillsim.scenario.load import LoadedScenario
 
@@ -59,9 +61,11 @@ class SensitivityResult:
         return [r for r in self.ranking(metric) if r["index"] > 0][:n]
 
 
-def statistic_of(values: np.ndarray, statistic: str) -> float:
-    """The statistic over runs: mean of the finite runs, or median / p90 counting ``inf``."""
-    x = np.asarray(values, dtype=float)
+def statistic_of(values: np.ndarray, statistic: str, never: float = math.inf) -> float:
+    """The statistic over runs, a run where the event never happens (``inf``) counting as
+    ``never`` (the scenario's horizon), so a point where rooms stay unsecured ranks as slow
+    instead of dropping out."""
+    x = np.minimum(np.asarray(values, dtype=float), never)
     if statistic == "mean":
         finite = x[np.isfinite(x)]
         return float(finite.mean()) if finite.size else math.nan
@@ -154,9 +158,11 @@ def sensitivity(
     points = [{p.path: _typed(p, p.value(u)) for p, u in zip(parameters, x, strict=True)}
               for x in X]
     Y = np.full((len(points) + 1, len(names)), np.nan)
+    never = float(loaded.scenario.horizon_s)
     for i, per_run in evaluate(loaded, [*points, {}], runs, seed, workers=workers,
                                progress=progress):
-        Y[i] = [statistic_of(per_run[m], statistic) for m in names]
+        Y[i] = [statistic_of(per_run[m], statistic, never if METRICS[m][0] == "s" else math.inf)
+                for m in names]
     baseline = dict(zip(names, Y[-1].tolist(), strict=True))
     Y = Y[:-1]
     rows: list[dict[str, Any]] = []
@@ -175,7 +181,7 @@ def sensitivity(
         method=method, statistic=statistic, parameters=list(parameters), metrics=names,
         primary=primary, rows=rows, baseline=baseline, skipped=skipped,
         provenance={"runs_per_point": runs, "points": len(points), "size": size, "seed": seed,
-                    "total_runs": runs * (len(points) + 1)},
+                    "total_runs": runs * (len(points) + 1), "never_counts_as_s": never},
     )
 
 
