@@ -7,8 +7,7 @@ from pathlib import Path
 import click
 
 from drillsim.cli.common import Progress, friendly, load, out_option, scenario_arg, seed_option
-from drillsim.reports.staging import staged_output
-from drillsim.run import run_batch_job
+from drillsim.cli.lazy import run_batch_job, staged_output
 
 runs_option = click.option("--runs", "-n", type=click.IntRange(min=1), default=1000,
                            show_default=True, help="Number of seeded runs to simulate.")
