@@ -25,10 +25,11 @@ from collections.abc import Iterator
 #: glibc ``mallopt`` parameters (malloc.h).
 M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
-#: Allocations below this come from the heap and freed heap memory up to it is kept (bytes). Big
-#: enough for every per-chunk array of a high-school chunk; bigger ones still use mmap.
-KEEP_BYTES = 256 * 1024 * 1024
-# glibc caps M_MMAP_THRESHOLD at HEAP_MAX/2 (32 MiB on 64-bit); a larger value is refused.
+#: Free memory at the top of the heap kept for reuse instead of trimmed (bytes). A high-school
+#: lockdown chunk stops faulting from 64 MiB on; twice that leaves room for bigger schools.
+KEEP_BYTES = 128 * 1024 * 1024
+#: Allocations below this come from the heap, not mmap. glibc caps M_MMAP_THRESHOLD at
+#: HEAP_MAX/2 (32 MiB on 64-bit); a larger value is refused. Larger arrays still use mmap.
 MMAP_MAX_BYTES = 32 * 1024 * 1024
 
 _tuned = False
@@ -84,3 +85,8 @@ def _is_console_script(main: object) -> bool:
     """The entry-point wrapper pip writes: it defines nothing but imports ``main`` from us."""
     fn = getattr(main, "main", None)
     return getattr(fn, "__module__", "").startswith("drillsim.")
+
+
+def loaded_modules() -> list[str]:
+    """Names of the modules imported in this process (to check what a worker loads)."""
+    return sorted(sys.modules)
