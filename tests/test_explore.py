@@ -329,3 +329,16 @@ def test_cli_sweep_typo_is_a_clear_error(school_files, tmp_path):
     assert res.returncode == 1
     assert "did you mean behaviour.lock_time_s.thumbturn.scale" in res.stderr
     assert "Traceback" not in res.stderr and not (tmp_path / "x").exists()
+
+
+def test_docs_list_every_default_range():
+    """docs/parameters.md 'Sensitivity ranges' names every row of DEFAULT_RANGES."""
+    from drillsim.explore.parameters import DEFAULT_RANGES
+
+    text = (ROOT / "docs/parameters.md").read_text(encoding="utf-8")
+    section = text.split("## Sensitivity ranges", 1)[1]
+    for path, low, high, integer, *_ in DEFAULT_RANGES:
+        assert f"`{path}`" in section or f"`{path}` (" in section, path
+        if high > 0 and not integer and path.endswith(".scale"):
+            assert f"`{path}`" + (" (evacuation)" if "premovement" in path else "") + \
+                f" | × {low:g}–{high:g}" in section, path
