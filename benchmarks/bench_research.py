@@ -9,10 +9,13 @@ Measures, for the high-school lockdown (class in session):
 * ``run_batch_job`` on 20,000 runs on a local Dask cluster of one worker vs two (one thread per
   worker process), after a warm-up that imports the engine on every worker.
 
-Usage: python benchmarks/bench_research.py [--skip-dask] [--skip-memory]
+Usage: python benchmarks/bench_research.py [--before DIR] [--repeat N] [--skip-dask] [--skip-memory]
 
-Set ``DRILLSIM_SRC`` to a source folder to measure another checkout with the same venv (it is put
-first on ``PYTHONPATH``, so the ``drillsim`` console script imports that copy).
+``--before DIR`` measures a second source tree (e.g. ``git archive`` of an older commit unpacked
+in DIR) with the same venv, interleaved with this checkout measurement by measurement, so both
+see the same load on a shared machine; run it from outside the repository (``cd /tmp``) so the
+current folder does not shadow DIR. Wall times are given as best and median of the repeats, with
+the CPU seconds (user + system, all processes) of the best run.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -47,55 +51,63 @@ main()
 """
 
 
+SRC: str | None = None  # source tree measured (None: this checkout)
+
+
 def _env() -> dict:
     env = dict(os.environ)
-    src = os.environ.get("DRILLSIM_SRC")
-    if src:
-        env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
+    if SRC:
+        env["PYTHONPATH"] = SRC + os.pathsep + env.get("PYTHONPATH", "")
     return env
 
 
-def _probe(args: list[str]) -> tuple[float, float, list[str]]:
-    """(wall s, parent peak MiB, heavy modules imported) of one CLI invocation."""
+def _cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def _probe(args: list[str]) -> tuple[float, float, list[str], float]:
+    """(wall s, parent peak MiB, heavy modules imported, CPU s) of one CLI invocation."""
     code = _CLI_PROBE.replace("HEAVY", repr(HEAVY)).replace("ARGS", repr(args))
+    c0 = _cpu()
     t = time.perf_counter()
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=_env(), check=False
     )
     wall = time.perf_counter() - t
+    cpu = _cpu() - c0
     line = [x for x in out.stderr.splitlines() if x.startswith("PROBE ")]
     if out.returncode != 0 or not line:
         raise SystemExit(f"command failed: drillsim {' '.join(args)}\n{out.stderr[-2000:]}")
     _, kib, heavy = (line[-1] + " ").split(" ", 2)
-    return wall, int(kib) / 1024, [h for h in heavy.strip().split(",") if h]
+    return wall, int(kib) / 1024, [h for h in heavy.strip().split(",") if h], cpu
 
 
 def help_time() -> dict:
+    """One ``drillsim --help`` through the console script: (wall s, CPU s)."""
     exe = Path(sys.executable).with_name("drillsim")
-    walls = []
-    for _ in range(7):
-        t = time.perf_counter()
-        subprocess.run([str(exe), "--help"], capture_output=True, env=_env(), check=True)
-        walls.append(time.perf_counter() - t)
-    _, _, heavy = _probe(["--help"])
-    return {"median_s": round(statistics.median(walls), 3), "heavy_modules_imported": heavy}
+    c0 = _cpu()
+    t = time.perf_counter()
+    subprocess.run([str(exe), "--help"], capture_output=True, env=_env(), check=True)
+    return {"wall_s": time.perf_counter() - t, "cpu_s": _cpu() - c0}
+
+
+def help_modules() -> list[str]:
+    return _probe(["--help"])[2]
 
 
 def batch_10k_one_worker() -> dict:
-    walls = []
     with tempfile.TemporaryDirectory() as tmp:
-        for i in range(3):
-            args = ["batch", str(SCENARIO), "--runs", "10000", "--workers", "1", "--quiet"]
-            wall, _, _ = _probe([*args, "--out", f"{tmp}/o{i}"])
-            walls.append(wall)
-    return {"median_s": round(statistics.median(walls), 2), "all_s": [round(w, 2) for w in walls]}
+        args = ["batch", str(SCENARIO), "--runs", "10000", "--workers", "1", "--quiet"]
+        wall, _, _, cpu = _probe([*args, "--out", f"{tmp}/o"])
+    return {"wall_s": wall, "cpu_s": cpu}
 
 
 def parent_peak_100k() -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         args = ["batch", str(SCENARIO), "--runs", "100000", "--quiet", "--out", f"{tmp}/o"]
-        wall, mib, _ = _probe(args)
-    return {"parent_peak_mib": round(mib, 1), "wall_s": round(wall, 1)}
+        wall, mib, _, cpu = _probe(args)
+    return {"parent_peak_mib": round(mib, 1), "wall_s": round(wall, 1), "cpu_s": round(cpu, 1)}
 
 
 _DASK_PROBE = """
@@ -131,17 +143,51 @@ def dask_scaling() -> dict:
             "speedup": round(one / two, 2)}
 
 
+def _timed(fn, sources: dict[str, str | None], repeat: int) -> dict:
+    """Run ``fn`` ``repeat`` times per source, interleaved; best and median wall, CPU of best."""
+    global SRC
+    got: dict[str, list[dict]] = {k: [] for k in sources}
+    for _ in range(repeat):
+        for name, src in sources.items():
+            SRC = src
+            got[name].append(fn())
+    out = {}
+    for name, runs in got.items():
+        best = min(runs, key=lambda r: r["wall_s"])
+        out[name] = {"best_s": round(best["wall_s"], 3), "cpu_of_best_s": round(best["cpu_s"], 3),
+                     "median_s": round(statistics.median(r["wall_s"] for r in runs), 3)}
+    return out
+
+
+def _each(fn, sources: dict[str, str | None]) -> dict:
+    global SRC
+    out = {}
+    for name, src in sources.items():
+        SRC = src
+        out[name] = fn()
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--before", default=None, help="source tree to measure as 'before'")
+    ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--skip-dask", action="store_true")
     ap.add_argument("--skip-memory", action="store_true")
     args = ap.parse_args()
-    report: dict = {"help": help_time(), "batch_10000_runs_1_worker": batch_10k_one_worker()}
+    sources: dict[str, str | None] = {"this checkout": None}
+    if args.before:
+        sources = {"before": str(Path(args.before).resolve()), **sources}
+    report: dict = {
+        "help": _timed(help_time, sources, 3 * args.repeat),
+        "help_heavy_modules": _each(help_modules, sources),
+        "batch_10000_runs_1_worker": _timed(batch_10k_one_worker, sources, args.repeat),
+    }
     print(json.dumps(report, indent=2), flush=True)
     if not args.skip_memory:
-        report["batch_100000_runs"] = parent_peak_100k()
+        report["batch_100000_runs"] = _each(parent_peak_100k, sources)
     if not args.skip_dask:
-        report["dask_20000_runs"] = dask_scaling()
+        report["dask_20000_runs"] = _each(dask_scaling, sources)
     print(json.dumps(report, indent=2))
     print("Targets: --help <= 0.3 s; 10,000 runs <= 3 s (1 worker); parent <= 300 MiB at "
           "100,000 runs; two Dask workers >= 1.8x one.")

@@ -61,7 +61,7 @@ def sensitivity(scenario: str, method: str, ranges: str | None, size: int | None
 
     loaded = load(scenario)
     params = read_ranges(ranges, loaded) if ranges else default_parameters(loaded)
-    n_points = sensitivity_points(method, len(params), size)
+    n_points = sensitivity_points(method, len(params), size) + 1  # + the scenario as written
     bar = Progress(runs * n_points, Path(scenario).stem, enabled=not quiet)
     try:
         res = run_sensitivity(loaded, params, method=method, size=size, runs=runs, seed=seed,

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import replace
 from multiprocessing import get_context
 from typing import Any
 
@@ -126,7 +125,3 @@ def evaluate(
                 progress(n_runs)
             yield out
 
-
-def with_digest(plan: Plan, loaded: LoadedScenario) -> Plan:
-    """``plan`` with the provenance digest of ``loaded`` (a cached plan serves many scenarios)."""
-    return replace(plan, scenario_digest=loaded.digest())

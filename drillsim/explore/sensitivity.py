@@ -65,7 +65,8 @@ def statistic_of(values: np.ndarray, statistic: str, never: float = math.inf) ->
     """The statistic over runs, a run where the event never happens (``inf``) counting as
     ``never`` (the scenario's horizon), so a point where rooms stay unsecured ranks as slow
     instead of dropping out."""
-    x = np.minimum(np.asarray(values, dtype=float), never)
+    x = np.asarray(values, dtype=float)
+    x = np.where(np.isposinf(x), never, x)  # only "never" is replaced; finite values stay
     if statistic == "mean":
         finite = x[np.isfinite(x)]
         return float(finite.mean()) if finite.size else math.nan
