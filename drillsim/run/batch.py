@@ -215,7 +215,8 @@ def _on_dask(address: str, args: list[tuple], take) -> None:
     except OSError as exc:
         raise DrillsimError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
     with client:
-        futures = [client.submit(run_chunk, *a, pure=False) for a in args]
+        plan = client.scatter(args[0][0], broadcast=True, hash=False)  # sent once, not per chunk
+        futures = [client.submit(run_chunk, plan, *a[1:], pure=False) for a in args]
         index = {f.key: i for i, f in enumerate(futures)}
         for fut in as_completed(futures):
             take(args[index[fut.key]], fut.result())
