@@ -200,9 +200,19 @@ def steps_blocks(steps: dict[str, Any]) -> list:
         f"These placeholders move {metric_label(steps['metric'])} the most of those a drill "
         "can measure. Timing them replaces a guess with your building's own number (type the "
         "times into observer_sheet.csv, then run drillsim review)."))
+    unit = _unit(steps["metric"])
+
+    def effect(s: dict[str, Any]) -> str:
+        if steps["method"] == "morris":
+            return (f"across its range it moves the result by about "
+                    f"{format_value(s['index'], unit)} (95 % CI "
+                    f"{format_value(s['ci95_low'], unit)}–{format_value(s['ci95_high'], unit)})")
+        return (f"{100 * s['index']:.0f} % of the variance involves it (95 % CI "
+                f"{100 * s['ci95_low']:.0f}–{100 * s['ci95_high']:.0f} %)")
+
     blocks.append(Bullets(tuple(
-        f"{s['what'].capitalize()} ({s['path']}, rank {s['rank']}, index {s['index']:.3g}, "
-        f"95 % CI {s['ci95_low']:.3g}–{s['ci95_high']:.3g}): time {s['how']}."
+        f"{s['what'].capitalize()} (rank {s['rank']}; {effect(s)}): time {s['how']}. "
+        f"Scenario value: {s['path']}."
         for s in steps["steps"]), checkbox=True))
     if steps["not_timeable"]:
         blocks.append(Para(
