@@ -132,6 +132,42 @@ print(json.dumps(out))
 """
 
 
+_CHUNK_PROBE = """
+import resource, sys, time
+import drillsim.run.workers as w
+from drillsim.plan.compile import compile_plan
+from drillsim.run.batch import run_chunk
+from drillsim.scenario.load import load_scenario
+if MODE == 'glibc defaults':
+    w._tuned = True  # run_chunk's tune_malloc() becomes a no-op
+l = load_scenario(PATH)
+p = compile_plan(l)
+run_chunk(p, l.scenario, 1, 0, 256, 'batch')
+f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+best = None
+for c in range(40):
+    t = time.perf_counter()
+    run_chunk(p, l.scenario, 1, 256 * c, 256, 'batch')
+    dt = time.perf_counter() - t
+    best = dt if best is None else min(best, dt)
+faults = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0) / 40
+print(best / 256 * 1e6, faults)
+"""
+
+
+def chunk_path() -> dict:
+    """µs per run of ``run_chunk`` (256-run chunks, best of 40) and minor page faults per chunk,
+    with glibc's defaults and with the kept memory of :func:`drillsim.run.workers.tune_malloc`."""
+    out = {}
+    for mode in ("glibc defaults", "kept memory"):
+        code = _CHUNK_PROBE.replace("MODE", repr(mode)).replace("PATH", repr(str(SCENARIO)))
+        res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             env=_env(), check=True)
+        us, faults = map(float, res.stdout.split())
+        out[mode] = {"us_per_run": round(us, 1), "minor_faults_per_chunk": int(faults)}
+    return out
+
+
 def dask_scaling() -> dict:
     code = _DASK_PROBE.replace("PATH", repr(str(SCENARIO)))
     out = subprocess.run(
@@ -183,6 +219,7 @@ def main() -> None:
         "help_heavy_modules": _each(help_modules, sources),
         "batch_10000_runs_1_worker": _timed(batch_10k_one_worker, sources, args.repeat),
     }
+    report["chunk_path_this_checkout"] = chunk_path()
     print(json.dumps(report, indent=2), flush=True)
     if not args.skip_memory:
         report["batch_100000_runs"] = _each(parent_peak_100k, sources)
