@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from drillsim.errors import DrillsimError, ValidationError
 from drillsim.explore.evaluate import evaluate, plan_key
@@ -342,3 +344,34 @@ def test_docs_list_every_default_range():
         if high > 0 and not integer and path.endswith(".scale"):
             assert f"`{path}`" + (" (evacuation)" if "premovement" in path else "") + \
                 f" | × {low:g}–{high:g}" in section, path
+
+
+DISTS = {
+    "behaviour.adult_reaction_s": {"dist": "lognormal", "median": 5.0, "p90": 15.0},
+    "behaviour.safe_zone_move_s": {"dist": "triangular", "low": 10.0, "mode": 20.0, "high": 40.0},
+    "behaviour.hallway_recovery_s": {"dist": "uniform", "low": 5.0, "high": 15.0},
+    "behaviour.adult_speed_mps": {"dist": "normal", "mean": 1.25, "sd": 0.15, "min": 0.6,
+                                  "max": 2.0},
+    "sro.door_check_s": {"dist": "empirical", "values": [4.0, 9.5, 12.0]},
+}
+
+
+@settings(max_examples=40, deadline=None)
+@given(path=st.sampled_from(sorted(DISTS)),
+       k=st.floats(min_value=0.05, max_value=20.0, allow_nan=False),
+       u=st.lists(st.floats(min_value=0.0, max_value=0.999999), min_size=1, max_size=20))
+def test_scale_maps_every_draw_to_k_times_its_value(path, k, u):
+    """Common random numbers under `.scale`: the same uniform draw gives exactly k × the value,
+    for every distribution family (clip bounds scale with it)."""
+    fp = floorplan_from_dict(TWO_ROOMS)
+    sc = quiet_scenario(population=PEOPLE)
+    section, name = path.split(".")
+    sc[section] = {**sc.get(section, {}), name: DISTS[path]}
+    base = scenario_from_dict(sc, fp).scenario
+    scaled = set_paths(base, {f"{path}.scale": k})
+
+    def dist(s):
+        return getattr(getattr(s, section), name)
+
+    uu = np.array(u)
+    np.testing.assert_allclose(dist(scaled).ppf(uu), k * dist(base).ppf(uu), rtol=1e-12)
