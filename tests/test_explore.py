@@ -375,3 +375,21 @@ def test_scale_maps_every_draw_to_k_times_its_value(path, k, u):
 
     uu = np.array(u)
     np.testing.assert_allclose(dist(scaled).ppf(uu), k * dist(base).ppf(uu), rtol=1e-12)
+
+
+def test_cli_lhs_sweep(school_files, tmp_path):
+    out = tmp_path / "lhs"
+    res = drillsim("sweep", school_files / "scenario.yaml", "--design", "lhs", "--samples", 4,
+                   "--runs", 256, "--workers", 1, "--set", "behaviour.adult_reaction_s.scale=0.5:2",
+                   "--set", "behaviour.max_lock_attempts=1:4", "--out", out)
+    assert res.returncode == 0, res.stderr
+    df = pd.read_parquet(out / "sweep.parquet")
+    pts = df.groupby("point").first()
+    assert len(df) == 5 * 256 and list(pts.index) == [0, 1, 2, 3, 4]
+    scale = pts["behaviour.adult_reaction_s.scale"]
+    assert scale.iloc[0] == 1.0 and scale.iloc[1:].between(0.5, 2).all()
+    strata = sorted(np.floor((scale.iloc[1:] - 0.5) / 1.5 * 4).astype(int))
+    assert strata == [0, 1, 2, 3]  # one point per quarter of the range
+    assert set(pts["behaviour.max_lock_attempts"].iloc[1:]) <= {1, 2, 3, 4}
+    meta = json.loads((out / "sweep.json").read_text())
+    assert meta["design"] == "lhs" and meta["points"] == 5

@@ -54,6 +54,7 @@ _LOCK = "door_locked_s - alert_heard_s"
 _SAFE = "safe_zone_s - door_locked_s"
 _SWEEP = "SRO sweep table: expected check vs actual"
 _LEFT = "left_room_s - alert_heard_s"
+_WALK = "assembly_reached_s - left_room_s"  # evacuation drills time the walk out
 
 #: (path, low, high, integer, protocols, observe, what). ``{band}`` is the scenario's student age
 #: band; ``{lock}`` each lock type its doors have. Scale ranges 0.5–2 span "half to double the
@@ -132,6 +133,8 @@ def default_parameters(loaded: LoadedScenario) -> list[Parameter]:
             hi = high if high >= 0 else min(1.0, -high * float(get_path(sc, p)))
             if not hi > low:
                 continue  # a probability the scenario sets to 0 (e.g. no latch faults)
+            if sc.protocol == "evacuate" and p.startswith("behaviour.") and "speed_mps" in p:
+                observe = _WALK
             out.append(Parameter(p, low, hi, integer, observe, f"{what} {lk}".strip()))
     return out
 

@@ -45,6 +45,10 @@ OBSERVE_TEXT = {
     "left_room_s - alert_heard_s": (
         "from hearing the alert to leaving the room (observer sheet: Alert heard → Left room)"
     ),
+    "assembly_reached_s - left_room_s": (
+        "from leaving the room to reaching the assembly point (observer sheet: Left room → At "
+        "assembly)"
+    ),
 }
 
 CSV_COLUMNS = ("metric", "rank", "parameter", "path", "low", "high", "index", "ci95_low",
