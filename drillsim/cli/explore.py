@@ -88,26 +88,36 @@ def sensitivity(scenario: str, method: str, ranges: str | None, size: int | None
               help="Full grid of the --set values, or a Latin hypercube over their ranges.")
 @click.option("--samples", type=click.IntRange(min=2), default=20, show_default=True,
               help="Points of a Latin hypercube (--design lhs).")
+@click.option("--metric", "metrics", multiple=True, metavar="NAME",
+              help="Metric to draw in sweep.png (repeatable; default: four headline metrics). "
+                   "Every metric is in the tables.")
 @_runs
 @seed_option
 @out_option
 @_workers
 @_quiet
 @friendly
-def sweep(scenario: str, sets: tuple[str, ...], design: str, samples: int, runs: int,
-          seed: int, out: str, workers: int | None, quiet: bool) -> None:
+def sweep(scenario: str, sets: tuple[str, ...], design: str, samples: int,
+          metrics: tuple[str, ...], runs: int, seed: int, out: str, workers: int | None,
+          quiet: bool) -> None:
     """Run SCENARIO at every combination of --set values, with common random numbers.
 
     Writes sweep.parquet (one row per point and run: a column per swept parameter, then every
     metric), sweep_summary.csv (each point's mean with its 95 % CI and its paired difference
     from the scenario as written, point 0), sweep.json and sweep.png (small multiples).
     """
+    from drillsim.errors import DrillsimError
     from drillsim.explore.sweep import design_points, parse_setting
     from drillsim.explore.sweep import sweep as run_sweep
+    from drillsim.metrics.score import metric_names
     from drillsim.reports.staging import staged_output
     from drillsim.reports.sweep import write_sweep_outputs
 
     loaded = load(scenario)
+    known = metric_names(loaded.scenario.protocol)
+    bad = [m for m in metrics if m not in known]
+    if bad:
+        raise DrillsimError(f"unknown --metric {', '.join(bad)}; use: {', '.join(known)}")
     settings = [parse_setting(s, design) for s in sets]
     n_points = len(design_points(settings, design, samples, seed)) + 1
     bar = Progress(runs * n_points, Path(scenario).stem, enabled=not quiet)
@@ -117,7 +127,7 @@ def sweep(scenario: str, sets: tuple[str, ...], design: str, samples: int, runs:
     finally:
         bar.close()
     with staged_output(out) as tmp:
-        paths = write_sweep_outputs(res, loaded, tmp)
+        paths = write_sweep_outputs(res, loaded, tmp, metrics)
     click.echo(f"wrote {len(paths)} files to {out}/: " + ", ".join(p.name for p in paths)
                + f" ({n_points} points × {runs} runs)")
 

@@ -118,8 +118,10 @@ def small_multiples(res: SweepResult, loaded: LoadedScenario, metrics: tuple[str
     return fig
 
 
-def write_sweep_outputs(res: SweepResult, loaded: LoadedScenario, out: Path) -> list[Path]:
-    """Write sweep.parquet, sweep_summary.csv, sweep.json and sweep.png into ``out``."""
+def write_sweep_outputs(res: SweepResult, loaded: LoadedScenario, out: Path,
+                        metrics: tuple[str, ...] = ()) -> list[Path]:
+    """Write sweep.parquet, sweep_summary.csv, sweep.json and sweep.png (``metrics`` drawn,
+    default the protocol's headline ones) into ``out``."""
     paths = [write_table(res, loaded, out / "sweep.parquet")]
     header = ["point", *res.paths, "metric", "mean", "mean_ci95_low", "mean_ci95_high",
               "median", "p90", "share_never", "diff_vs_baseline", "diff_ci95_low",
@@ -130,5 +132,5 @@ def write_sweep_outputs(res: SweepResult, loaded: LoadedScenario, out: Path) -> 
     write_json(p, {**provenance(res, loaded),
                    "point_values": res.points, "summary": res.summary})
     paths.append(p)
-    paths.append(save_figure(small_multiples(res, loaded), out / "sweep.png"))
+    paths.append(save_figure(small_multiples(res, loaded, metrics), out / "sweep.png"))
     return paths
