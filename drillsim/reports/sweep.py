@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from drillsim import __version__
 from drillsim.explore.sweep import SweepResult
@@ -78,15 +79,20 @@ def small_multiples(res: SweepResult, loaded: LoadedScenario, metrics: tuple[str
     """
     ms = [m for m in (metrics or HEADLINE[loaded.scenario.protocol]) if m in res.metrics]
     rows, cols = len(ms), len(res.paths)
+    horizon = float(loaded.scenario.horizon_s)
     fig = new_figure(
-        max(5.0, 3.6 * cols + 0.8), 2.6 * rows + 1.6,
+        max(8.0, 3.6 * cols + 0.8), 2.6 * rows + 1.8,
         footer=f"{SENSITIVE} — drillsim {__version__}, seed {res.seed}, "
                f"{res.n_runs} runs per point × {len(res.points)} points",
         title=f"{loaded.scenario.name}: sweep",
-        subtitle=f"{res.design} design; every point reuses the same runs (common random numbers)",
+        subtitle=f"{res.design} design; every point reuses the same runs (common random "
+                 f"numbers). Mean over runs with 95 % CI; a time that never happens counts as "
+                 f"the horizon ({horizon:g} s).",
     )
     axes = np.atleast_2d(fig.subplots(rows, cols, squeeze=False))
-    by = {(r["point"], r["metric"]): r for r in res.summary}
+    stats = {m: np.array([_capped_mean_ci(res.metrics[m][k], horizon if METRICS[m][0] == "s"
+                                          else np.inf) for k in range(len(res.points))])
+             for m in ms}
     for j, p in enumerate(res.paths):
         raw = [pt[p] for pt in res.points]
         numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in raw)
@@ -95,9 +101,7 @@ def small_multiples(res: SweepResult, loaded: LoadedScenario, metrics: tuple[str
             [cats.index(str(v)) for v in raw], dtype=float)
         for i, m in enumerate(ms):
             ax = axes[i, j]
-            mean = np.array([by[(k, m)]["mean"] for k in range(len(raw))])
-            lo = np.array([by[(k, m)]["mean_ci95_low"] for k in range(len(raw))])
-            hi = np.array([by[(k, m)]["mean_ci95_high"] for k in range(len(raw))])
+            mean, lo, hi = stats[m].T
             ax.errorbar(x[1:], mean[1:], yerr=[mean[1:] - lo[1:], hi[1:] - mean[1:]], fmt="o",
                         ms=3.5, color=BAND_COLOUR, ecolor=BAND_COLOUR, alpha=0.75, lw=0.8)
             ax.plot(x[:1], mean[:1], "o", mfc="white", mec=MEDIAN_COLOUR, ms=7, mew=1.5,
@@ -108,6 +112,8 @@ def small_multiples(res: SweepResult, loaded: LoadedScenario, metrics: tuple[str
                         color=MEDIAN_COLOUR, lw=1.2)
             if not numeric:
                 ax.set_xticks(range(len(cats)), cats, rotation=20, fontsize=7.5)
+            elif all(float(v).is_integer() for v in raw):
+                ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             if i == rows - 1:
                 ax.set_xlabel(p, fontsize=8.5)
             if j == 0:
@@ -118,12 +124,21 @@ def small_multiples(res: SweepResult, loaded: LoadedScenario, metrics: tuple[str
     return fig
 
 
+def _capped_mean_ci(values: np.ndarray, never: float) -> tuple[float, float, float]:
+    """Mean and 95 % CI over runs, a run where the event never happens counting as ``never``."""
+    from drillsim.metrics.summary import mean_ci
+
+    x = np.asarray(values, dtype=float)
+    return mean_ci(np.where(np.isposinf(x), never, x))
+
+
 def write_sweep_outputs(res: SweepResult, loaded: LoadedScenario, out: Path,
                         metrics: tuple[str, ...] = ()) -> list[Path]:
     """Write sweep.parquet, sweep_summary.csv, sweep.json and sweep.png (``metrics`` drawn,
     default the protocol's headline ones) into ``out``."""
     paths = [write_table(res, loaded, out / "sweep.parquet")]
     header = ["point", *res.paths, "metric", "mean", "mean_ci95_low", "mean_ci95_high",
+              "mean_never_as_horizon",
               "median", "p90", "share_never", "diff_vs_baseline", "diff_ci95_low",
               "diff_ci95_high", "share_better_than_baseline"]
     paths.append(write_csv(out / "sweep_summary.csv", header,
