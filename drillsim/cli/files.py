@@ -10,10 +10,8 @@ import click
 import yaml
 
 from drillsim.cli.common import friendly
+from drillsim.cli.lazy import compile_plan, load_floorplan, load_scenario, save_floorplan
 from drillsim.errors import DrillsimError, Problem, ValidationError
-from drillsim.floorplan import load_floorplan, save_floorplan
-from drillsim.plan.compile import compile_plan
-from drillsim.scenario.load import load_scenario
 
 FLOORPLAN_SUFFIXES = (".yaml", ".yml", ".graphml", ".json")
 FIGURE_SUFFIXES = (".png", ".pdf", ".svg")

@@ -21,8 +21,13 @@ def build_briefing_doc(
     stats: dict[str, Any],
     figures: dict[str, bytes],
     player: dict[str, Any] | None = None,
+    steps: dict[str, Any] | None = None,
 ) -> Doc:
-    """The briefing as a Doc (rendered to HTML and to PDF); ``player`` links the median run."""
+    """The briefing as a Doc (rendered to HTML and to PDF); ``player`` links the median run.
+
+    ``steps`` is ``time_these_steps`` of a ``sensitivity.json``; given, the SRO section is
+    followed by "Time these three steps at your next drill".
+    """
     plan, fp, sc = result.plan, loaded.floorplan, loaded.scenario
     lockdown = plan.protocol == "lockdown"
     prov = stats["provenance"]
@@ -50,6 +55,10 @@ def build_briefing_doc(
         doc.add(*player_blocks({**player, "n_runs": result.n_runs}))
     doc.add(*building_blocks(stats, figures["floorplan"]))
     doc.add(*sro_blocks(stats, fp, figures["routes"]))
+    if steps is not None:
+        from drillsim.reports.sensitivity import steps_blocks
+
+        doc.add(*steps_blocks(steps))
     doc.add(*agenda_blocks(stats, zones))
     doc.add(about_numbers_box(prov))
     doc.add(PageBreak())
