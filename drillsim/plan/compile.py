@@ -94,6 +94,15 @@ class Plan:
     sweep_rooms: np.ndarray  # (M,) room indices in sweep order
     sweep_leg_m: np.ndarray  # (M,) weighted metres of each sweep leg (origin -> first, ...)
     hazard_zone: tuple[str, ...]  # spaces evacuation routes avoid where they can
+    # -- lockdown (issue 8): audited doors and substitutes ------------------------------------
+    door_condition: np.ndarray  # (D,) audited condition code (plan.codes.CONDITION_CODES)
+    room_substitute: np.ndarray  # (M,) bool: named in lockdown.substitutes.rooms
+    substitute_share: float  # chance any other staffed room has a substitute (sampled per run)
+    room_capacity: np.ndarray  # (M,) people a room admits in total (own occupants included)
+    room_own: np.ndarray  # (M,) the room's own occupants at t0
+    hold_approaching: bool  # the door-hold rule: extend while expected people keep arriving
+    hold_window_s: float  # an arrival keeps the door open this long after it, s
+    hold_max_s: float  # longest hold after the adult reacts, s
     # -- protocols/hazard (issue 9): scripted hazard zone, Hold, Secure, Shelter ---------------
     # hazard zone steps: step k starts at fixed_s[k] + len_m[k] / zone speed (plan/hazard.py)
     hazard_step_fixed_s: np.ndarray  # (K,)

@@ -18,6 +18,7 @@ def start(run) -> None:
     plan = run.plan
     run.opt_steps = [float(x) for x in hazard_step_times(plan, run.d.hazard_speed_mps)[0]]
     run.opt_leavers = {}
+    lockdown.add_admission(run)  # refuge capacity and the door-hold rule, as in lockdown
     for m in range(plan.n_rooms):
         run.env.process(room(run, m))
     movers = {int(p) for p in plan.mover}
@@ -85,11 +86,11 @@ def room(run, m: int):
     if not leave:
         yield from lockdown.adult(run, m)
         return
-    # the door shuts behind the group when it would have closed for lockdown
-    close = t + float(d.reaction_s[0, p])
-    close = close + float(d.hold_s[0, m])
+    # the door shuts behind the group when it would have closed for lockdown (same hold rule)
+    t_react = t + float(d.reaction_s[0, p])
+    yield until(env, t_react)
+    close = yield from lockdown.hold_door(run, m, t_react)
     run.out["room_lock_start_s"][m] = close
-    yield until(env, close)
     run.rooms[m].closed = True
     who, role = run.who(p)
     run.log.add(close, who, role, "door_shut_behind_group", run.sid(s))
@@ -111,6 +112,13 @@ def occupant(run, p: int):
     run.opt_leavers[p] = (t, arrive, safe)
 
 
+def _shadow_refuge(run, j: int, t: float):
+    """The lockdown refuge search of a mover who left (its results are replaced in finish)."""
+    t = t + float(run.d.reaction_s[0, int(run.plan.mover[j])])
+    yield until(run.env, t)
+    yield from lockdown.seek_refuge(run, j, t)
+
+
 def mover(run, j: int):
     """Someone outside a room: leave, or seek refuge as in lockdown (and go on if it has left)."""
     plan, d, env = run.plan, run.d, run.env
@@ -119,6 +127,9 @@ def mover(run, j: int):
     t = yield run.alert_event[s]
     leave, row = decide(run, s, t)
     if leave:
+        # the lockdown step still counts them where they would have sought refuge (capacity and
+        # door holds) so both engines compose lockdown identically; their outcome is the walk out
+        run.env.process(_shadow_refuge(run, j, t))
         t = t + float(d.premovement_s[0, int(plan.person_leader[p])])
         yield until(env, t)
         who, role = run.who(p)
