@@ -14,6 +14,7 @@ from pydantic import ValidationError as PydanticValidationError
 from drillsim.errors import Problem, ProblemList, ValidationError
 from drillsim.floorplan import Floorplan, load_floorplan
 from drillsim.scenario.model import Scenario
+from drillsim.scenario.protocols import check_protocol_inputs
 from drillsim.validation import problems_from_pydantic, read_yaml_mapping
 
 
@@ -253,4 +254,5 @@ def check_against_floorplan(scenario: Scenario, fp: Floorplan, file: str) -> lis
                     "place people in a space inside",
                 )
             )
+    out.extend(check_protocol_inputs(scenario, fp, file))
     return out
