@@ -13,6 +13,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from drillsim.errors import Problem, ProblemList, ValidationError
 from drillsim.floorplan import Floorplan, load_floorplan
+from drillsim.scenario.inform import check_inform_inputs
 from drillsim.scenario.model import Scenario
 from drillsim.scenario.protocols import check_protocol_inputs
 from drillsim.validation import problems_from_pydantic, read_yaml_mapping
@@ -255,4 +256,5 @@ def check_against_floorplan(scenario: Scenario, fp: Floorplan, file: str) -> lis
                 )
             )
     out.extend(check_protocol_inputs(scenario, fp, file))
+    out.extend(check_inform_inputs(scenario, fp, file))
     return out
