@@ -296,4 +296,10 @@ def curves(plan: Plan, o: Outcomes, grid_s: np.ndarray) -> dict[str, np.ndarray]
     out = {"unsecured": unsecured_count(o, grid_s, count_by)}
     if plan.protocol == "lockdown":
         out["rooms_secured"] = count_by(o.room_secured_s, grid_s)
+        if not np.isnan(o.room_left_s).all():
+            # inform: a room that left is secured only until it leaves (never, if it left first)
+            gone = np.where(np.isnan(o.room_left_s), np.inf, o.room_left_s)
+            out["rooms_secured"] = out["rooms_secured"] - count_by(
+                np.maximum(gone, o.room_secured_s), grid_s
+            )
     return out
