@@ -133,8 +133,11 @@ def test_follow_if_confirmed_sends_out_only_rooms_near_evidence_of_fire(confirme
 def test_an_update_orders_one_room_out_while_the_other_stays_locked_down():
     """Update at 100 s: 'incident near C2', C1 evacuates. C1 leaves at 100, out at 108; C2 stays
     locked from 28 on. Unsecured: C1 3 x (28 + 8) = 108, C2 3 x 28 = 84, total 192."""
-    upd = {"updates": [{"at_s": 100, "message": "incident near C2", "location": ["C2"],
-                        "evacuate": ["C1"]}]}  # fmt: skip
+    upd = {
+        "updates": [
+            {"at_s": 100, "message": "incident near C2", "location": ["C2"], "evacuate": ["C1"]}
+        ]
+    }
     loaded, plan = _plan(upd, rooms=("C1", "C2"))
     _, batch, refs, logs = run_both(loaded, plan)
     assert batch.room_left_s[0, 0] == 100.0
@@ -187,14 +190,22 @@ def test_exposure_counts_the_walk_out_through_the_zone():
 def test_validation_names_the_field_and_the_fix(inform, protocol, field):
     fp = {
         "name": "x",
-        "spaces": [space("H1", "corridor", 0), space("C1", "classroom", 0, 5, capacity=30),
-                   space("EX", "exit", -3, assembly_distance_m=0)],
-        "connections": [conn("C1", "H1", "door", lock="thumbturn", length_m=5.0),
-                        conn("H1", "EX", "door", lock="thumbturn", length_m=3.0)],
-    }  # fmt: skip
-    sc = quiet_scenario(protocol, incident={"origin": "EX", "detection_delay_s": 0},
-                        population={"preset": "none", "groups": [{"space": "C1", "teachers": 1}]},
-                        inform=inform)  # fmt: skip
+        "spaces": [
+            space("H1", "corridor", 0),
+            space("C1", "classroom", 0, 5, capacity=30),
+            space("EX", "exit", -3, assembly_distance_m=0),
+        ],
+        "connections": [
+            conn("C1", "H1", "door", lock="thumbturn", length_m=5.0),
+            conn("H1", "EX", "door", lock="thumbturn", length_m=3.0),
+        ],
+    }
+    sc = quiet_scenario(
+        protocol,
+        incident={"origin": "EX", "detection_delay_s": 0},
+        population={"preset": "none", "groups": [{"space": "C1", "teachers": 1}]},
+        inform=inform,
+    )
     with pytest.raises(ValidationError) as err:
         build(fp, sc)
     assert field in str(err.value)
@@ -220,10 +231,13 @@ def inform_school(draw):
     times = st.sampled_from([0.0, 5.0, 12.0, 20.0, 30.0, 60.0])
     if draw(st.booleans()):
         inform["updates"] = [
-            {"at_s": draw(times), "location": [draw(st.sampled_from(corridors))],
-             "evacuate": draw(st.lists(st.sampled_from(rooms), min_size=1, unique=True))}
+            {
+                "at_s": draw(times),
+                "location": [draw(st.sampled_from(corridors))],
+                "evacuate": draw(st.lists(st.sampled_from(rooms), min_size=1, unique=True)),
+            }
             for _ in range(draw(st.integers(1, 2)))
-        ]  # fmt: skip
+        ]
     rule = draw(st.sampled_from(["ignore", "follow", "follow_if_confirmed"]))
     if rule != "ignore" or draw(st.booleans()):
         fa = {"at_s": draw(times), "rule": rule, "follow_share": draw(distribution(0.0, 1.0))}
