@@ -185,6 +185,7 @@ def test_exposure_counts_the_walk_out_through_the_zone():
         (_fire("follow"), "hold", "inform"),
         ({"updates": [{"at_s": 5, "evacuate": ["NOPE"]}]}, "lockdown", "inform.updates[0]"),
         (_fire("follow_if_confirmed"), "lockdown", "confirmed_spaces"),
+        ({"updates": [{"at_s": 5, "evacuate": ["H1"]}]}, "lockdown", "not a room"),
     ],
 )
 def test_validation_names_the_field_and_the_fix(inform, protocol, field):

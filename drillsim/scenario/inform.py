@@ -31,6 +31,7 @@ from drillsim.floorplan import Floorplan
 from drillsim.scenario.distributions import Distribution
 
 FIRE_RULES = ("ignore", "follow", "follow_if_confirmed")
+_NOT_ROOMS = ("corridor", "stair", "exit", "outdoor", "commons")
 
 
 class _Model(BaseModel):
@@ -126,6 +127,16 @@ def check_inform_inputs(scenario, fp: Floorplan, file: str) -> list[Problem]:
                             f"inform.updates[{i}].{key}",
                             f"space '{sid}' is not in the floorplan",
                             "use a space id",
+                        )
+                    )
+                elif key == "evacuate" and fp.space(sid)["kind"] in _NOT_ROOMS:
+                    out.append(
+                        Problem(
+                            file,
+                            f"inform.updates[{i}].evacuate",
+                            f"'{sid}' is a {fp.space(sid)['kind']}, not a room; only rooms that "
+                            "locked down can be ordered out",
+                            "list the rooms of the zone to evacuate",
                         )
                     )
     if inf.fire_alarm is not None:

@@ -63,6 +63,8 @@ def room(run, m: int):
     who, role = run.who(p)
     s = run.sid(int(plan.room_space[m]))
     yield until(run.env, order)
+    if plan.protocol == "options" and run.out["space_decision"][int(plan.room_space[m])] == 1:
+        return  # the room has already left on its own decision
     why = "follows_fire_alarm" if order == plan.fire_alarm_s and fire else "ordered_out"
     run.log.add(order, who, role, why, s)
     left = order + float(d.premovement_s[0, p])
