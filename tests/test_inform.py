@@ -285,3 +285,21 @@ def test_decisions_flip_with_an_update():
     assert np.all(u1[c2] - u0[c2] == 8.0)
     assert np.all(u1[~c2] == u0[~c2])
     _agree(b1, refs)
+
+
+def test_the_brief_announces_scripted_events_and_the_rule():
+    from drillsim.reports.brief.inform_section import inform_blocks
+
+    upd = {
+        "updates": [
+            {"at_s": 100, "message": "incident near C2", "location": ["C2"], "evacuate": ["C1"]}
+        ],
+        **_fire("follow_if_confirmed", at_s=60.0, confirmed_spaces=["H1"]),
+    }
+    loaded, _ = _plan(upd, rooms=("C1", "C2"))
+    (box,) = inform_blocks(loaded.scenario, loaded.floorplan)
+    text = " ".join(box.blocks[1].items)
+    assert 'At 100 s: update "incident near C2"' in text and "rooms C1 evacuate" in text
+    assert "At 60 s: the fire alarm sounds (scripted)" in text and "near the reported fire" in text
+    loaded, _ = _plan(None)
+    assert inform_blocks(loaded.scenario, loaded.floorplan) == []
