@@ -46,6 +46,8 @@ PEOPLE_COLUMNS = [
     "refuge_room",
     "locked_out",
     "door_queue_s",
+    "unsafe_again_s",  # inform: leaves the refuge on an order (blank: stays)
+    "safe_again_s",  # inform: at the assembly point after leaving (blank: stays)
 ]
 
 
@@ -110,6 +112,8 @@ def write_single_outputs(run: SingleRun, out: Path) -> list[Path]:
                 plan.room_id(m) if m >= 0 else "",
                 int(o.person_locked_out[0, i]),
                 _num(o.person_queue_s[0, i]),
+                _num(o.person_unsafe_again_s[0, i]),
+                _num(o.person_safe2_s[0, i]),
             ]
         )
     paths.append(write_csv(out / "people.csv", PEOPLE_COLUMNS, people))
