@@ -303,3 +303,24 @@ def test_the_brief_announces_scripted_events_and_the_rule():
     assert "At 60 s: the fire alarm sounds (scripted)" in text and "near the reported fire" in text
     loaded, _ = _plan(None)
     assert inform_blocks(loaded.scenario, loaded.floorplan) == []
+
+
+def test_adding_a_fire_alarm_keeps_every_existing_draw():
+    """Stream 'inform' is new: every number a scenario without inform gets stays the same (the
+    rooms' people now also get speeds and pre-movement, drawn from the same full-width uniforms)."""
+    from drillsim.sample.draws import sample
+
+    groups = [{"space": "C1", "teachers": 1, "students": 3}, {"space": "H1", "students": 2}]
+    base, plan0 = _plan(None, groups=groups)
+    loaded, plan1 = _plan(_fire("follow"), groups=groups)
+    d0 = sample(plan0, base.scenario, 5, 300)
+    d1 = sample(plan1, loaded.scenario, 5, 300)
+    for name, a in d0.arrays().items():
+        if name.startswith("fire_follow"):
+            continue
+        b = getattr(d1, name)
+        known = ~np.isnan(a) if a.dtype.kind == "f" else np.ones(a.shape, bool)
+        assert np.array_equal(a[known], b[known]), name
+    assert np.isnan(d0.premovement_s).all() and np.isfinite(d1.premovement_s).all()
+    share = d1.fire_follow_share
+    assert 0.2 <= share.min() and share.max() <= 0.8 and np.unique(share).size == 300
