@@ -83,3 +83,33 @@ seed_option = click.option(
     show_default=True,
     help="Batch seed: the same seed gives identical results.",
 )
+force_option = click.option(
+    "--force",
+    is_flag=True,
+    help="Write into --out even if it holds another command's outputs or files drillsim did "
+    "not write (replacing them); without it such a folder is refused.",
+)
+
+
+def scenario_inputs(loaded: LoadedScenario, role: str = "scenario") -> dict:
+    """A scenario's and its floorplan's file names and digests, for the output manifest.
+
+    The digests are those recorded in every output's provenance (canonical content, not file
+    bytes), so a re-formatted but equivalent file still counts as the same input.
+    """
+    return {
+        role: {"file": Path(loaded.source).name, "sha256": loaded.digest()},
+        f"{role}_floorplan": {
+            "file": Path(loaded.floorplan.source).name,
+            "sha256": loaded.floorplan.digest(),
+        },
+    }
+
+
+def open_out(out: str, command: str, inputs: dict, options: dict, force: bool):
+    """Open ``--out`` for ``command`` before anything is computed (see
+    :func:`drillsim.reports.outdir.output_folder`): a refused folder fails in a second, not
+    after the simulation."""
+    from drillsim.reports.outdir import output_folder
+
+    return output_folder(out, command, inputs=inputs, options=options, force=force)

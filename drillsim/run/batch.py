@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from typing import ClassVar
@@ -24,6 +25,7 @@ from drillsim.engines.reference import run_reference
 from drillsim.errors import DrillsimError
 from drillsim.metrics.score import curves, score
 from drillsim.plan.compile import Plan, compile_plan
+from drillsim.run.chunkstore import ChunkStore
 from drillsim.sample.draws import CHUNK_RUNS, sample
 from drillsim.scenario.load import LoadedScenario
 from drillsim.scenario.model import Scenario
@@ -137,6 +139,8 @@ def run_batch_job(
     scheduler: str | None = None,
     progress: Callable[[int], None] | None = None,
     plan: Plan | None = None,
+    store: ChunkStore | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> BatchResult:
     """Run ``n_runs`` seeded runs of a scenario and keep their reduced results.
 
@@ -156,6 +160,11 @@ def run_batch_job(
         Address of a Dask scheduler (``tcp://host:8786``); runs the same chunks there.
     progress : callable, optional
         Called with the number of runs finished after each chunk.
+    store : ChunkStore, optional
+        Where finished chunks are saved as they arrive; chunks already there are loaded instead
+        of run (``drillsim batch --resume``). The result is the same either way.
+    notify : callable, optional
+        Called with a one-line message when a lost worker's chunk is retried.
     """
     if engine not in ENGINES:
         raise DrillsimError(f"unknown engine '{engine}'; use one of: {', '.join(ENGINES)}")
@@ -169,36 +178,98 @@ def run_batch_job(
     workers = default_workers() if workers is None else workers
     if workers < 1:
         raise DrillsimError(f"--workers must be at least 1, got {workers}")
-    args = [(plan, sc, seed, lo, n, engine) for lo, n in jobs]
     out = _Collector(n_runs)
 
-    def take(a: tuple, part: dict) -> None:
+    def add(a: tuple, part: dict) -> None:
         out.add(a[3], part)
         if progress:
             progress(a[4])
 
-    if scheduler:
+    def take(a: tuple, part: dict) -> None:
+        if store is not None:
+            store.save(a[3], part)  # on disk before it counts as done
+        add(a, part)
+
+    args = []
+    for lo, n in jobs:
+        if store is not None and store.has(lo, n):
+            add((plan, sc, seed, lo, n, engine), store.load(lo))
+        else:
+            args.append((plan, sc, seed, lo, n, engine))
+    if not args:
+        pass
+    elif scheduler:
         _on_dask(scheduler, args, take)
-    elif workers == 1 or len(jobs) == 1:
+    elif workers == 1 or len(args) == 1:
         for a in args:
             take(a, run_chunk(*a))
     else:
-        _on_processes(min(workers, len(jobs)), args, take)
+        _on_processes(min(workers, len(args)), args, take, notify or (lambda msg: None))
     return out.result(plan, loaded, seed, engine)
 
 
-def _on_processes(workers: int, args: list[tuple], take) -> None:
-    """Run chunks on local processes, at most two per worker in flight (bounded memory)."""
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+#: How often a chunk is run again after the worker running it was lost.
+RETRIES = 1
+
+
+def _on_processes(workers: int, args: list[tuple], take, notify: Callable[[str], None]) -> None:
+    """Run chunks on local processes, at most two per worker in flight (bounded memory).
+
+    Workers die with this process (see :mod:`drillsim.run.workers`) and ignore Ctrl-C, which
+    this process handles alone. If a worker is lost (killed by the system, e.g. out of memory),
+    the pool is rebuilt and the chunks that were in flight run again, each at most ``RETRIES``
+    times; the results do not depend on it, since a chunk's runs depend only on the seed.
+    """
+    from drillsim.run.workers import start_worker
+
+    queue = list(args)
+    tries: dict[int, int] = {}
+    while queue:
+        pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=get_context("spawn"),
+            initializer=start_worker,
+            initargs=(os.getpid(),),
+        )
         pending: dict = {}
-        queue = list(args)
-        while queue or pending:
-            while queue and len(pending) < 2 * workers:
-                a = queue.pop(0)
-                pending[pool.submit(run_chunk, *a)] = a
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in done:
-                take(pending.pop(fut), fut.result())
+        try:
+            while queue or pending:
+                while queue and len(pending) < 2 * workers:
+                    a = queue.pop(0)
+                    pending[pool.submit(run_chunk, *a)] = a
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in sorted(done, key=lambda f: pending[f][3]):
+                    a = pending.pop(fut)
+                    take(a, fut.result())
+        except BrokenProcessPool:
+            lost = sorted([a for a in pending.values()], key=lambda a: a[3])
+            span = ", ".join(f"runs {a[3]}-{a[3] + a[4] - 1}" for a in lost)
+            failed = [a for a in lost if tries.get(a[3], 0) >= RETRIES]
+            if failed:
+                a = failed[0]
+                raise DrillsimError(
+                    f"a worker process was lost twice while running runs {a[3]}-"
+                    f"{a[3] + a[4] - 1} (killed by the system, perhaps out of memory); try "
+                    "fewer --workers, or free memory, and run again"
+                ) from None
+            for a in lost:
+                tries[a[3]] = tries.get(a[3], 0) + 1
+            notify(f"a worker process was lost (killed by the system?); running {span} again")
+            queue = lost + queue
+        finally:
+            _stop(pool)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Shut a pool down now: cancel queued chunks and end the workers (after Ctrl-C or an
+    error there is nothing to wait for)."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        if p.is_alive():
+            p.terminate()
+    for p in procs:
+        p.join(timeout=5)
 
 
 def _on_dask(address: str, args: list[tuple], take) -> None:
@@ -206,16 +277,54 @@ def _on_dask(address: str, args: list[tuple], take) -> None:
         from distributed import Client, as_completed
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise DrillsimError("--scheduler needs Dask: pip install 'drillsim[cluster]'") from exc
-    try:
-        client = Client(address, timeout="10s")
-    except OSError as exc:
-        raise DrillsimError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+    client = _connect(address, Client)
     with client:
         futures = [client.submit(run_chunk, *a, pure=False) for a in args]
         index = {f.key: i for i, f in enumerate(futures)}
         for fut in as_completed(futures):
             take(args[index[fut.key]], fut.result())
             fut.release()
+
+
+def check_scheduler_address(address: str) -> str:
+    """``address`` if it looks like a Dask scheduler address (``tcp://host:port``), else a
+    :class:`DrillsimError` naming it and the fix. No network is touched."""
+    from urllib.parse import urlsplit
+
+    fix = "use the address `dask scheduler` prints, e.g. tcp://10.0.0.5:8786"
+    text = address.strip()
+    if "://" not in text:
+        text = "tcp://" + text
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        raise DrillsimError(f"--scheduler '{address}' is not a valid address; {fix}") from None
+    if parts.scheme not in ("tcp", "tls") or not parts.hostname or port is None:
+        raise DrillsimError(
+            f"--scheduler '{address}' is not a valid address (need tcp:// or tls://, a host and "
+            f"a port); {fix}"
+        )
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise DrillsimError(f"--scheduler '{address}' has a path; {fix}")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _connect(address: str, client_cls):
+    """A Dask client for ``address``; any failure is one line naming the address and the fix."""
+    target = check_scheduler_address(address)
+    try:
+        return client_cls(target, timeout="10s")
+    except (OSError, TimeoutError) as exc:
+        raise DrillsimError(
+            f"cannot reach a Dask scheduler at {target} ({exc.__class__.__name__}); check that "
+            "`dask scheduler` runs there and the port is open"
+        ) from None
+    except Exception as exc:
+        raise DrillsimError(
+            f"{target} did not answer as a Dask scheduler ({exc.__class__.__name__}); check the "
+            "host and port (a scheduler listens on 8786 by default)"
+        ) from None
 
 
 class _Collector:
