@@ -6,9 +6,10 @@ interrupted run never leaves half-written files. Nothing is written anywhere els
 CSV writers here are deterministic: the same data always gives the same bytes.
 
 CSV text cells are neutralised against formula injection (OWASP "CSV Injection"): a text cell
-that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'``,
-so a spreadsheet shows it as text instead of evaluating it; the ``csv`` module quotes cells
-holding separators or quotes, so no cell can start in the middle of another. Numbers (and
+that starts with ``=``, ``+``, ``-``, ``@``, a tab, a carriage return or a line feed gets a
+leading ``'``, so a spreadsheet shows it as text instead of evaluating it; carriage returns in
+text become line feeds, and the ``csv`` module quotes cells holding separators, quotes or line
+feeds, so no cell can start in the middle of another. Numbers (and
 number-like text such as ``-1.5`` or ``-inf``) are written unchanged and stay numbers.
 """
 
@@ -83,22 +84,32 @@ def write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(_clean(data), indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
-#: First characters that make a spreadsheet evaluate a cell (OWASP CSV Injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: First characters that make a spreadsheet evaluate a cell (OWASP CSV Injection), and a line
+#: feed (a cell may start with one after CR normalisation).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[+-]?inf")
 
 
 def spreadsheet_safe(text: str) -> str:
-    """``text`` as a CSV cell no spreadsheet evaluates: a leading ``'`` if it starts like a
-    formula (``= + - @``, tab, CR), unless it is a plain number such as ``-1.5``."""
+    """``text`` as a CSV cell no spreadsheet evaluates.
+
+    A carriage return becomes a line feed (the ``csv`` module quotes cells holding a line feed
+    but not a lone CR, which a spreadsheet may read as a row break, starting a new cell mid-text);
+    then a leading ``'`` is added if the cell starts like a formula (``= + - @``, tab, CR, LF),
+    unless it is a plain number such as ``-1.5``.
+    """
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if text.startswith(FORMULA_START) and not _NUMBER.fullmatch(text):
         return "'" + text
+    if text.startswith("'") and text.lstrip("'").startswith(FORMULA_START):
+        return "'" + text  # so that unneutralise gives it back unchanged
     return text
 
 
 def unneutralise(text: str) -> str:
     """Undo :func:`spreadsheet_safe` on a cell read back (a sheet drillsim wrote, refilled)."""
-    if text.startswith("'") and text[1:].startswith(FORMULA_START):
+    if text.startswith("'") and text.lstrip("'").startswith(FORMULA_START):
         return text[1:]
     return text
 
