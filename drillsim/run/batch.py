@@ -239,8 +239,8 @@ def _on_processes(workers: int, args: list[tuple], take, notify: Callable[[str],
                     pending[pool.submit(run_chunk, *a)] = a
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in sorted(done, key=lambda f: pending[f][3]):
-                    a = pending.pop(fut)
-                    take(a, fut.result())
+                    part = fut.result()  # a lost worker raises here; the chunk stays pending
+                    take(pending.pop(fut), part)
         except BrokenProcessPool:
             lost = sorted([a for a in pending.values()], key=lambda a: a[3])
             span = ", ".join(f"runs {a[3]}-{a[3] + a[4] - 1}" for a in lost)
