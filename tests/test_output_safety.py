@@ -358,3 +358,27 @@ def test_an_endpoint_that_is_not_a_dask_scheduler_is_one_line():
     msg = str(err.value)
     assert f"127.0.0.1:{port}" in msg and "\n" not in msg
     assert "allocate" not in msg and ("Dask scheduler" in msg)
+
+
+@pytest.mark.parametrize("command", ["batch", "brief"])
+def test_ctrl_c_prints_one_line_and_keeps_finished_chunks(tmp_path, command):
+    hs = ROOT / "scenarios/high-school-lockdown-class.yaml"
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "drillsim", command, str(hs), "--runs", "400000", "--workers",
+         "2", "--out", str(out), "-q"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(descendants(proc.pid)) < 3:
+        time.sleep(0.2)
+    time.sleep(3.0)  # workers busy
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole group
+    err = proc.communicate(timeout=60)[1]
+    assert proc.returncode == 130
+    assert err.count("\n") == 1 and err.startswith("interrupted; "), err
+    if command == "batch":
+        assert f"kept in {out}/partial-batch/" in err and "--resume" in err
+        assert sorted(p.name for p in out.iterdir()) == [PARTIAL]
+    else:
+        assert not out.exists()

@@ -9,9 +9,12 @@ flat as the run count grows, and the result is identical whatever the worker cou
 from __future__ import annotations
 
 import os
+import signal
+import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from typing import ClassVar
@@ -236,7 +239,8 @@ def _on_processes(workers: int, args: list[tuple], take, notify: Callable[[str],
             while queue or pending:
                 while queue and len(pending) < 2 * workers:
                     a = queue.pop(0)
-                    pending[pool.submit(run_chunk, *a)] = a
+                    with _sigint_ignored():  # a worker spawned now starts with Ctrl-C ignored
+                        pending[pool.submit(run_chunk, *a)] = a
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in sorted(done, key=lambda f: pending[f][3]):
                     part = fut.result()  # a lost worker raises here; the chunk stays pending
@@ -258,6 +262,21 @@ def _on_processes(workers: int, args: list[tuple], take, notify: Callable[[str],
             queue = lost + queue
         finally:
             _stop(pool)
+
+
+@contextmanager
+def _sigint_ignored():
+    """Ignore SIGINT for a moment (only in the main thread), so that a worker process spawned
+    meanwhile inherits the ignored disposition from its first instruction: a Ctrl-C while it
+    is still importing must not print a traceback. A Ctrl-C in that moment (a few ms) is lost."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
