@@ -6,7 +6,7 @@ interrupted run never leaves half-written files. Nothing is written anywhere els
 CSV writers here are deterministic: the same data always gives the same bytes.
 
 CSV text cells are neutralised against formula injection (OWASP "CSV Injection"): a text cell
-that starts with ``=``, ``+``, ``-``, ``@``, a tab, a carriage return or a line feed gets a
+that starts with ``=``, ``+``, ``-``, ``@``, a tab, a carriage return, a line feed or NUL gets a
 leading ``'``, so a spreadsheet shows it as text instead of evaluating it; carriage returns in
 text become line feeds, and the ``csv`` module quotes cells holding separators, quotes or line
 feeds, so no cell can start in the middle of another. Numbers (and
@@ -84,9 +84,9 @@ def write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(_clean(data), indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
-#: First characters that make a spreadsheet evaluate a cell (OWASP CSV Injection), and a line
-#: feed (a cell may start with one after CR normalisation).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+#: First characters that make a spreadsheet evaluate a cell (OWASP CSV Injection; ASVS 1.2.10
+#: adds NUL), and a line feed (a cell may start with one after CR normalisation).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[+-]?inf")
 
 

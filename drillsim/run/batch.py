@@ -305,6 +305,10 @@ def _on_dask(address: str, args: list[tuple], take) -> None:
             fut.release()
 
 
+#: Dask comm schemes with a host and port; ``inproc://`` (one process, for tests) has no port.
+SCHEDULER_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
+
+
 def check_scheduler_address(address: str) -> str:
     """``address`` if it looks like a Dask scheduler address (``tcp://host:port``), else a
     :class:`DrillsimError` naming it and the fix. No network is touched."""
@@ -312,6 +316,8 @@ def check_scheduler_address(address: str) -> str:
 
     fix = "use the address `dask scheduler` prints, e.g. tcp://10.0.0.5:8786"
     text = address.strip()
+    if text.startswith("inproc://"):
+        return text
     if "://" not in text:
         text = "tcp://" + text
     try:
@@ -319,7 +325,7 @@ def check_scheduler_address(address: str) -> str:
         port = parts.port
     except ValueError:
         raise DrillsimError(f"--scheduler '{address}' is not a valid address; {fix}") from None
-    if parts.scheme not in ("tcp", "tls") or not parts.hostname or port is None:
+    if parts.scheme not in SCHEDULER_SCHEMES or not parts.hostname or port is None:
         raise DrillsimError(
             f"--scheduler '{address}' is not a valid address (need tcp:// or tls://, a host and "
             f"a port); {fix}"
@@ -336,7 +342,7 @@ def _connect(address: str, client_cls):
         return client_cls(target, timeout="10s")
     except (OSError, TimeoutError) as exc:
         raise DrillsimError(
-            f"cannot reach a Dask scheduler at {target} ({exc.__class__.__name__}); check that "
+            f"cannot reach the Dask scheduler at {target} ({exc.__class__.__name__}); check that "
             "`dask scheduler` runs there and the port is open"
         ) from None
     except Exception as exc:
