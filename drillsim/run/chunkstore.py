@@ -46,12 +46,16 @@ def _to_table(first_run: int, part: dict, detail: bool) -> pa.Table:
     cols = {"run": pa.array(np.arange(first_run, first_run + n, dtype=np.int64))}
     cols.update({f"metric:{k}": pa.array(np.asarray(v)) for k, v in metrics.items()})
     if detail:
+        # stored in the dtypes the batch keeps them in (_Collector.COMPACT): half the bytes, and
+        # the kept result is the same as from the chunk itself
+        from drillsim.run.batch import _Collector
+
         arrays = {
-            **{f"curve:{k}": v for k, v in part["curves"].items()},
-            **{f"detail:{k}": part[k] for k in _DETAIL},
+            **{f"curve:{k}": (v, np.int32) for k, v in part["curves"].items()},
+            **{f"detail:{k}": (part[k], _Collector.COMPACT[k]) for k in _DETAIL},
         }
-        for name, v in arrays.items():
-            v = np.ascontiguousarray(v)
+        for name, (v, dtype) in arrays.items():
+            v = np.ascontiguousarray(v, dtype=dtype)
             cols[name] = pa.FixedSizeListArray.from_arrays(pa.array(v.ravel()), v.shape[1])
     return pa.table(cols)
 
@@ -108,7 +112,11 @@ class ChunkStore:
         final = self._path(self.folder, first_run)
         tmp = final.with_suffix(".parquet.tmp")
         table = _to_table(first_run, part, detail=first_run < self.n_detail)
-        pq.write_table(table, tmp, compression="zstd", write_statistics=False)
+        # zstd without dictionaries or statistics: the smallest and one of the cheapest of the
+        # codecs measured (3.4 ms CPU per 256-run high-school chunk, ~240 kB; run_chunk ~24 ms)
+        pq.write_table(
+            table, tmp, compression="zstd", use_dictionary=False, write_statistics=False
+        )
         if self.fsync:
             with open(tmp, "rb") as fh:
                 os.fsync(fh.fileno())
