@@ -255,7 +255,8 @@ def _commit(out: Path, tmp: Path, names: list[str], remove: list[str]) -> None:
         },
         key=lambda s: s.count("/"),
     )
-    _write_json(tmp / _JOURNAL, {"ops": ops, "created": created})
+    _write_json(tmp / (_JOURNAL + ".tmp"), {"ops": ops, "created": created})
+    os.replace(tmp / (_JOURNAL + ".tmp"), tmp / _JOURNAL)  # whole or absent
     try:
         for op in ops:
             _apply(out, tmp, op)
@@ -301,14 +302,24 @@ def _rollback(out: Path, tmp: Path) -> None:
 def recover(stale: Path) -> None:
     """Clean up a staging folder left by a killed command.
 
-    Killed while writing (no journal): just remove it. Killed while moving: roll the moves back,
-    unless the manifest had already been moved into place (the commit point), then keep them.
+    Killed while writing (no journal yet): just remove it. Killed while moving: roll the moves
+    back, unless the manifest had already been moved into place (the commit point), then keep
+    them. If the roll-back itself fails, the folder (with the old files in ``backup/``) is kept
+    and the user is told where.
     """
-    if (stale / _JOURNAL).is_file() and (stale / _FILES / MANIFEST).is_file():
+    try:
+        journal_ok = isinstance(json.loads((stale / _JOURNAL).read_text(encoding="utf-8")), dict)
+    except (OSError, ValueError):
+        journal_ok = False  # the journal is written (atomically) before anything moves
+    if journal_ok and (stale / _FILES / MANIFEST).is_file():
         try:
             _rollback(stale.parent, stale)
-        except (OSError, ValueError, KeyError):
-            pass
+        except (OSError, ValueError, KeyError) as err:
+            raise DrillsimError(
+                f"--out {stale.parent}: a killed drillsim command left its moves half done and "
+                f"they cannot be undone ({err}); the previous files are in {stale}/{_BACKUP}: "
+                "move them back by hand, then delete that folder"
+            ) from None
     shutil.rmtree(stale, ignore_errors=True)
 
 
