@@ -271,6 +271,9 @@ def test_resume_after_sigkill_gives_the_files_of_an_uninterrupted_batch(school, 
     assert res.returncode == 0, res.stderr
     assert "resuming:" in res.stderr
     assert tree(out) == tree(tmp_path / "calm")  # byte for byte, manifest included
+    res = drillsim(*args, "--out", out, "--resume")  # nothing left to do
+    assert res.returncode == 0 and "nothing to resume" in res.stdout
+    assert tree(out) == tree(tmp_path / "calm")
 
 
 def test_resume_refuses_a_batch_whose_scenario_changed(school, tmp_path):
