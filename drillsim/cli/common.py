@@ -74,7 +74,8 @@ out_option = click.option(
     "out",
     required=True,
     type=click.Path(file_okay=False),
-    help="Folder to write into (created if missing; nothing is written elsewhere).",
+    help="Folder to write into (created if missing; nothing is written elsewhere). A folder "
+    "that is not empty must hold this command's earlier outputs (see --force).",
 )
 seed_option = click.option(
     "--seed",
