@@ -385,3 +385,30 @@ def test_ctrl_c_prints_one_line_and_keeps_finished_chunks(tmp_path, command):
         assert sorted(p.name for p in out.iterdir()) == [PARTIAL]
     else:
         assert not out.exists()
+
+
+def test_a_chunk_lost_twice_stops_the_batch_with_a_clear_message():
+    import multiprocessing
+
+    loaded = load_scenario(ROOT / "scenarios/elementary-lockdown-class.yaml")
+    stop = threading.Event()
+    killed: set[int] = set()
+
+    def killer() -> None:  # every worker is killed as soon as it is up, as by a tight OOM limit
+        while not stop.is_set():
+            for p in multiprocessing.active_children():
+                if p.pid not in killed:
+                    killed.add(p.pid)
+                    os.kill(p.pid, signal.SIGKILL)
+            time.sleep(0.01)
+
+    t = threading.Thread(target=killer)
+    t.start()
+    messages: list[str] = []
+    try:
+        with pytest.raises(DrillsimError, match=r"lost twice while running runs \d+-\d+"):
+            run_batch_job(loaded, 3000, 11, workers=2, notify=messages.append)
+    finally:
+        stop.set()
+        t.join()
+    assert len(messages) == 1 and len(killed) >= 2
