@@ -17,7 +17,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing import get_context
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
@@ -28,10 +28,12 @@ from drillsim.engines.reference import run_reference
 from drillsim.errors import DrillsimError
 from drillsim.metrics.score import curves, score
 from drillsim.plan.compile import Plan, compile_plan
-from drillsim.run.chunkstore import ChunkStore
 from drillsim.sample.draws import CHUNK_RUNS, sample
 from drillsim.scenario.load import LoadedScenario
 from drillsim.scenario.model import Scenario
+
+if TYPE_CHECKING:  # pyarrow stays out of the workers, which import this module
+    from drillsim.run.chunkstore import ChunkStore
 
 ENGINES = ("batch", "reference")
 #: Per-room, per-space and over-time detail is kept for the first this many runs; per-run metrics
