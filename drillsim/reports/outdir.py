@@ -21,6 +21,7 @@ folder, so two commands never write into it at once.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import json
@@ -103,12 +104,14 @@ class OutputFolder:
             raise DrillsimError(f"--out: cannot create {out}: {err.strerror}") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            raise DrillsimError(
-                f"--out {out}: another drillsim command is writing into this folder; wait for it "
-                "to finish or choose another folder"
-            ) from None
+        except OSError as err:
+            if err.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
+                os.close(fd)
+                raise DrillsimError(
+                    f"--out {out}: another drillsim command is writing into this folder; wait "
+                    "for it to finish or choose another folder"
+                ) from None
+            # else a filesystem without locks (some network mounts): go on unlocked
         self._lock_fd = fd
         for stale in sorted(out.glob(STAGING_PREFIX + "*")):
             recover(stale)  # left by a killed command: roll back or finish, then remove
@@ -117,7 +120,8 @@ class OutputFolder:
 
     def _refuse(self, what: str, force_does: str = "replace them") -> None:
         hint = f", or pass --force to {force_does}" if self.force_hint else ""
-        fresh = self.out.with_name(f"{self.out.name}-{self.command}")
+        here = self.out.resolve()
+        fresh = here.with_name(f"{here.name}-{self.command}") if here.name else here / self.command
         raise DrillsimError(
             f"--out {self.out} {what}; choose an empty or new folder (e.g. {fresh}){hint}. "
             "Nothing was written."
