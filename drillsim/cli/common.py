@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -30,15 +32,32 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
             click.echo(f"error: {n} problem{'s' if n != 1 else ''} found:", err=True)
             for p in err.problems:
                 click.echo(f"  {p}", err=True)
-            sys.exit(2)
+            _exit(2)
         except DrillsimError as err:
             click.echo(f"error: {err}", err=True)
-            sys.exit(1)
-        except KeyboardInterrupt:
-            click.echo("interrupted; nothing was written", err=True)
-            sys.exit(130)
+            _exit(1)
+        except KeyboardInterrupt as err:  # a command may say what it kept (batch does)
+            click.echo(str(err) or "interrupted; nothing was written", err=True)
+            _exit(130)
 
     return wrapper
+
+
+def _exit(code: int) -> None:
+    """Exit with ``code``. If a worker pool's helper threads are still alive (a pool stopped
+    by Ctrl-C or a lost worker can leave its manager thread blocked on a pipe for good, and the
+    interpreter would wait for it at exit), flush and leave at once: the worker processes die
+    with this one (:mod:`drillsim.run.workers`), and every output folder has already been
+    cleaned up by the time the error reached here."""
+    if any(
+        t.is_alive() and not t.daemon
+        for t in threading.enumerate()
+        if t is not threading.main_thread()
+    ):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 def load(path: str) -> LoadedScenario:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -158,12 +157,10 @@ def batch(
             )
         except KeyboardInterrupt:
             bar.close()
-            click.echo(
+            raise KeyboardInterrupt(
                 f"interrupted; {store.count()} of {runs} runs are kept in {out}/partial-batch/ "
-                "(run the same command with --resume to continue)",
-                err=True,
-            )
-            sys.exit(130)
+                "(run the same command with --resume to continue)"
+            ) from None
         finally:
             bar.close()
         with folder.staged() as tmp:

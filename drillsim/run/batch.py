@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -213,6 +214,7 @@ def run_batch_job(
     return out.result(plan, loaded, seed, engine)
 
 
+_QUIET_TRACKER = "ignore::UserWarning:multiprocessing.resource_tracker"
 #: How often a chunk is run again after the worker running it was lost.
 RETRIES = 1
 
@@ -227,6 +229,11 @@ def _on_processes(workers: int, args: list[tuple], take, notify: Callable[[str],
     """
     from drillsim.run.workers import start_worker
 
+    # The resource tracker (started with the first pool, with this interpreter's -W options)
+    # still removes the pool's semaphores after an interrupt or a kill -9 of this process, but
+    # without a "leaked semaphore objects" warning on the user's terminal.
+    if _QUIET_TRACKER not in sys.warnoptions:
+        sys.warnoptions.append(_QUIET_TRACKER)
     queue = list(args)
     tries: dict[int, int] = {}
     while queue:
