@@ -5,6 +5,7 @@ Each test runs the CLI (or the batch executor) as a user would and reads the pro
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -216,22 +217,27 @@ def test_a_killed_workers_chunk_is_retried_and_results_equal_an_undisturbed_batc
     messages: list[str] = []
     killed: list[int] = []
 
+    first_chunk = threading.Event()
+
     def killer() -> None:
+        first_chunk.wait(60)  # the workers are up and busy: kill one mid-batch
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             workers = [
                 p for p in multiprocessing.active_children() if "resource" not in (p.name or "")
             ]
-            if len(workers) >= 2:
-                time.sleep(0.3)  # let them take chunks
-                os.kill(workers[0].pid, signal.SIGKILL)  # as the OOM killer would
+            if workers:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(workers[0].pid, signal.SIGKILL)  # as the OOM killer would
                 killed.append(workers[0].pid)
                 return
             time.sleep(0.02)
 
     t = threading.Thread(target=killer)
     t.start()
-    hit = run_batch_job(loaded, 6000, 11, workers=2, notify=messages.append)
+    hit = run_batch_job(
+        loaded, 6000, 11, workers=2, notify=messages.append, progress=lambda n: first_chunk.set()
+    )
     t.join()
     assert killed, "no worker was killed; the test did not exercise the retry"
     assert len(messages) == 1 and "running runs" in messages[0] and "again" in messages[0]
@@ -397,9 +403,10 @@ def test_a_chunk_lost_twice_stops_the_batch_with_a_clear_message():
     def killer() -> None:  # every worker is killed as soon as it is up, as by a tight OOM limit
         while not stop.is_set():
             for p in multiprocessing.active_children():
-                if p.pid not in killed:
+                if p.pid is not None and p.pid not in killed:
                     killed.add(p.pid)
-                    os.kill(p.pid, signal.SIGKILL)
+                    with contextlib.suppress(ProcessLookupError):  # already gone
+                        os.kill(p.pid, signal.SIGKILL)
             time.sleep(0.01)
 
     t = threading.Thread(target=killer)
