@@ -117,7 +117,7 @@ def review(scenario: str, observed: str, runs: int, seed: int, out: str, workers
 
     loaded = load(scenario)
     if loaded.scenario.protocol in ("hold", "secure", "shelter", "options"):  # issue 9
-        _review_protocol(loaded, observed, runs, seed, out, calibrate)
+        _review_protocol(loaded, observed, runs, seed, out, calibrate, force)
         return
     refuse_unsupported(loaded)
     obs = read_observed(Path(observed), loaded)
@@ -141,10 +141,13 @@ def review(scenario: str, observed: str, runs: int, seed: int, out: str, workers
         click.echo(line)
 
 
-def _review_protocol(loaded, observed: str, runs: int, seed: int, out: str, calibrate: bool):
+def _review_protocol(
+    loaded, observed: str, runs: int, seed: int, out: str, calibrate: bool, force: bool
+) -> None:
     """Review of a Hold, Secure, Shelter or options drill (reports/review/protocol_review.py)."""
     from drillsim.errors import DrillsimError
     from drillsim.plan.compile import compile_plan
+    from drillsim.reports.outdir import sha256_file
     from drillsim.reports.review.protocol_measures import simulate_measures
     from drillsim.reports.review.protocol_review import (
         build_protocol_review,
@@ -161,12 +164,18 @@ def _review_protocol(loaded, observed: str, runs: int, seed: int, out: str, cali
         )
     plan = compile_plan(loaded)
     sheet = read_protocol_sheet(Path(observed), plan)
-    sim = simulate_measures(plan, loaded.scenario, seed, runs)
-    data = build_protocol_review(
-        loaded, plan, sim, sheet, provenance(loaded, plan, seed, "batch", runs)
-    )
-    with staged_output(out) as tmp:
-        paths = write_protocol_review(loaded, data, tmp)
+    inputs = {
+        **scenario_inputs(loaded),
+        "observed": {"file": Path(observed).name, "sha256": sha256_file(Path(observed))},
+    }
+    options = {"runs": runs, "seed": seed, "calibrate": False}
+    with open_out(out, "review", inputs, options, force) as folder:
+        sim = simulate_measures(plan, loaded.scenario, seed, runs)
+        data = build_protocol_review(
+            loaded, plan, sim, sheet, provenance(loaded, plan, seed, "batch", runs)
+        )
+        with folder.staged() as tmp:
+            paths = write_protocol_review(loaded, data, tmp)
     _report(out, paths)
     for line in summary_lines(data):
         click.echo(line)

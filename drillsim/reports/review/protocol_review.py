@@ -29,7 +29,7 @@ from drillsim.reports.render import write_doc, write_figure_pngs
 from drillsim.reports.review.placement import percentile_of
 from drillsim.reports.review.protocol_measures import MEASURES
 from drillsim.reports.review.protocol_sheet import ProtocolSheet
-from drillsim.reports.staging import write_json
+from drillsim.reports.staging import safe_row, write_json
 from drillsim.reports.wording import about_numbers_box, fmt_s, provenance_line
 from drillsim.scenario.load import LoadedScenario
 
@@ -156,7 +156,7 @@ def write_records_csv(path: Path, data: dict[str, Any]) -> None:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(cols)
         for r in data["records"]:
-            w.writerow([_num(r[c]) if isinstance(r[c], float) else r[c] for c in cols])
+            w.writerow(safe_row([_num(r[c]) if isinstance(r[c], float) else r[c] for c in cols]))
 
 
 def records_figure(data: dict[str, Any]) -> MplFigure:

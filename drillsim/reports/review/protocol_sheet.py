@@ -20,6 +20,7 @@ from drillsim.errors import Problem, ValidationError
 from drillsim.plan.compile import Plan
 from drillsim.reports.review.observed import parse_time, suggest_room
 from drillsim.reports.review.protocol_measures import MEASURES
+from drillsim.reports.staging import unneutralise
 
 DECISIONS = {"left": 1.0, "leave": 1.0, "locked": 0.0, "lock": 0.0}
 
@@ -107,7 +108,7 @@ def read_protocol_sheet(path: Path, plan: Plan) -> ProtocolSheet:
 
         def cell(name: str, cells: list[str] = cells) -> str:
             i = idx.get(name)
-            return cells[i].strip() if i is not None and i < len(cells) else ""
+            return unneutralise(cells[i].strip()) if i is not None and i < len(cells) else ""
 
         room = cell("room")
         where = f"row {line_no} (room '{room}')"
