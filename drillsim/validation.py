@@ -126,12 +126,12 @@ def read_yaml_mapping(path: str | Path, what: str) -> tuple[dict, ProblemList]:
             "(file)", "is a directory, not a file", f"give the path of a {what} .yaml file"
         )
         return {}, problems
-    try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        problems.add("(file)", "not a UTF-8 text file", f"give a {what} YAML file")
+    from drillsim.floorplan.read import parse_yaml_text, read_text_file  # one reader for all
+
+    text, found = read_text_file(p, str(path))
+    if text is None:
+        problems.extend(found)
         return {}, problems
-    from drillsim.floorplan.load import parse_yaml_text  # one YAML reader for every format
 
     data, found = parse_yaml_text(text, str(path))
     problems.extend(

@@ -7,11 +7,11 @@ import tempfile
 from pathlib import Path
 
 import click
-import yaml
 
 from drillsim.cli.common import friendly
 from drillsim.errors import DrillsimError, Problem, ValidationError
 from drillsim.floorplan import load_floorplan, save_floorplan
+from drillsim.floorplan.read import parse_yaml_text, read_text_file
 from drillsim.plan.compile import compile_plan
 from drillsim.scenario.load import load_scenario
 
@@ -23,10 +23,8 @@ def _is_scenario(path: Path) -> bool:
     """A YAML file with a ``protocol`` or ``floorplan`` key is a scenario; else a floorplan."""
     if path.suffix.lower() not in (".yaml", ".yml") or not path.is_file():
         return False
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError):
-        return False
+    text, _ = read_text_file(path, str(path))
+    data, _ = parse_yaml_text(text, str(path)) if text is not None else (None, [])
     return isinstance(data, dict) and ("protocol" in data or "floorplan" in data)
 
 

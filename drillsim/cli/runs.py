@@ -6,14 +6,23 @@ from pathlib import Path
 
 import click
 
-from drillsim.cli.common import Progress, friendly, load, out_option, scenario_arg, seed_option
+from drillsim.cli.common import (
+    MAX_RUNS,
+    MAX_WORKERS,
+    Progress,
+    friendly,
+    load,
+    out_option,
+    scenario_arg,
+    seed_option,
+)
 from drillsim.errors import DrillsimError
 from drillsim.reports.staging import staged_output
 from drillsim.run import run_batch_job, run_single
 
 workers_option = click.option(
     "--workers",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_WORKERS),
     default=None,
     help="Local worker processes (default: all cores). Results do not depend on it.",
 )
@@ -33,7 +42,7 @@ scheduler_option = click.option(
 runs_option = click.option(
     "--runs",
     "-n",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_RUNS),
     default=1000,
     show_default=True,
     help="Number of seeded runs.",
@@ -45,7 +54,7 @@ runs_option = click.option(
 @seed_option
 @click.option(
     "--run-index",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=0, max=MAX_RUNS - 1),
     default=0,
     show_default=True,
     help="Which run of the batch seeded --seed to replay.",
