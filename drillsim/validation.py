@@ -114,6 +114,11 @@ def problems_from_pydantic(
     return problems
 
 
+#: Largest scenario file read: scenarios are a few kB (an empirical distribution of 100,000
+#: values is about 1 MB), so anything larger is the wrong file.
+MAX_SCENARIO_BYTES = 2 * 2**20
+
+
 def read_yaml_mapping(path: str | Path, what: str) -> tuple[dict, ProblemList]:
     """Read a YAML file whose top level must be a mapping; problems instead of exceptions."""
     problems = ProblemList(str(path))
@@ -128,6 +133,13 @@ def read_yaml_mapping(path: str | Path, what: str) -> tuple[dict, ProblemList]:
         return {}, problems
     from drillsim.floorplan.read import parse_yaml_text, read_text_file  # one reader for all
 
+    if p.is_file() and p.stat().st_size > MAX_SCENARIO_BYTES:
+        problems.add(
+            "(file)",
+            f"the file is larger than {MAX_SCENARIO_BYTES // 2**20} MB",
+            f"a {what} file is a few kB; check that this is the right file",
+        )
+        return {}, problems
     text, found = read_text_file(p, str(path))
     if text is None:
         problems.extend(found)

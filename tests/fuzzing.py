@@ -203,7 +203,7 @@ def mutate_text(rng: np.random.Generator, text: str, fmt: str) -> tuple[str | by
         i = int(rng.integers(len(lines))) if lines else 0
         return "".join(lines[: i + 1] + lines[i:]), kind
     # huge_line: a 2 MB line (beyond any sane drill file)
-    return text + "\n# " + "x" * 2_000_000 + "\n", kind
+    return text + "\n# " + "x" * int(_pick(rng, [100_000, 3_000_000])) + "\n", kind
 
 
 # ---------------------------------------------------------------------------------------------
@@ -283,7 +283,7 @@ def mutate_tree(rng: np.random.Generator, data: Any) -> tuple[Any, str, bool]:
             p = _pick(rng, lists)
             items = _get(data, p)
             if items:
-                _set(data, p, items * int(_pick(rng, [50, 500])))
+                _set(data, p, items * int(_pick(rng, [20, 100])))
                 return data, f"{kind}:{_tail(p)}", False
         return data, kind, False
     # duplicate_record
@@ -551,7 +551,7 @@ def _csv(rows: list[list[str]]) -> str:
 
 def option_case(rng: np.random.Generator, scenario: Path, out: Path) -> tuple[list[str], str]:
     """A bad (or edge) CLI option value for run / batch / draw."""
-    cmd = _pick(rng, ["run", "batch", "draw", "brief"])
+    cmd = _pick(rng, ["run", "batch", "batch", "draw", "draw", "brief"])
     value = _pick(
         rng,
         [
@@ -630,9 +630,8 @@ def make_case(seed: int, index: int, workdir: Path) -> Case:
     """Write case ``index`` of fuzz run ``seed`` into ``workdir`` (a fresh folder) and return it."""
     rng = np.random.default_rng([seed, index])
     workdir.mkdir(parents=True, exist_ok=True)
-    family = _pick(
-        rng, ["scenario", "scenario", "scenario", "floorplan", "floorplan", "observer", "options"]
-    )
+    families = ["scenario", "floorplan", "observer", "options"]
+    family = families[int(rng.choice(4, p=[0.42, 0.33, 0.15, 0.10]))]
     scenario_src = _pick(rng, SCENARIOS)
     scen_text = scenario_src.read_text(encoding="utf-8")
     fp_name = re.search(r"^floorplan:\s*(\S+)", scen_text, re.M).group(1)

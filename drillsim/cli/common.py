@@ -87,7 +87,7 @@ class Progress:
 
 
 scenario_arg = click.argument("scenario", type=click.Path(dir_okay=False))
-def _nonempty_path(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+def nonempty_path(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """Refuse an empty path (it would mean the current folder) or one with a NUL byte."""
     if value is not None and (not value.strip() or "\x00" in value):
         raise click.BadParameter("give a folder name (an empty name or a NUL byte is not a path)")
@@ -99,7 +99,7 @@ out_option = click.option(
     "-o",
     "out",
     required=True,
-    callback=_nonempty_path,
+    callback=nonempty_path,
     type=click.Path(file_okay=False),
     help="Folder to write into (created if missing; nothing is written elsewhere).",
 )

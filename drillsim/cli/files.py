@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
 import click
 
-from drillsim.cli.common import friendly
+from drillsim.cli.common import nonempty_path, friendly
 from drillsim.errors import DrillsimError, Problem, ValidationError
 from drillsim.floorplan import load_floorplan, save_floorplan
-from drillsim.floorplan.read import parse_yaml_text, read_text_file
+from drillsim.floorplan.read import read_text_file
 from drillsim.plan.compile import compile_plan
 from drillsim.scenario.load import load_scenario
 
@@ -19,13 +20,16 @@ FLOORPLAN_SUFFIXES = (".yaml", ".yml", ".graphml", ".json")
 FIGURE_SUFFIXES = (".png", ".pdf", ".svg")
 
 
+_SCENARIO_KEY = re.compile(r"^[\"']?(protocol|floorplan)[\"']?\s*:", re.MULTILINE)
+
+
 def _is_scenario(path: Path) -> bool:
     """A YAML file with a ``protocol`` or ``floorplan`` key is a scenario; else a floorplan."""
     if path.suffix.lower() not in (".yaml", ".yml") or not path.is_file():
         return False
     text, _ = read_text_file(path, str(path))
-    data, _ = parse_yaml_text(text, str(path)) if text is not None else (None, [])
-    return isinstance(data, dict) and ("protocol" in data or "floorplan" in data)
+    # a top-level key, without parsing the file twice (floorplans can be large)
+    return text is not None and _SCENARIO_KEY.search(text) is not None
 
 
 @click.command()
@@ -55,8 +59,16 @@ def validate(file: str) -> None:
 
 
 def _atomic_figure(fig, out: Path) -> None:
+    """Save ``fig`` to ``out`` via a temporary file renamed over it (never a half-written file).
+
+    The figure gets the usual permissions of a new file (0666 minus the umask), not mkstemp's
+    private 0600, like every other file drillsim writes.
+    """
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=out.suffix, dir=out.parent)
     os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
     try:
         fig.savefig(tmp, dpi=150, metadata={"Software": None} if out.suffix == ".png" else None)
         os.replace(tmp, out)
@@ -73,7 +85,8 @@ def _atomic_figure(fig, out: Path) -> None:
     "out",
     required=True,
     type=click.Path(dir_okay=False),
-    help="Figure file to write (.png, .pdf or .svg).",
+    callback=nonempty_path,
+    help="Figure file to write (.png, .pdf or .svg); its folder is created if missing.",
 )
 @click.option("--title", default=None, help="Figure title (default: the floorplan name).")
 @friendly
@@ -84,9 +97,11 @@ def draw(floorplan: str, out: str, title: str | None) -> None:
     path, target = Path(floorplan), Path(out)
     if target.suffix.lower() not in FIGURE_SUFFIXES:
         raise DrillsimError(f"--out {out}: use a .png, .pdf or .svg file name")
-    if not target.resolve().parent.exists():
-        raise DrillsimError(f"--out {out}: folder {target.resolve().parent} does not exist")
     fp = load_scenario(path).floorplan if _is_scenario(path) else load_floorplan(path)
+    folder = target.resolve().parent
+    if folder.exists() and not folder.is_dir():
+        raise DrillsimError(f"--out {out}: {folder} is a file, not a folder")
+    folder.mkdir(parents=True, exist_ok=True)  # as run and batch do with --out
     fig = draw_floorplan(fp, title=title)
     _atomic_figure(fig, target)
     click.echo(f"wrote {target}")

@@ -49,10 +49,14 @@ def summarise(values: np.ndarray) -> dict[str, float]:
 
     Runs where the event never happened (``inf``) count in the median and p90 (as "later than
     anything") and are reported as ``share_never``; the mean and its CI are over the other runs.
+    The Student-t interval of a non-negative metric is cut at 0 (with few, skewed runs it would
+    otherwise reach below 0, which no time or count can).
     """
     x = np.asarray(values, dtype=float)
     finite = x[np.isfinite(x)]
     mean, lo, hi = mean_ci(finite)
+    if finite.size and finite.min() >= 0 and lo < 0:
+        lo = 0.0  # every metric is a time, count or person-seconds: the CI stops at 0
     return {
         "median": quantile(x, 0.5),
         "p90": quantile(x, 0.9),
