@@ -83,6 +83,14 @@ def problems_from_pydantic(
             choices = [c.strip(" '") for c in expected.replace(" or ", ",").split(",")]
             close = difflib.get_close_matches(str(value), choices, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
+            if close and loc == ("protocol",):
+                from drillsim.scenario.model import IMPLEMENTED_PROTOCOLS
+
+                if close[0] not in IMPLEMENTED_PROTOCOLS:  # do not suggest what is refused next
+                    hint = (
+                        f" ('{close[0]}' is part of the format but not simulated in this "
+                        f"version; use one of: {', '.join(IMPLEMENTED_PROTOCOLS)})"
+                    )
             problems.append(
                 Problem(file, element, f"'{value}' is not allowed", f"use one of: {expected}{hint}")
             )

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from drillsim.cli.common import nonempty_path, friendly
+from drillsim.cli.common import friendly, nonempty_path
 from drillsim.errors import DrillsimError, Problem, ValidationError
 from drillsim.floorplan import load_floorplan, save_floorplan
 from drillsim.floorplan.read import read_text_file

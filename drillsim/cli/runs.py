@@ -151,12 +151,34 @@ def compare(
             f"cannot compare different protocols ({', '.join(sorted(protocols))}) metric by "
             "metric; compare lockdown with lockdown, or evacuate with evacuate"
         )
+    from drillsim.plan.compile import compile_plan
+    from drillsim.reports.compare import people_difference
+
+    plans = [compile_plan(ld) for ld in loadeds]
+    for path, plan in zip(scenarios[1:], plans[1:], strict=True):
+        diff = people_difference(plans[0], plan)
+        if diff is not None:
+            raise DrillsimError(
+                f"cannot pair runs of {scenarios[0]} and {path}: they place different people "
+                f"({diff}). compare pairs every person's random draws across scenarios, so both "
+                "must have the same population (fill, preset, groups, office_staff); compare "
+                "building, alert or behaviour changes, or run batch on each to see a population "
+                "change"
+            )
     results = []
-    for path, ld in zip(scenarios, loadeds, strict=True):
+    for path, ld, plan in zip(scenarios, loadeds, plans, strict=True):
         bar = Progress(runs, Path(path).stem, enabled=not quiet)
         try:
             results.append(
-                run_batch_job(ld, runs, seed, workers=workers, scheduler=scheduler, progress=bar)
+                run_batch_job(
+                    ld,
+                    runs,
+                    seed,
+                    workers=workers,
+                    scheduler=scheduler,
+                    progress=bar,
+                    plan=plan,
+                )
             )
         finally:
             bar.close()

@@ -271,10 +271,13 @@ def _connection_record(
     for end in ("a", "b"):
         ok, sid = read_field(out, raw, end, "id", f"{el}.{end}", required=True)
         if ok and sid not in g:
+            labelled = [n for n, d in g.nodes(data=True) if d.get("label") == sid]
             out.add(
                 f"{el}.{end}",
                 f"no space with id '{sid}'",
-                "use the id of a space listed under spaces"
+                f"'{sid}' is the label of space '{labelled[0]}'; write its id: {labelled[0]}"
+                if labelled
+                else "use the id of a space listed under spaces"
                 + did_you_mean(sid, [str(n) for n in g.nodes], cutoff=0.5),
             )
             ok = False

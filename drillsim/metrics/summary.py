@@ -72,7 +72,9 @@ def compare_paired(a: np.ndarray, b: np.ndarray, metric: str) -> dict[str, float
     """Paired difference B - A over runs that share their random numbers (common random numbers).
 
     Returns the mean difference with its 95 % CI (over runs where both are finite), the median
-    difference, and the share of runs in which B is strictly better than A (ties count half).
+    difference, and the shares of runs in which B is better than A, ties with it (within
+    ``TIE_TOLERANCE``, or "never" on both sides) and is worse; the three add up to 1. (Counting
+    ties as half a win made identical scenarios read "B better in 50 % of runs".)
     """
     a = np.asarray(a, dtype=float)
     b = np.asarray(b, dtype=float)
@@ -81,15 +83,20 @@ def compare_paired(a: np.ndarray, b: np.ndarray, metric: str) -> dict[str, float
     mean, lo, hi = mean_ci(diff)
     higher = metric in HIGHER_IS_BETTER
     with np.errstate(invalid="ignore"):
-        better = (b > a) if higher else (b < a)
-        tie = a == b
-    share = float(np.mean(better + 0.5 * tie)) if a.size else math.nan
+        tie = (a == b) | (np.abs(b - a) <= TIE_TOLERANCE)
+        better = ((b > a) if higher else (b < a)) & ~tie
+        worse = ((b < a) if higher else (b > a)) & ~tie
+    share = float(np.mean(better)) if a.size else math.nan
+    share_tie = float(np.mean(tie)) if a.size else math.nan
+    share_worse = float(np.mean(worse)) if a.size else math.nan
     return {
         "mean_difference": mean,
         "ci95_low": lo,
         "ci95_high": hi,
         "median_difference": float(np.median(diff)) if diff.size else math.nan,
         "share_b_better": share,
+        "share_tie": share_tie,
+        "share_b_worse": share_worse,
         "n_paired_finite": int(both.sum()),
         "better_is": "higher" if higher else "lower",
     }

@@ -104,9 +104,28 @@ def _check_raw_ids(data: dict, fp: Floorplan, file: str) -> list[Problem]:
 
 
 def _unknown_space(file: str, fp: Floorplan, element: str, sid: str) -> Problem:
-    close = difflib.get_close_matches(sid, fp.spaces, n=1)
-    hint = f"did you mean '{close[0]}'?" if close else "use a space id from the floorplan"
+    by_label = label_match(fp, sid)
+    if by_label is not None:
+        hint = f"'{sid}' is the label of space '{by_label}'; write its id: {by_label}"
+    else:
+        close = difflib.get_close_matches(sid, fp.spaces, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else "use a space id from the floorplan"
     return Problem(file, element, f"space '{sid}' is not in floorplan '{fp.name}'", hint)
+
+
+def label_match(fp: Floorplan, text: str) -> str | None:
+    """The id of the space whose label is ``text`` (ignoring case and spaces), or None.
+
+    Users often write what the plan shows ("Room 101") where an id ("C101") is expected.
+    """
+    def norm(s: object) -> str:
+        return " ".join(str(s).split()).casefold()
+
+    want = norm(text)
+    for sid, attrs in fp.graph.nodes(data=True):
+        if norm(attrs.get("label", "")) == want and sid != text:
+            return sid
+    return None
 
 
 def scenario_from_dict(
