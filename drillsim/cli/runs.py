@@ -74,6 +74,11 @@ def run(scenario: str, seed: int, run_index: int, out: str) -> None:
     with staged_output(out) as tmp:
         paths = write_single_outputs(result, tmp)
     _report(out, paths)
+    from drillsim.cli.headline import batch_lines
+    from drillsim.metrics.score import score
+
+    for line in batch_lines(result.plan.protocol, score(result.plan, result.outcomes)):
+        click.echo(line)
 
 
 @click.command()
@@ -112,6 +117,11 @@ def batch(
     with staged_output(out) as tmp:
         paths = write_batch_outputs(result, loaded, tmp, csv=csv_too)
     _report(out, paths)
+    from drillsim.cli.headline import batch_lines
+
+    click.echo(f"over {result.n_runs} runs:")
+    for line in batch_lines(result.plan.protocol, result.metrics):
+        click.echo(line)
 
 
 @click.command()
@@ -185,6 +195,15 @@ def compare(
     with staged_output(out) as tmp:
         paths = write_compare_outputs(results, loadeds, tmp, csv=csv_too)
     _report(out, paths)
+    from drillsim.cli.headline import compare_lines
+
+    names = ", ".join(
+        f"{'A' if i == 0 else ('B' if len(scenarios) == 2 else f'B{i}')} = {Path(p).name}"
+        for i, p in enumerate(scenarios)
+    )
+    click.echo(f"over {runs} paired runs ({names}):")
+    for line in compare_lines(plans[0].protocol, list(scenarios), [r.metrics for r in results]):
+        click.echo(line)
 
 
 def _report(out: str, paths: list[Path]) -> None:

@@ -273,7 +273,7 @@ def _reader_problem(err: yaml.reader.ReaderError, text: str, source: str) -> Pro
     line = text.count("\n", 0, pos) + 1
     column = pos - (text.rfind("\n", 0, pos) + 1) + 1
     char = err.character
-    code = f"U+{ord(char):04X}" if isinstance(char, str) else f"byte {char!r}"
+    code = f"U+{ord(char) if isinstance(char, str) else int(char):04X}"
     return Problem(
         source,
         f"line {line}, column {column}",

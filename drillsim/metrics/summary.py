@@ -49,10 +49,22 @@ def summarise(values: np.ndarray) -> dict[str, float]:
 
     Runs where the event never happened (``inf``) count in the median and p90 (as "later than
     anything") and are reported as ``share_never``; the mean and its CI are over the other runs.
-    The Student-t interval of a non-negative metric is cut at 0 (with few, skewed runs it would
-    otherwise reach below 0, which no time or count can).
+    A metric that is nan in every run is "not applicable": its entries are nan (null in JSON)
+    and ``not_applicable`` is True. The Student-t interval of a non-negative metric is cut at 0
+    (with few, skewed runs it would otherwise reach below 0, which no time or count can).
     """
     x = np.asarray(values, dtype=float)
+    if x.size and np.isnan(x).all():  # the metric has no meaning here (e.g. no SRO on duty)
+        return {
+            "median": math.nan,
+            "p90": math.nan,
+            "mean": math.nan,
+            "mean_ci95_low": math.nan,
+            "mean_ci95_high": math.nan,
+            "n_runs": int(x.size),
+            "share_never": math.nan,
+            "not_applicable": True,
+        }
     finite = x[np.isfinite(x)]
     mean, lo, hi = mean_ci(finite)
     if finite.size and finite.min() >= 0 and lo < 0:

@@ -22,6 +22,9 @@ from scipy.special import ndtri
 #: 10^6 m/s is absurd as a speed, so no real input is refused, while every quantile formula
 #: stays far from float overflow (a triangular up to 1e308 overflows into negative times).
 MAX_PARAMETER = 1e6
+#: Largest p90 / median of a lognormal. Real timing spreads are 1.5-10; at 1000 the far tail
+#: (z = 7) is still 10^21 times the median, finite, while a larger ratio overflows to inf.
+MAX_LOGNORMAL_RATIO = 1000.0
 #: Most observed values an empirical distribution may hold (a school's own drill log is a few
 #: hundred at most; the values are sorted for every draw).
 MAX_EMPIRICAL_VALUES = 100_000
@@ -70,6 +73,8 @@ class _Dist(BaseModel):
         lo = self._raw_min()
         if self.min is not None:
             lo = max(lo, self.min)
+        if self.max is not None:  # a max below the whole range clips every value down to it
+            lo = min(lo, self.max)
         return lo
 
     def _raw_min(self) -> float:  # pragma: no cover - overridden
@@ -153,6 +158,12 @@ class LogNormal(_Dist):
             raise ValueError(
                 f"p90 ({self.p90}) must be greater than median ({self.median_}); "
                 "make p90 larger than the median, or use a plain number for a fixed value"
+            )
+        if self.p90 > MAX_LOGNORMAL_RATIO * self.median_:
+            raise ValueError(
+                f"p90 ({self.p90:g}) is more than {MAX_LOGNORMAL_RATIO:g} times the median "
+                f"({self.median_:g}); its tail would reach astronomic values; check the units "
+                "of both (seconds, m/s)"
             )
         return self
 
