@@ -353,7 +353,8 @@ def _graphml_text(data: dict) -> str:
             continue
         body.append(f'<node id="{_xml(_val(rec.get("id")))}">')
         for k, v in rec.items():
-            if k != "id" and not isinstance(v, list | dict):
+            if k != "id":
+                v = json.dumps(v) if isinstance(v, list | dict) else v  # as text, as a tool would
                 body.append(f'<data key="{key(str(k), "node", v)}">{_xml(_val(v))}</data>')
         body.append("</node>")
     for rec in (data.get("connections") or []) if isinstance(data, dict) else []:
@@ -362,7 +363,8 @@ def _graphml_text(data: dict) -> str:
         a, b = _xml(_val(rec.get("a"))), _xml(_val(rec.get("b")))
         body.append(f'<edge source="{a}" target="{b}">')
         for k, v in rec.items():
-            if k not in ("a", "b") and not isinstance(v, list | dict):
+            if k not in ("a", "b"):
+                v = json.dumps(v) if isinstance(v, list | dict) else v
                 body.append(f'<data key="{key(str(k), "edge", v)}">{_xml(_val(v))}</data>')
         body.append("</edge>")
     body.append("</graph></graphml>")

@@ -10,6 +10,7 @@ from drillsim.cli.common import (
     MAX_RUNS,
     MAX_WORKERS,
     Progress,
+    SafePath,
     friendly,
     load,
     out_option,
@@ -73,7 +74,7 @@ def brief(scenario: str, runs: int, seed: int, out: str, workers: int | None, qu
 
 @click.command()
 @scenario_arg
-@click.argument("observed", type=click.Path(dir_okay=False))
+@click.argument("observed", type=SafePath(dir_okay=False))
 @runs_option
 @seed_option
 @out_option

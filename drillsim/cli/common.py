@@ -86,7 +86,20 @@ class Progress:
             self.bar.close()
 
 
-scenario_arg = click.argument("scenario", type=click.Path(dir_okay=False))
+class SafePath(click.Path):
+    """``click.Path`` that refuses a NUL byte with a usage error (click's own check lets Python's
+    ValueError from ``os.stat`` escape as a traceback)."""
+
+    def convert(self, value, param, ctx):  # type: ignore[override]
+        if isinstance(value, str) and "\x00" in value:
+            self.fail("a path cannot contain a NUL byte", param, ctx)
+        try:
+            return super().convert(value, param, ctx)
+        except ValueError as err:  # e.g. a path too long for the OS
+            self.fail(f"not a usable path ({err})", param, ctx)
+
+
+scenario_arg = click.argument("scenario", type=SafePath(dir_okay=False))
 def nonempty_path(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """Refuse an empty path (it would mean the current folder) or one with a NUL byte."""
     if value is not None and (not value.strip() or "\x00" in value):
@@ -100,7 +113,7 @@ out_option = click.option(
     "out",
     required=True,
     callback=nonempty_path,
-    type=click.Path(file_okay=False),
+    type=SafePath(file_okay=False),
     help="Folder to write into (created if missing; nothing is written elsewhere).",
 )
 seed_option = click.option(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from drillsim.cli.common import friendly, nonempty_path
+from drillsim.cli.common import SafePath, friendly, nonempty_path
 from drillsim.errors import DrillsimError, Problem, ValidationError
 from drillsim.floorplan import load_floorplan, save_floorplan
 from drillsim.floorplan.read import read_text_file
@@ -33,7 +33,7 @@ def _is_scenario(path: Path) -> bool:
 
 
 @click.command()
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=SafePath(dir_okay=False))
 @friendly
 def validate(file: str) -> None:
     """Check a floorplan or scenario FILE and report every problem at once."""
@@ -78,13 +78,13 @@ def _atomic_figure(fig, out: Path) -> None:
 
 
 @click.command()
-@click.argument("floorplan", type=click.Path(dir_okay=False))
+@click.argument("floorplan", type=SafePath(dir_okay=False))
 @click.option(
     "--out",
     "-o",
     "out",
     required=True,
-    type=click.Path(dir_okay=False),
+    type=SafePath(dir_okay=False),
     callback=nonempty_path,
     help="Figure file to write (.png, .pdf or .svg); its folder is created if missing.",
 )
@@ -108,8 +108,8 @@ def draw(floorplan: str, out: str, title: str | None) -> None:
 
 
 @click.command()
-@click.argument("source", type=click.Path(dir_okay=False))
-@click.argument("target", type=click.Path(dir_okay=False))
+@click.argument("source", type=SafePath(dir_okay=False))
+@click.argument("target", type=SafePath(dir_okay=False))
 @friendly
 def convert(source: str, target: str) -> None:
     """Convert a floorplan between YAML, GraphML and NetworkX node-link JSON (by file suffix)."""

@@ -10,6 +10,7 @@ from drillsim.cli.common import (
     MAX_RUNS,
     MAX_WORKERS,
     Progress,
+    SafePath,
     friendly,
     load,
     out_option,
@@ -125,7 +126,7 @@ def batch(
 
 
 @click.command()
-@click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("scenarios", nargs=-1, required=True, type=SafePath(dir_okay=False))
 @runs_option
 @seed_option
 @out_option
