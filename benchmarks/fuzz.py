@@ -55,6 +55,20 @@ def _worker(conn, seed: int, memory_gb: float, root: str) -> None:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
+def _preload() -> None:
+    """Import drillsim once in the parent, so every (re)forked worker runs the same code."""
+    import importlib
+
+    for name in ("drillsim.cli.main", "drillsim.run", "drillsim.reports.review",
+                 "drillsim.reports.brief", "drillsim.reports.batch", "drillsim.reports.single",
+                 "drillsim.reports.compare", "drillsim.reports.calibrate",
+                 "drillsim.floorplan.draw", "drillsim.cli.headline"):
+        try:
+            importlib.import_module(name)
+        except ImportError:  # an older drillsim (the "before" measurement) may lack one
+            pass
+
+
 def _describe(seed: int, index: int, root: str) -> tuple[str, str]:
     """Family and mutation of a case (rebuilt, since its worker was killed)."""
     workdir = Path(tempfile.mkdtemp(prefix=f"describe{index}-", dir=root))
@@ -95,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args(argv)
 
+    _preload()
     root = tempfile.mkdtemp(prefix="drillsim-fuzz-")
     counts: Counter = Counter()
     by_family: dict[str, Counter] = defaultdict(Counter)
