@@ -17,6 +17,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from drillsim.floorplan import load_floorplan, save_floorplan
+
 
 def campus(n_spaces: int) -> str:
     """YAML text of a valid floorplan with about ``n_spaces`` spaces."""
@@ -70,16 +72,25 @@ def measure(path: Path) -> tuple[float, float, str]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 20000])
+    ap.add_argument("--formats", nargs="+", default=["yaml", "json", "graphml"])
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        print("| spaces | file MB | validate s | peak RSS MB | result |")
-        print("|---|---|---|---|---|")
+        print("| spaces | format | file MB | validate s | peak RSS MB | result |")
+        print("|---|---|---|---|---|---|")
         for n in args.sizes:
             path = Path(tmp) / f"campus-{n}.yaml"
             path.write_text(campus(n), encoding="utf-8")
-            dt, peak, line = measure(path)
-            size_mb = path.stat().st_size / 2**20
-            print(f"| {n:,} | {size_mb:.1f} | {dt:.2f} | {peak:.0f} | {line} |", flush=True)
+            paths = [path]
+            for fmt in args.formats:
+                if fmt != "yaml":
+                    other = path.with_suffix(f".{fmt}")
+                    save_floorplan(load_floorplan(path), other)
+                    paths.append(other)
+            for p in paths:
+                dt, peak, line = measure(p)
+                size_mb = p.stat().st_size / 2**20
+                print(f"| {n:,} | {p.suffix[1:]} | {size_mb:.1f} | {dt:.2f} | {peak:.0f} | "
+                      f"{line} |", flush=True)
 
 
 if __name__ == "__main__":

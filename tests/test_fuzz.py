@@ -350,3 +350,23 @@ def test_cli_option_limits(args, expected, tmp_path, monkeypatch):
     assert result.exit_code == 2
     assert expected in result.output
     assert not any(tmp_path.iterdir())  # nothing written anywhere
+
+
+def test_a_huge_floorplan_is_refused_for_simulation_quickly(tmp_path, monkeypatch):
+    import sys
+
+    import drillsim.scenario.load as scenario_load
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_validate import campus
+
+    monkeypatch.setattr(scenario_load, "MAX_SIMULATED_SPACES", 100)  # as 5,000, in less time
+    (tmp_path / "fp.yaml").write_text(campus(200), encoding="utf-8")
+    (tmp_path / "s.yaml").write_text(_scenario_text().replace(str(FLOORPLAN), "fp.yaml")
+                                     .replace("H-A2", "H0").replace("OFFICE", "H0"),
+                                     encoding="utf-8")
+    t0 = time.monotonic()
+    result = CliRunner().invoke(cli, ["validate", str(tmp_path / "s.yaml")])
+    assert time.monotonic() - t0 < 60
+    assert result.exit_code == 2, result.output
+    assert "simulation supports up to 100 " in result.output

@@ -512,9 +512,11 @@ def _read_json(p: Path, source: str) -> tuple[dict | None, list[Problem]]:
     duplicates: list[str] = []
 
     def pairs(items: list[tuple[str, Any]]) -> dict:
-        keys = [k for k, _ in items]
-        duplicates.extend(sorted({k for k in keys if keys.count(k) > 1}))
-        return dict(items)
+        data = dict(items)
+        if len(data) != len(items):  # rare: only then find which keys repeat
+            keys = [k for k, _ in items]
+            duplicates.extend(sorted({k for k in keys if keys.count(k) > 1}))
+        return data
 
     def no_constant(name: str) -> Any:
         raise ValueError(f"{name} is not a number JSON allows")
