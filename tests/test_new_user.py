@@ -237,3 +237,13 @@ def test_observer_sheet_csv_errors_are_clean(tmp_path):
     result = invoke("review", ELEMENTARY, sheet, "--runs", 5, "--workers", 1, "-q",
                     "--out", tmp_path / "o")
     assert result.exit_code == 2 and "not a readable CSV file" in result.output, result.output
+
+
+def test_observer_sheet_label_for_room_id_gets_a_hint(tmp_path):
+    sheet = tmp_path / "obs.csv"
+    sheet.write_text("room,observer,alert_heard_s,door_locked_s,lights_off_s,safe_zone_s,notes\n"
+                     "Room A01 (K),x,10,20,,30,\n", encoding="utf-8")
+    result = invoke("review", ELEMENTARY, sheet, "--runs", 5, "--workers", 1, "-q",
+                    "--out", tmp_path / "o")
+    assert result.exit_code == 2
+    assert "'Room A01 (K)' is the label of room 'A01'; write its id: A01" in result.output

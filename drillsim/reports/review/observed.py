@@ -172,7 +172,9 @@ def read_observed(path: Path, loaded: LoadedScenario, plan: Plan | None = None) 
             ]
         )
     try:
-        return _parse_sheet(file, text, rooms)
+        labels = {" ".join(str(loaded.floorplan.space(r)["label"]).split()).casefold(): r
+                  for r in rooms}
+        return _parse_sheet(file, text, rooms, labels)
     except csv.Error as err:
         raise ValidationError(
             [
@@ -187,7 +189,9 @@ def read_observed(path: Path, loaded: LoadedScenario, plan: Plan | None = None) 
         ) from None
 
 
-def _parse_sheet(file: str, text: str, rooms: list[str]) -> ObservedDrill:
+def _parse_sheet(
+    file: str, text: str, rooms: list[str], labels: dict[str, str] | None = None
+) -> ObservedDrill:
     reader = csv.reader(text.splitlines())
     header = [h.strip() for h in next(reader)]
     known = OBSERVER_COLUMNS
@@ -264,8 +268,15 @@ def _parse_sheet(file: str, text: str, rooms: list[str]) -> ObservedDrill:
             )
             continue
         if room not in rooms:
+            by_label = (labels or {}).get(" ".join(room.split()).casefold())
             close = suggest_room(room, rooms)
-            fix = f"did you mean '{close}'?" if close else "use a room id from observer_sheet.csv"
+            fix = (
+                f"'{room}' is the label of room '{by_label}'; write its id: {by_label}"
+                if by_label
+                else f"did you mean '{close}'?"
+                if close
+                else "use a room id from observer_sheet.csv"
+            )
             problems.append(
                 Problem(
                     file, f"{where}.room", f"'{room}' is not a room to secure in this scenario", fix
