@@ -252,3 +252,44 @@ def test_no_command_opens_a_network_connection(tmp_path, monkeypatch):
         w.writerows(rows)
     invoke("review", s, sheet, "--runs", 20, "--workers", 1, "-q", "--out", tmp_path / "review")
     assert (tmp_path / "review" / "review.html").exists()
+
+
+_LOCKS = ("thumbturn", "key_inside", "key_outside", "auto_locking", "central")
+EXTREMES = {
+    "huge_times": {"behaviour.safe_zone_move_s": {"dist": "triangular", "low": 0, "mode": 1e6,
+                                                  "high": 1e6},
+                   "behaviour.adult_reaction_s": 1e6},
+    "tiny_speeds": {"behaviour.adult_speed_mps": 1e-6,
+                    "behaviour.student_speed_mps": {"elementary": 1e-6}},
+    "wide_lognormal": {"behaviour.adult_reaction_s": {"dist": "lognormal", "median": 1e-6,
+                                                      "p90": 1e-3}},
+    "all_zero": {"behaviour.adult_reaction_s": 0, "behaviour.student_reaction_s": 0,
+                 "behaviour.hallway_recovery_s": 0, "behaviour.safe_zone_move_s": 0,
+                 "behaviour.lock_time_s": dict.fromkeys(_LOCKS, 0)},
+    "crowd_in_a_hall": {"population.groups": [{"space": "H-A2", "students": 2000}]},
+    "longest_horizon": {"horizon_s": 86_400},
+    "slowest_doors": {"protocol": "evacuate", "behaviour.specific_flow_pps_per_m": 0.01},
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXTREMES))
+def test_extreme_valid_scenarios_run_in_both_engines(name):
+    """Values at the edges of their ranges: the SimPy reference run and a batch stay sound."""
+    from drillsim.run import run_single
+
+    data = yaml.safe_load(ELEMENTARY.read_text(encoding="utf-8"))
+    for dotted, value in EXTREMES[name].items():
+        target = data
+        *parents, last = dotted.split(".")
+        for key in parents:
+            target = target.setdefault(key, {})
+        target[last] = value
+    loaded = scenario_from_dict(data, _fp())
+    single = run_single(loaded, 1)
+    for field, v in single.outcomes.arrays().items():
+        if np.issubdtype(np.asarray(v).dtype, np.floating):  # times (indices use -1 for none)
+            assert not (np.asarray(v) < 0).any(), field
+    batch = run_batch_job(loaded, 4, 1, workers=1)
+    for metric, v in batch.metrics.items():
+        v = np.asarray(v, dtype=float)
+        assert np.isnan(v).all() or (not np.isnan(v).any() and (v >= 0).all()), metric

@@ -308,7 +308,7 @@ class _Run:
             if plan.edge_door[s]:
                 svc = float(plan.edge_service_s[s])
                 dep = yield doors[s].arrive(t, p)
-                wait = wait + ((dep - t) - svc)
+                wait = wait + max(0.0, (dep - t) - svc)  # never -1e-14 from rounding
                 t = dep
                 yield _until(env, t)
                 self.log.add(t, who, role, "through_door", self.sid(s))

@@ -220,7 +220,7 @@ class Behaviour(_Checked):
     max_refuge_candidates: int = Field(3, ge=1, le=10)
     specific_flow_pps_per_m: float = Field(
         1.3,
-        gt=0,
+        ge=0.01,
         le=10.0,
         description="SFPE maximum specific flow through doors, persons/(s·m); SFPE gives 1.3, "
         "no crowd exceeds about 2",
