@@ -125,9 +125,10 @@ def decode_text(data: bytes, source: str) -> tuple[str | None, list[Problem]]:
 MAX_YAML_DEPTH = 50
 #: Most values a YAML file may expand to once its aliases are followed. PyYAML shares an aliased
 #: value, but every later step (validation, digests) walks the expanded tree, so an "alias bomb"
-#: of a few hundred bytes would otherwise take minutes; the largest supported floorplan (see
-#: MAX_FILE_BYTES) has about 2 million values.
-MAX_YAML_VALUES = 5_000_000
+#: of a few hundred bytes would otherwise take minutes. Only files that use aliases are counted
+#: (drillsim never writes any); a scenario has a few hundred values, a 20,000-space floorplan
+#: about 700,000.
+MAX_YAML_VALUES = 1_000_000
 #: Largest input file read, bytes: 200 MB holds a floorplan of 100,000+ spaces; larger files are
 #: refused before reading rather than filling memory.
 MAX_FILE_BYTES = 200 * 2**20
