@@ -370,3 +370,18 @@ def test_a_huge_floorplan_is_refused_for_simulation_quickly(tmp_path, monkeypatc
     assert time.monotonic() - t0 < 60
     assert result.exit_code == 2, result.output
     assert "simulation supports up to 100 " in result.output
+
+
+def test_a_population_beyond_the_limit_is_refused_before_it_is_built(tmp_path):
+    text = FLOORPLAN.read_text(encoding="utf-8").replace("capacity: 21,", "capacity: 10000,")
+    (tmp_path / "fp.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "s.yaml").write_text(
+        _scenario_text().replace(str(FLOORPLAN), "fp.yaml")
+        .replace("  student_age_band: elementary\n", "  student_age_band: elementary\n  fill: 2\n"),
+        encoding="utf-8",
+    )
+    t0 = time.monotonic()
+    result = CliRunner().invoke(cli, ["validate", str(tmp_path / "s.yaml")])
+    assert time.monotonic() - t0 < 10
+    assert result.exit_code == 2, result.output
+    assert "more than the 50,000 drillsim supports" in result.output

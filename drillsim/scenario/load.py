@@ -13,7 +13,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from drillsim.errors import Problem, ProblemList, ValidationError
 from drillsim.floorplan import Floorplan, load_floorplan
-from drillsim.scenario.model import Scenario
+from drillsim.scenario.model import MAX_PEOPLE, Scenario
 from drillsim.validation import problems_from_pydantic, read_yaml_mapping
 
 
@@ -141,6 +141,25 @@ def scenario_from_dict(
 MAX_SIMULATED_SPACES = 5_000
 
 
+def people_upper_bound(scenario: Scenario, fp: Floorplan) -> int:
+    """An upper bound of the people a scenario places (before the population is built).
+
+    Classes of ``fill x capacity`` (plus, at most, one more class in the gym and a third of one
+    in the library), a teacher per classroom, ``office_staff`` per office and the groups.
+    """
+    pop = scenario.population
+    kinds = [fp.space(s)["kind"] for s in fp.spaces]
+    total = sum(g.students + g.teachers + g.staff for g in pop.groups)
+    if pop.preset != "none":
+        caps = [int(fp.space(s)["capacity"]) for s, k in zip(fp.spaces, kinds, strict=True)
+                if k == "classroom"]
+        classes = sum(round(c * pop.fill) for c in caps)
+        biggest = max((round(c * pop.fill) for c in caps), default=0)
+        total += classes + 2 * biggest + len(caps) + 4
+        total += pop.office_staff * kinds.count("office")
+    return total
+
+
 def scenario_with_floorplan(
     scenario: Scenario, floorplan: Floorplan, source: str
 ) -> LoadedScenario:
@@ -155,6 +174,16 @@ def scenario_with_floorplan(
             f"{24 * n * n / 1e9:.1f} GB)",
             "simulate one building at a time (a floorplan per building); the whole campus "
             "still validates on its own",
+        )
+        problems.raise_if_any()
+    people = people_upper_bound(scenario, floorplan)
+    if people > MAX_PEOPLE:
+        problems.add(
+            "population",
+            f"the population would be about {people:,} people, more than the {MAX_PEOPLE:,} "
+            "drillsim supports",
+            "check the classroom capacities in the floorplan (people per room) and "
+            "population.fill, office_staff and groups",
         )
         problems.raise_if_any()
     problems.extend(check_against_floorplan(scenario, floorplan, source))
