@@ -522,7 +522,8 @@ def mutate_sheet(rng: np.random.Generator, rows: list[list[str]]) -> tuple[str |
         return (
             _csv(rows),
             f"{kind}:{rows[0][c] if c < len(rows[0]) else c}={value[:12]!r}",
-            value in ("nan", "inf", "-inf", "1e400"),
+            # a non-finite time; the same text in the free-text columns (notes) is just text
+            value in ("nan", "inf", "-inf", "1e400") and rows[0][c].endswith("_s"),
         )
     elif kind == "extra_cells":
         r = int(rng.integers(1, len(rows)))
