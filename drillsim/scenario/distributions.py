@@ -22,9 +22,10 @@ from scipy.special import ndtri
 #: 10^6 m/s is absurd as a speed, so no real input is refused, while every quantile formula
 #: stays far from float overflow (a triangular up to 1e308 overflows into negative times).
 MAX_PARAMETER = 1e6
-#: Largest p90 / median of a lognormal. Real timing spreads are 1.5-10; at 1000 the far tail
-#: (z = 7) is still 10^21 times the median, finite, while a larger ratio overflows to inf.
-MAX_LOGNORMAL_RATIO = 1000.0
+#: Largest p90 / median of a lognormal. Real timing spreads are 1.5-10; at 10^4 the farthest
+#: quantile drawn (z = 7) is 10^22 times the median, still finite, while far larger ratios (a
+#: median of 1e-278 s) overflow to inf.
+MAX_LOGNORMAL_RATIO = 10_000.0
 #: Most observed values an empirical distribution may hold (a school's own drill log is a few
 #: hundred at most; the values are sorted for every draw).
 MAX_EMPIRICAL_VALUES = 100_000
