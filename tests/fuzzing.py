@@ -348,7 +348,7 @@ def _graphml_text(data: dict) -> str:
             v = data[name]
             v = json.dumps(v) if isinstance(v, list | dict) else v
             body.append(f'<data key="{key(name, "graph", v)}">{_xml(_val(v))}</data>')
-    for rec in (data.get("spaces") or []) if isinstance(data, dict) else []:
+    for rec in _records(data, "spaces"):
         if not isinstance(rec, dict):
             continue
         body.append(f'<node id="{_xml(_val(rec.get("id")))}">')
@@ -357,7 +357,7 @@ def _graphml_text(data: dict) -> str:
                 v = json.dumps(v) if isinstance(v, list | dict) else v  # as text, as a tool would
                 body.append(f'<data key="{key(str(k), "node", v)}">{_xml(_val(v))}</data>')
         body.append("</node>")
-    for rec in (data.get("connections") or []) if isinstance(data, dict) else []:
+    for rec in _records(data, "connections"):
         if not isinstance(rec, dict):
             continue
         a, b = _xml(_val(rec.get("a"))), _xml(_val(rec.get("b")))
@@ -369,6 +369,12 @@ def _graphml_text(data: dict) -> str:
         body.append("</edge>")
     body.append("</graph></graphml>")
     return "\n".join(lines + body) + "\n"
+
+
+def _records(data: Any, key: str) -> list:
+    """``data[key]`` if it is a list (a mutation may have made it anything), else no records."""
+    value = data.get(key) if isinstance(data, dict) else None
+    return value if isinstance(value, list) else []
 
 
 def _val(v: Any) -> str:
@@ -394,8 +400,9 @@ def _node_link(data: dict) -> dict:
     if not isinstance(data, dict):
         return {"graph": {}, "nodes": [], "edges": data}
     graph = {k: v for k, v in data.items() if k not in ("spaces", "connections")}
-    edges = []
-    for rec in data.get("connections") or []:
+    raw = data.get("connections")
+    edges: Any = [] if isinstance(raw, list) or raw is None else raw  # a non-list stays as is
+    for rec in _records(data, "connections"):
         if isinstance(rec, dict):
             rec = dict(rec)
             if "a" in rec:
