@@ -2,12 +2,13 @@
 #   make demo   - build .venv and simulate a lockdown on the bundled elementary school
 #   make test   - build .venv and run the test suite (doctests and the --strict docs build included)
 #   make docs   - build the documentation site with the API reference into build/site/
+#   make fuzz   - 10,000 mutated inputs through the CLI (about an hour on 2 cores)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 DEMO_OUT ?= demo-output
 
-.PHONY: demo test lint bench docs clean
+.PHONY: demo test lint bench docs fuzz clean
 
 $(BIN)/drillsim: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +38,14 @@ bench: $(BIN)/drillsim
 # The documentation site with the API reference (offline) in build/site/.
 docs: $(BIN)/drillsim
 	$(BIN)/mkdocs build --strict
+
+# 10,000 mutated floorplans, scenarios, observer sheets and CLI options through the CLI; writes its
+# figures to fuzz-results.md/.json (recorded in docs/fuzz.md) and fails on any traceback, hang or silent accept (docs/fuzz.md).
+FUZZ_CASES ?= 10000
+FUZZ_JOBS ?= 2
+fuzz: $(BIN)/drillsim
+	$(BIN)/python benchmarks/fuzz.py --cases $(FUZZ_CASES) --seed 1 --jobs $(FUZZ_JOBS) \
+		--markdown fuzz-results.md --json fuzz-results.json
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache .ruff_cache

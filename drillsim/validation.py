@@ -83,6 +83,14 @@ def problems_from_pydantic(
             choices = [c.strip(" '") for c in expected.replace(" or ", ",").split(",")]
             close = difflib.get_close_matches(str(value), choices, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
+            if close and loc == ("protocol",):
+                from drillsim.scenario.model import IMPLEMENTED_PROTOCOLS
+
+                if close[0] not in IMPLEMENTED_PROTOCOLS:  # do not suggest what is refused next
+                    hint = (
+                        f" ('{close[0]}' is part of the format but not simulated in this "
+                        f"version; use one of: {', '.join(IMPLEMENTED_PROTOCOLS)})"
+                    )
             problems.append(
                 Problem(file, element, f"'{value}' is not allowed", f"use one of: {expected}{hint}")
             )
@@ -114,6 +122,11 @@ def problems_from_pydantic(
     return problems
 
 
+#: Largest scenario file read: scenarios are a few kB (an empirical distribution of 100,000
+#: values is about 1 MB), so anything larger is the wrong file.
+MAX_SCENARIO_BYTES = 2 * 2**20
+
+
 def read_yaml_mapping(path: str | Path, what: str) -> tuple[dict, ProblemList]:
     """Read a YAML file whose top level must be a mapping; problems instead of exceptions."""
     problems = ProblemList(str(path))
@@ -126,12 +139,19 @@ def read_yaml_mapping(path: str | Path, what: str) -> tuple[dict, ProblemList]:
             "(file)", "is a directory, not a file", f"give the path of a {what} .yaml file"
         )
         return {}, problems
-    try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        problems.add("(file)", "not a UTF-8 text file", f"give a {what} YAML file")
+    from drillsim.floorplan.read import parse_yaml_text, read_text_file  # one reader for all
+
+    if p.is_file() and p.stat().st_size > MAX_SCENARIO_BYTES:
+        problems.add(
+            "(file)",
+            f"the file is larger than {MAX_SCENARIO_BYTES // 2**20} MB",
+            f"a {what} file is a few kB; check that this is the right file",
+        )
         return {}, problems
-    from drillsim.floorplan.load import parse_yaml_text  # one YAML reader for every format
+    text, found = read_text_file(p, str(path))
+    if text is None:
+        problems.extend(found)
+        return {}, problems
 
     data, found = parse_yaml_text(text, str(path))
     problems.extend(

@@ -87,7 +87,8 @@ def test_compare_pair_with_common_random_numbers(tmp_path):
     # common random numbers: quantities the change cannot touch differ by exactly zero
     for metric in ("sro_arrival_s", "law_enforcement_arrival_s", "time_all_alerted_s"):
         assert by_metric.loc[metric, "mean_difference"] == 0
-        assert by_metric.loc[metric, "share_b_better"] == 0.5
+        assert by_metric.loc[metric, "share_b_better"] == 0
+        assert by_metric.loc[metric, "share_tie"] == 1
     assert (tmp_path / "comparison.png").exists()
 
 

@@ -580,7 +580,7 @@ def test_non_positive_floor_height():
     data = two_floors()
     data["floor_height_m"] = 0
     p = the_problem(problems_of(data), "floor_height_m")
-    assert p.message == "floor_height_m must be a number greater than 0 m, got 0.0"
+    assert p.message == "floor_height_m must be a number greater than 0 m and at most 100 m, got 0.0"
     assert "floor_height_m: 3.6" in p.fix
 
 

@@ -156,7 +156,10 @@ def test_b_equal_to_a_is_a_tie_everywhere(pair, tmp_path):
         rows = list(csv.DictReader(fh))
     assert rows
     for r in rows:
-        assert float(r["share_b_better"]) == 0.5, r["metric"]
+        # identical results: every run a tie, none better or worse (not "B better in 50 %")
+        assert float(r["share_b_better"]) == 0.0, r["metric"]
+        assert float(r["share_tie"]) == 1.0, r["metric"]
+        assert float(r["share_b_worse"]) == 0.0, r["metric"]
         if int(r["n_paired_finite"]) > 0:
             assert float(r["mean_difference"]) == 0.0, r["metric"]
             assert float(r["ci95_low"]) == 0.0 == float(r["ci95_high"]), r["metric"]

@@ -44,7 +44,8 @@ def test_mean_ci_matches_hand_computation():
 def test_compare_identical_is_a_tie():
     a = np.array([1.0, 2.0, 3.0])
     c = compare_paired(a, a, "time_95_secured_s")
-    assert c["mean_difference"] == 0 and c["share_b_better"] == 0.5
+    assert c["mean_difference"] == 0 and c["share_b_better"] == 0.0
+    assert c["share_tie"] == 1.0 and c["share_b_worse"] == 0.0
 
 
 def test_compare_direction_depends_on_metric():
@@ -60,3 +61,19 @@ def test_constant_shift_is_recovered_exactly(values, shift):
     b = a + shift
     c = compare_paired(a, b, "unsecured_person_s")
     assert c["mean_difference"] == pytest.approx(shift, abs=1e-6)
+
+
+def test_better_tie_worse_add_up_and_count_never_as_tie():
+    # higher is better for rooms secured; runs: better, worse, tie, tie (both never), tie (1e-12)
+    a = np.array([0.5, 0.6, 0.7, np.inf, 1.0])
+    b = np.array([0.6, 0.5, 0.7, np.inf, 1.0 + 1e-12])
+    c = compare_paired(a, b, "rooms_secured_by_120s")
+    assert c["share_b_better"] == 0.2 and c["share_b_worse"] == 0.2 and c["share_tie"] == 0.6
+    assert c["share_b_better"] + c["share_tie"] + c["share_b_worse"] == 1.0
+
+
+def test_ci_of_a_non_negative_metric_stops_at_zero():
+    # two runs, 0 and 100 s: the t interval is 50 ± 635 s; a time cannot be negative
+    s = summarise(np.array([0.0, 100.0]))
+    assert s["mean_ci95_low"] == 0.0
+    assert s["mean_ci95_high"] > 600

@@ -7,7 +7,10 @@ from pathlib import Path
 import click
 
 from drillsim.cli.common import (
+    MAX_RUNS,
+    MAX_WORKERS,
     Progress,
+    SafePath,
     force_option,
     friendly,
     load,
@@ -22,14 +25,14 @@ from drillsim.cli.lazy import run_batch_job
 runs_option = click.option(
     "--runs",
     "-n",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_RUNS),
     default=1000,
     show_default=True,
     help="Number of seeded runs to simulate.",
 )
 workers_option = click.option(
     "--workers",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_WORKERS),
     default=None,
     help="Local worker processes (default: all cores). Results do not depend on it.",
 )
@@ -85,7 +88,7 @@ def brief(scenario: str, runs: int, seed: int, out: str, workers: int | None,
 
 @click.command()
 @scenario_arg
-@click.argument("observed", type=click.Path(dir_okay=False))
+@click.argument("observed", type=SafePath(dir_okay=False))
 @runs_option
 @seed_option
 @out_option

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
 import click
-import yaml
 
-from drillsim.cli.common import friendly
+from drillsim.cli.common import SafePath, friendly, nonempty_path
 from drillsim.cli.lazy import compile_plan, load_floorplan, load_scenario, save_floorplan
 from drillsim.errors import DrillsimError, Problem, ValidationError
 
@@ -17,19 +17,22 @@ FLOORPLAN_SUFFIXES = (".yaml", ".yml", ".graphml", ".json")
 FIGURE_SUFFIXES = (".png", ".pdf", ".svg")
 
 
+_SCENARIO_KEY = re.compile(r"^[\"']?(protocol|floorplan)[\"']?\s*:", re.MULTILINE)
+
+
 def _is_scenario(path: Path) -> bool:
     """A YAML file with a ``protocol`` or ``floorplan`` key is a scenario; else a floorplan."""
     if path.suffix.lower() not in (".yaml", ".yml") or not path.is_file():
         return False
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError):
-        return False
-    return isinstance(data, dict) and ("protocol" in data or "floorplan" in data)
+    from drillsim.floorplan.read import read_text_file
+
+    text, _ = read_text_file(path, str(path))
+    # a top-level key, without parsing the file twice (floorplans can be large)
+    return text is not None and _SCENARIO_KEY.search(text) is not None
 
 
 @click.command()
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=SafePath(dir_okay=False))
 @friendly
 def validate(file: str) -> None:
     """Check a floorplan or scenario FILE and report every problem at once."""
@@ -83,8 +86,16 @@ def _lockdown_warnings(fp) -> None:
 
 
 def _atomic_figure(fig, out: Path) -> None:
+    """Save ``fig`` to ``out`` via a temporary file renamed over it (never a half-written file).
+
+    The figure gets the usual permissions of a new file (0666 minus the umask), not mkstemp's
+    private 0600, like every other file drillsim writes.
+    """
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=out.suffix, dir=out.parent)
     os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
     try:
         fig.savefig(tmp, dpi=150, metadata={"Software": None} if out.suffix == ".png" else None)
         os.replace(tmp, out)
@@ -94,14 +105,15 @@ def _atomic_figure(fig, out: Path) -> None:
 
 
 @click.command()
-@click.argument("floorplan", type=click.Path(dir_okay=False))
+@click.argument("floorplan", type=SafePath(dir_okay=False))
 @click.option(
     "--out",
     "-o",
     "out",
     required=True,
-    type=click.Path(dir_okay=False),
-    help="Figure file to write (.png, .pdf or .svg).",
+    type=SafePath(dir_okay=False),
+    callback=nonempty_path,
+    help="Figure file to write (.png, .pdf or .svg); its folder is created if missing.",
 )
 @click.option("--title", default=None, help="Figure title (default: the floorplan name).")
 @friendly
@@ -112,17 +124,19 @@ def draw(floorplan: str, out: str, title: str | None) -> None:
     path, target = Path(floorplan), Path(out)
     if target.suffix.lower() not in FIGURE_SUFFIXES:
         raise DrillsimError(f"--out {out}: use a .png, .pdf or .svg file name")
-    if not target.resolve().parent.exists():
-        raise DrillsimError(f"--out {out}: folder {target.resolve().parent} does not exist")
     fp = load_scenario(path).floorplan if _is_scenario(path) else load_floorplan(path)
+    folder = target.resolve().parent
+    if folder.exists() and not folder.is_dir():
+        raise DrillsimError(f"--out {out}: {folder} is a file, not a folder")
+    folder.mkdir(parents=True, exist_ok=True)  # as run and batch do with --out
     fig = draw_floorplan(fp, title=title)
     _atomic_figure(fig, target)
     click.echo(f"wrote {target}")
 
 
 @click.command()
-@click.argument("source", type=click.Path(dir_okay=False))
-@click.argument("target", type=click.Path(dir_okay=False))
+@click.argument("source", type=SafePath(dir_okay=False))
+@click.argument("target", type=SafePath(dir_okay=False))
 @friendly
 def convert(source: str, target: str) -> None:
     """Convert a floorplan between YAML, GraphML and NetworkX node-link JSON (by file suffix)."""

@@ -7,7 +7,10 @@ from pathlib import Path
 import click
 
 from drillsim.cli.common import (
+    MAX_RUNS,
+    MAX_WORKERS,
     Progress,
+    SafePath,
     force_option,
     friendly,
     load,
@@ -22,7 +25,7 @@ from drillsim.errors import DrillsimError
 
 workers_option = click.option(
     "--workers",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_WORKERS),
     default=None,
     help="Local worker processes (default: all cores). Results do not depend on it.",
 )
@@ -42,7 +45,7 @@ scheduler_option = click.option(
 runs_option = click.option(
     "--runs",
     "-n",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_RUNS),
     default=1000,
     show_default=True,
     help="Number of seeded runs.",
@@ -54,7 +57,7 @@ runs_option = click.option(
 @seed_option
 @click.option(
     "--run-index",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=0, max=MAX_RUNS - 1),
     default=0,
     show_default=True,
     help="Which run of the batch seeded --seed to replay.",
@@ -77,6 +80,11 @@ def run(scenario: str, seed: int, run_index: int, out: str, force: bool) -> None
         with folder.staged() as tmp:
             paths = write_single_outputs(result, tmp)
     _report(out, paths)
+    from drillsim.cli.headline import batch_lines
+    from drillsim.metrics.score import score
+
+    for line in batch_lines(result.plan.protocol, score(result.plan, result.outcomes)):
+        click.echo(line)
 
 
 @click.command()
@@ -166,10 +174,15 @@ def batch(
         with folder.staged() as tmp:
             paths = write_batch_outputs(result, loaded, tmp, csv=csv_too)
     _report(out, paths)
+    from drillsim.cli.headline import batch_lines
+
+    click.echo(f"over {result.n_runs} runs:")
+    for line in batch_lines(result.plan.protocol, result.metrics):
+        click.echo(line)
 
 
 @click.command()
-@click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("scenarios", nargs=-1, required=True, type=SafePath(dir_okay=False))
 @runs_option
 @seed_option
 @out_option
@@ -201,18 +214,38 @@ def compare(
     if len(scenarios) < 2:
         raise DrillsimError("compare needs at least two scenario files (A B [C ...])")
     loadeds = [load(s) for s in scenarios]
+    from drillsim.plan.compile import compile_plan
+    from drillsim.reports.compare import people_difference
+
+    plans = [compile_plan(ld) for ld in loadeds]
+    for path, plan in zip(scenarios[1:], plans[1:], strict=True):
+        diff = people_difference(plans[0], plan)
+        if diff is not None:
+            raise DrillsimError(
+                f"cannot pair runs of {scenarios[0]} and {path}: they place different people "
+                f"({diff}). compare pairs every person's random draws across scenarios, so both "
+                "must have the same population (fill, preset, groups, office_staff); compare "
+                "building, alert or behaviour changes, or run batch on each to see a population "
+                "change"
+            )
     inputs: dict = {}
     for i, ld in enumerate(loadeds):
         inputs.update(scenario_inputs(ld, f"scenario_{i + 1}"))
     options = {"runs": runs, "seed": seed, "csv": csv_too}
     with open_out(out, "compare", inputs, options, force) as folder:
         results = []
-        for path, ld in zip(scenarios, loadeds, strict=True):
+        for path, ld, plan in zip(scenarios, loadeds, plans, strict=True):
             bar = Progress(runs, Path(path).stem, enabled=not quiet)
             try:
                 results.append(
                     run_batch_job(
-                        ld, runs, seed, workers=workers, scheduler=scheduler, progress=bar
+                        ld,
+                        runs,
+                        seed,
+                        workers=workers,
+                        scheduler=scheduler,
+                        progress=bar,
+                        plan=plan,
                     )
                 )
             finally:
@@ -220,6 +253,15 @@ def compare(
         with folder.staged() as tmp:
             paths = write_compare_outputs(results, loadeds, tmp, csv=csv_too)
     _report(out, paths)
+    from drillsim.cli.headline import compare_lines
+
+    names = ", ".join(
+        f"{'A' if i == 0 else ('B' if len(scenarios) == 2 else f'B{i}')} = {Path(p).name}"
+        for i, p in enumerate(scenarios)
+    )
+    click.echo(f"over {runs} paired runs ({names}):")
+    for line in compare_lines(plans[0].protocol, list(scenarios), [r.metrics for r in results]):
+        click.echo(line)
     _note_unshared(results)
 
 

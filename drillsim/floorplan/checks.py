@@ -52,10 +52,10 @@ def _plan_problems(out: ProblemList, fp: Floorplan) -> list[int]:
             "name", f"the floorplan name is empty ({fp.name!r})", f"write {FIELD_HINTS['name']}"
         )
     fh = fp.floor_height_m
-    if not has_type(fh, "float") or not math.isfinite(fh) or fh <= 0:
+    if not has_type(fh, "float") or not math.isfinite(fh) or not 0 < fh <= 100:
         out.add(
             "floor_height_m",
-            f"floor_height_m must be a number greater than 0 m, got {fh!r}",
+            f"floor_height_m must be a number greater than 0 m and at most 100 m, got {fh!r}",
             "give the floor-to-floor height in metres, e.g. floor_height_m: 3.6",
         )
     levels = [lv for lv, _ in fp.floors]

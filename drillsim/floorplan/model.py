@@ -73,6 +73,10 @@ DEFAULT_SIZE_M = 4.0
 STAIR_RUN_PER_RISE = 3.0
 #: Computed connection lengths below this are raised to it (two spaces never coincide in reality).
 MIN_LENGTH_M = 0.5
+#: Floor area per person sheltering in a room's safe zone when neither ``safe_zone_capacity`` nor
+#: ``capacity`` is given, m² [U] (range 1-3): a safe corner uses about a third of the floor at
+#: about 0.6 m² per seated person. Without it an office with no capacity had a safe zone of 0.
+SAFE_ZONE_M2_PER_PERSON = 2.0
 #: Characters allowed in space and connection ids (safe in file names, GraphML and CSV headers).
 ID_PATTERN = re.compile(r"[A-Za-z0-9_.-]+")
 
@@ -158,7 +162,12 @@ def default_space_value(field: str, sid: str, attrs: Mapping[str, Any]) -> Any:
     if field == "securable":
         return kind in SECURABLE_KINDS
     if field == "safe_zone_capacity":
-        return attrs.get("capacity", 0)
+        capacity = attrs.get("capacity", 0)
+        if isinstance(capacity, int) and capacity > 0:
+            return capacity
+        area = attrs.get("area_m2", 0.0)
+        ok = isinstance(area, int | float) and math.isfinite(area) and 0 < area <= 1e6
+        return int(area // SAFE_ZONE_M2_PER_PERSON) if ok else 0
     if field == "pa":
         return kind not in NO_PA_KINDS
     if field == "label":

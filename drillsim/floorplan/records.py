@@ -40,6 +40,13 @@ TOP_KEYS = ("name", "floor_height_m", "floors", "spaces", "connections")
 FLOOR_KEYS = ("level", "name")
 _REQUIRED_SPACE = ("id", "kind", "x", "y")
 _REQUIRED_CONNECTION = ("a", "b", "kind")
+#: Most spaces (and connections) a floorplan may have. A very large school campus has a few
+#: thousand spaces; 100,000 keeps validation to seconds (it is linear in the size, see
+#: docs/performance.md) and every per-space array of a batch small.
+MAX_SPACES = 100_000
+MAX_CONNECTIONS = 400_000
+#: Floor levels allowed: basements down to -50, towers up to 200 storeys.
+LEVEL_RANGE = (-50, 200)
 
 
 def read_records(
@@ -107,6 +114,15 @@ def _record_lists(out: ProblemList, data: Mapping) -> tuple[list, list]:
     if conns is None:
         conns = []
     conns = _as_list(out, "connections", conns, "{a: ..., b: ..., kind: door}")
+    for key, items, limit in (("spaces", spaces, MAX_SPACES), ("connections", conns,
+                                                                  MAX_CONNECTIONS)):
+        if len(items) > limit:
+            out.add(
+                key,
+                f"{len(items):,} {key}, more than the {limit:,} drillsim supports",
+                "split the campus into one floorplan per building",
+            )
+            out.raise_if_any()  # refuse at once rather than checking a million records
     return spaces, conns
 
 
@@ -149,6 +165,13 @@ def _floors(out: ProblemList, data: Mapping) -> tuple[tuple[int, str], ...]:
         ok_n, fname = read_field(out, rec, "name", "str", f"{el}.name", required=False)
         if not ok_l:
             continue
+        if not LEVEL_RANGE[0] <= level <= LEVEL_RANGE[1]:
+            out.add(
+                f"{el}.level",
+                f"floor level {level} is outside {LEVEL_RANGE[0]} to {LEVEL_RANGE[1]}",
+                "number floors from 0 (ground) up, basements negative",
+            )
+            continue
         if level in first:
             out.add(
                 f"{el}.level",
@@ -165,8 +188,17 @@ def _add_new(out: ProblemList, check: Callable[[ProblemList], Any]) -> None:
     """Run ``check(problem_list)`` and keep only problems at elements not reported yet."""
     extra = ProblemList(out.file)
     check(extra)
-    reported = {p.element for p in out.problems}
+    reported = _reported(out)
     out.extend([p for p in extra.problems if p.element not in reported])
+
+
+def _reported(out: ProblemList) -> set[str]:
+    """Elements already reported in ``out``, kept up to date incrementally (linear overall)."""
+    seen: set[str] = out.__dict__.setdefault("_elements", set())
+    start = out.__dict__.get("_elements_n", 0)
+    seen.update(p.element for p in out.problems[start:])
+    out.__dict__["_elements_n"] = len(out.problems)
+    return seen
 
 
 def _space_record(
@@ -239,10 +271,13 @@ def _connection_record(
     for end in ("a", "b"):
         ok, sid = read_field(out, raw, end, "id", f"{el}.{end}", required=True)
         if ok and sid not in g:
+            labelled = [n for n, d in g.nodes(data=True) if d.get("label") == sid]
             out.add(
                 f"{el}.{end}",
                 f"no space with id '{sid}'",
-                "use the id of a space listed under spaces"
+                f"'{sid}' is the label of space '{labelled[0]}'; write its id: {labelled[0]}"
+                if labelled
+                else "use the id of a space listed under spaces"
                 + did_you_mean(sid, [str(n) for n in g.nodes], cutoff=0.5),
             )
             ok = False

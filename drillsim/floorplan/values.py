@@ -25,6 +25,33 @@ from drillsim.floorplan.model import (
     SPACE_TYPES,
 )
 
+#: Physical range of each numeric attribute: (lowest, highest, unit). The upper limits are far
+#: beyond any school (a space of 1 km², a door 100 m wide) but keep every derived time, distance
+#: and population finite and small enough to allocate; see floorplans/README.md.
+RANGES: dict[str, tuple[float, float, str]] = {
+    "x": (-100_000.0, 100_000.0, "m"),
+    "y": (-100_000.0, 100_000.0, "m"),
+    "area_m2": (0.0, 1_000_000.0, "m²"),
+    "assembly_distance_m": (0.0, 10_000.0, "m"),
+    "capacity": (0, 10_000, "people"),
+    "safe_zone_capacity": (0, 10_000, "people"),
+    "size_w_m": (0.0, 10_000.0, "m"),
+    "size_h_m": (0.0, 10_000.0, "m"),
+    "width_m": (0.0, 100.0, "m"),
+    "length_m": (0.0, 10_000.0, "m"),
+}
+
+
+def out_of_range(field: str, value: float) -> bool:
+    """Whether a finite, well-typed value lies outside ``RANGES[field]`` (False if no range)."""
+    lo, hi, _ = RANGES.get(field, (-math.inf, math.inf, ""))
+    return not lo <= value <= hi
+
+
+def range_text(field: str) -> str:
+    lo, hi, unit = RANGES[field]
+    return f"{lo:,g} to {hi:,g} {unit}"
+
 
 def check_id(out: ProblemList, value: Any, element: str, what: str) -> None:
     """Report an id that is not text or has characters outside ``ID_PATTERN``.
@@ -107,6 +134,22 @@ def space_values(out: ProblemList, attrs: Mapping, el: str, levels: list[int]) -
                 f"{field} must be a finite number, got {attrs[field]!r}",
                 f"write {FIELD_HINTS[field]}",
             )
+        elif field in good and out_of_range(field, attrs[field]):
+            out.add(
+                f"{el}.{field}",
+                f"{field} = {attrs[field]:g} m is outside the supported range "
+                f"{range_text(field)}",
+                "give positions in metres from a point on the site",
+            )
+    for field in ("area_m2", "assembly_distance_m", "capacity", "safe_zone_capacity",
+                  "size_w_m", "size_h_m"):
+        v = attrs.get(field)
+        if field in good and math.isfinite(v) and v >= 0 and out_of_range(field, v):
+            out.add(
+                f"{el}.{field}",
+                f"{field} = {v:,g} is more than the supported {range_text(field)}",
+                f"write {FIELD_HINTS[field]} (at most {RANGES[field][1]:,g})",
+            )
     for field, unit in (("area_m2", "m²"), ("assembly_distance_m", "m")):
         v = attrs.get(field)
         if field in good and (not math.isfinite(v) or v < 0):
@@ -173,6 +216,12 @@ def connection_values(
                 f"{el}.{field}",
                 f"{field} must be greater than 0 m, got {v!r}",
                 f"give {what} in metres, e.g. {field}: {example}{extra}",
+            )
+        elif field in good and out_of_range(field, v):
+            out.add(
+                f"{el}.{field}",
+                f"{field} = {v:,g} m is more than the supported {range_text(field)}",
+                f"give {what} in metres, e.g. {field}: {example}",
             )
     lock = attrs.get("lock") if "lock" in good else None
     if lock is not None and lock not in LOCK_TYPES:

@@ -170,8 +170,30 @@ def peak_in_circulation(plan: Plan, o: Outcomes) -> np.ndarray:
     return inside.max(axis=1).astype(float)
 
 
+#: SRO metrics, "not applicable" (nan in every run) when no SRO is on duty; the door-check sweep
+#: ones also in an incident, where the SRO makes no sweep.
+SRO_METRICS = ("sro_arrival_s", "sweep_time_s", "doors_unlocked_at_check")
+SWEEP_METRICS = ("sweep_time_s", "doors_unlocked_at_check")
+
+
+def _not_applicable(plan: Plan, m: dict[str, np.ndarray], runs: int) -> None:
+    """Mark metrics that have no meaning in this plan as nan ("not applicable"), not 0 or never.
+
+    Without an SRO, "rooms found unlocked at the SRO's check: 0" and "SRO never arrives" would
+    read as results; they are not.
+    """
+    names = SRO_METRICS if not plan.sro_on_duty else SWEEP_METRICS if plan.mode != "drill" else ()
+    for name in names:
+        if name in m:
+            m[name] = np.full(runs, np.nan)
+
+
 def score(plan: Plan, o: Outcomes) -> dict[str, np.ndarray]:
-    """Per-run metrics (each an (R,) array) for the plan's protocol."""
+    """Per-run metrics (each an (R,) array) for the plan's protocol.
+
+    A metric that has no meaning in this plan (the SRO's when no SRO is on duty, see
+    ``SRO_METRICS``) is nan in every run: "not applicable", never a number.
+    """
     R = o.n_runs
     horizon = plan.horizon_s
     occupied = np.unique(plan.person_space)
@@ -211,7 +233,8 @@ def score(plan: Plan, o: Outcomes) -> dict[str, np.ndarray]:
         m["locked_out"] = o.person_locked_out.sum(axis=1).astype(float)
         m["key_outside_exposure_s"] = o.room_key_outside_s.sum(axis=1)
         m["safe_zone_overflow"] = safe_zone_overflow(plan, o)
-        m["sweep_time_s"] = o.sweep_end_s - o.sro_arrival_s
+        with np.errstate(invalid="ignore"):  # no SRO: inf - inf, set to "not applicable" below
+            m["sweep_time_s"] = o.sweep_end_s - o.sro_arrival_s
         m["doors_unlocked_at_check"] = (
             (np.isfinite(o.room_checked_s) & ~(o.room_locked_s <= o.room_checked_s))
             .sum(axis=1)
@@ -222,6 +245,7 @@ def score(plan: Plan, o: Outcomes) -> dict[str, np.ndarray]:
         m["evacuation_time_s"] = safe.max(axis=1) if plan.n_persons else np.zeros(R)
         m["time_95_evacuated_s"] = _kth(safe, 0.95) if plan.n_persons else np.zeros(R)
         m["max_door_queue_s"] = o.person_queue_s.max(axis=1, initial=0.0)
+    _not_applicable(plan, m, R)
     return {k: m[k].astype(float) for k in metric_names(plan.protocol)}
 
 

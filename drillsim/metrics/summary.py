@@ -49,10 +49,26 @@ def summarise(values: np.ndarray) -> dict[str, float]:
 
     Runs where the event never happened (``inf``) count in the median and p90 (as "later than
     anything") and are reported as ``share_never``; the mean and its CI are over the other runs.
+    A metric that is nan in every run is "not applicable": its entries are nan (null in JSON)
+    and ``not_applicable`` is True. The Student-t interval of a non-negative metric is cut at 0
+    (with few, skewed runs it would otherwise reach below 0, which no time or count can).
     """
     x = np.asarray(values, dtype=float)
+    if x.size and np.isnan(x).all():  # the metric has no meaning here (e.g. no SRO on duty)
+        return {
+            "median": math.nan,
+            "p90": math.nan,
+            "mean": math.nan,
+            "mean_ci95_low": math.nan,
+            "mean_ci95_high": math.nan,
+            "n_runs": int(x.size),
+            "share_never": math.nan,
+            "not_applicable": True,
+        }
     finite = x[np.isfinite(x)]
     mean, lo, hi = mean_ci(finite)
+    if finite.size and finite.min() >= 0 and lo < 0:
+        lo = 0.0  # every metric is a time, count or person-seconds: the CI stops at 0
     return {
         "median": quantile(x, 0.5),
         "p90": quantile(x, 0.9),
@@ -71,7 +87,9 @@ def compare_paired(a: np.ndarray, b: np.ndarray, metric: str) -> dict[str, float
     """Paired difference B - A over runs that share their random numbers (common random numbers).
 
     Returns the mean difference with its 95 % CI (over runs where both are finite), the median
-    difference, and the share of runs in which B is strictly better than A (ties count half).
+    difference, and the shares of runs in which B is better than A, ties with it (within
+    ``TIE_TOLERANCE``, or "never" on both sides) and is worse; the three add up to 1. (Counting
+    ties as half a win made identical scenarios read "B better in 50 % of runs".)
     """
     a = np.asarray(a, dtype=float)
     b = np.asarray(b, dtype=float)
@@ -80,15 +98,20 @@ def compare_paired(a: np.ndarray, b: np.ndarray, metric: str) -> dict[str, float
     mean, lo, hi = mean_ci(diff)
     higher = metric in HIGHER_IS_BETTER
     with np.errstate(invalid="ignore"):
-        better = (b > a) if higher else (b < a)
-        tie = a == b
-    share = float(np.mean(better + 0.5 * tie)) if a.size else math.nan
+        tie = (a == b) | (np.abs(b - a) <= TIE_TOLERANCE)
+        better = ((b > a) if higher else (b < a)) & ~tie
+        worse = ((b < a) if higher else (b > a)) & ~tie
+    share = float(np.mean(better)) if a.size else math.nan
+    share_tie = float(np.mean(tie)) if a.size else math.nan
+    share_worse = float(np.mean(worse)) if a.size else math.nan
     return {
         "mean_difference": mean,
         "ci95_low": lo,
         "ci95_high": hi,
         "median_difference": float(np.median(diff)) if diff.size else math.nan,
         "share_b_better": share,
+        "share_tie": share_tie,
+        "share_b_worse": share_worse,
         "n_paired_finite": int(both.sum()),
         "better_is": "higher" if higher else "lower",
     }

@@ -23,6 +23,7 @@ from matplotlib.lines import Line2D
 from drillsim.errors import DrillsimError
 from drillsim.metrics.score import METRICS
 from drillsim.metrics.summary import compare_paired, quantile, summarise
+from drillsim.plan.compile import Plan
 from drillsim.reports.batch import (
     NEVER_TEXT_COLOUR,
     P90_COLOUR,
@@ -93,6 +94,8 @@ CSV_HEADER = [
     "ci95_high",
     "median_difference",
     "share_b_better",
+    "share_tie",
+    "share_b_worse",
     "n_paired_finite",
     "a_share_never",
     "b_share_never",
@@ -123,6 +126,21 @@ def unshared_metrics(results: Sequence[BatchResult]) -> dict[str, list[str]]:
         for lab, r in zip(labels, results, strict=True)
         if any(m not in common for m in r.metrics)
     }
+
+
+def people_difference(a: Plan, b: Plan) -> str | None:
+    """How two plans' people differ (count, roles or start spaces), or None if they are the same.
+
+    Runs pair up person by person (person *i* gets the same random numbers on both sides), so a
+    paired comparison is only meaningful when both scenarios place the same people.
+    """
+    if a.n_persons != b.n_persons:
+        return f"{a.n_persons} people vs {b.n_persons}"
+    if not np.array_equal(a.person_role, b.person_role):
+        return "the same number of people but different roles (students, teachers, staff)"
+    if a.space_ids != b.space_ids or not np.array_equal(a.person_space, b.person_space):
+        return "the same number of people but in different start spaces"
+    return None
 
 
 def compare_rows(results: Sequence[BatchResult]) -> list[dict]:
@@ -179,6 +197,8 @@ def _csv_rows(rows: Sequence[dict]) -> list[list]:
                 p["ci95_high"],
                 p["median_difference"],
                 p["share_b_better"],
+                p["share_tie"],
+                p["share_b_worse"],
                 p["n_paired_finite"],
                 r["a"]["share_never"],
                 r["b"]["share_never"],
@@ -275,7 +295,10 @@ def _forest_row(
         share = p["share_b_better"]
         note = word
         if math.isfinite(share):
-            note += f" · {tag} better in {100 * share:.0f} % of runs"
+            note += (
+                f" · runs: {tag} better {100 * share:.0f} %, tie {100 * p['share_tie']:.0f} %, "
+                f"worse {100 * p['share_b_worse']:.0f} %"
+            )
         if p["n_paired_finite"] < n_runs:
             note += f" · both finite in only {p['n_paired_finite']} of {n_runs} runs"
         ax.annotate(

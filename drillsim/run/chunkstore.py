@@ -29,17 +29,6 @@ from drillsim.reports.outdir import MANIFEST, PARTIAL, read_manifest
 #: either way (its writes are in the page cache); fsync also covers a power cut or kernel crash.
 FSYNC = True
 
-_DETAIL = (
-    "room_alert_s",
-    "room_locked_s",
-    "room_secured_s",
-    "room_reason",
-    "room_checked_s",
-    "space_alert_s",
-    "space_locked_out",
-)
-
-
 def _to_table(first_run: int, part: dict, detail: bool) -> pa.Table:
     metrics = part["metrics"]
     n = len(next(iter(metrics.values())))
@@ -52,7 +41,8 @@ def _to_table(first_run: int, part: dict, detail: bool) -> pa.Table:
 
         arrays = {
             **{f"curve:{k}": (v, np.int32) for k, v in part["curves"].items()},
-            **{f"detail:{k}": (part[k], _Collector.COMPACT[k]) for k in _DETAIL},
+            # every detail array the batch keeps, so a field added there is stored too
+            **{f"detail:{k}": (part[k], t) for k, t in _Collector.COMPACT.items()},
         }
         for name, (v, dtype) in arrays.items():
             v = np.ascontiguousarray(v, dtype=dtype)

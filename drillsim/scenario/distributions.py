@@ -18,14 +18,38 @@ import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from scipy.special import ndtri
 
+#: Largest magnitude of any distribution parameter (and of min / max). 10^6 s is 11.6 days and
+#: 10^6 m/s is absurd as a speed, so no real input is refused, while every quantile formula
+#: stays far from float overflow (a triangular up to 1e308 overflows into negative times).
+MAX_PARAMETER = 1e6
+#: Largest p90 / median of a lognormal. Real timing spreads are 1.5-10; at 10^4 the farthest
+#: quantile drawn (z = 7) is 10^22 times the median, still finite, while far larger ratios (a
+#: median of 1e-278 s) overflow to inf.
+MAX_LOGNORMAL_RATIO = 10_000.0
+#: Most observed values an empirical distribution may hold (a school's own drill log is a few
+#: hundred at most; the values are sorted for every draw).
+MAX_EMPIRICAL_VALUES = 100_000
+
 # z-score of the 90th percentile of the standard normal, used to turn (median, p90) into sigma.
 _Z90 = float(ndtri(0.9))
 
 
 class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     min: float | None = Field(None, description="lower clip bound")
     max: float | None = Field(None, description="upper clip bound")
+
+    @model_validator(mode="after")
+    def _check_magnitude(self):
+        for name, value in self:
+            values = value if isinstance(value, list) else [value]
+            for v in values:
+                if isinstance(v, float) and abs(v) > MAX_PARAMETER:
+                    raise ValueError(
+                        f"{name} = {v:g} is beyond the supported range ±{MAX_PARAMETER:g}; "
+                        "give times in seconds and speeds in m/s (values up to 10^6)"
+                    )
+        return self
 
     @model_validator(mode="after")
     def _check_bounds(self):
@@ -50,6 +74,8 @@ class _Dist(BaseModel):
         lo = self._raw_min()
         if self.min is not None:
             lo = max(lo, self.min)
+        if self.max is not None:  # a max below the whole range clips every value down to it
+            lo = min(lo, self.max)
         return lo
 
     def _raw_min(self) -> float:  # pragma: no cover - overridden
@@ -123,7 +149,9 @@ class LogNormal(_Dist):
     median_: float = Field(gt=0, alias="median")
     p90: float = Field(gt=0)
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
 
     @model_validator(mode="after")
     def _order(self):
@@ -131,6 +159,12 @@ class LogNormal(_Dist):
             raise ValueError(
                 f"p90 ({self.p90}) must be greater than median ({self.median_}); "
                 "make p90 larger than the median, or use a plain number for a fixed value"
+            )
+        if self.p90 > MAX_LOGNORMAL_RATIO * self.median_:
+            raise ValueError(
+                f"p90 ({self.p90:g}) is more than {MAX_LOGNORMAL_RATIO:g} times the median "
+                f"({self.median_:g}); its tail would reach astronomic values; check the units "
+                "of both (seconds, m/s)"
             )
         return self
 
@@ -180,7 +214,7 @@ class Empirical(_Dist):
     """Resample observed values with equal weight (e.g. lock times logged in your own drills)."""
 
     dist: Literal["empirical"]
-    values: list[float] = Field(min_length=1)
+    values: list[float] = Field(min_length=1, max_length=MAX_EMPIRICAL_VALUES)
 
     def _raw_ppf(self, u):
         v = np.sort(np.asarray(self.values, dtype=np.float64))
@@ -202,7 +236,7 @@ def _open(u: np.ndarray) -> np.ndarray:
 def as_distribution(value: object) -> object:
     """Allow a bare number as shorthand for ``{dist: constant, value: N}``."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return {"dist": "constant", "value": float(value)}
+        return {"dist": "constant", "value": value}  # pydantic checks it is a finite number
     return value
 
 

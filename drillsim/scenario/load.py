@@ -14,7 +14,7 @@ from pydantic import ValidationError as PydanticValidationError
 from drillsim.errors import Problem, ProblemList, ValidationError
 from drillsim.floorplan import Floorplan, load_floorplan
 from drillsim.scenario.inform import check_inform_inputs
-from drillsim.scenario.model import Scenario
+from drillsim.scenario.model import MAX_PEOPLE, Scenario
 from drillsim.scenario.protocols import check_protocol_inputs
 from drillsim.validation import problems_from_pydantic, read_yaml_mapping
 
@@ -106,9 +106,28 @@ def _check_raw_ids(data: dict, fp: Floorplan, file: str) -> list[Problem]:
 
 
 def _unknown_space(file: str, fp: Floorplan, element: str, sid: str) -> Problem:
-    close = difflib.get_close_matches(sid, fp.spaces, n=1)
-    hint = f"did you mean '{close[0]}'?" if close else "use a space id from the floorplan"
+    by_label = label_match(fp, sid)
+    if by_label is not None:
+        hint = f"'{sid}' is the label of space '{by_label}'; write its id: {by_label}"
+    else:
+        close = difflib.get_close_matches(sid, fp.spaces, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else "use a space id from the floorplan"
     return Problem(file, element, f"space '{sid}' is not in floorplan '{fp.name}'", hint)
+
+
+def label_match(fp: Floorplan, text: str) -> str | None:
+    """The id of the space whose label is ``text`` (ignoring case and spaces), or None.
+
+    Users often write what the plan shows ("Room 101") where an id ("C101") is expected.
+    """
+    def norm(s: object) -> str:
+        return " ".join(str(s).split()).casefold()
+
+    want = norm(text)
+    for sid, attrs in fp.graph.nodes(data=True):
+        if norm(attrs.get("label", "")) == want and sid != text:
+            return sid
+    return None
 
 
 def scenario_from_dict(
@@ -118,11 +137,57 @@ def scenario_from_dict(
     return scenario_with_floorplan(_validate(data, source), floorplan, source)
 
 
+#: Most spaces a floorplan may have to be simulated. The compiled plan keeps space-to-space path
+#: lengths (three S x S float arrays, 24 bytes per pair): 5,000 spaces take 600 MB, 20,000 would
+#: take 9.6 GB. Larger floorplans still validate on their own (``drillsim validate plan.yaml``).
+MAX_SIMULATED_SPACES = 5_000
+
+
+def people_upper_bound(scenario: Scenario, fp: Floorplan) -> int:
+    """An upper bound of the people a scenario places (before the population is built).
+
+    Classes of ``fill x capacity`` (plus, at most, one more class in the gym and a third of one
+    in the library), a teacher per classroom, ``office_staff`` per office and the groups.
+    """
+    pop = scenario.population
+    kinds = [fp.space(s)["kind"] for s in fp.spaces]
+    total = sum(g.students + g.teachers + g.staff for g in pop.groups)
+    if pop.preset != "none":
+        caps = [int(fp.space(s)["capacity"]) for s, k in zip(fp.spaces, kinds, strict=True)
+                if k == "classroom"]
+        classes = sum(round(c * pop.fill) for c in caps)
+        biggest = max((round(c * pop.fill) for c in caps), default=0)
+        total += classes + 2 * biggest + len(caps) + 4
+        total += pop.office_staff * kinds.count("office")
+    return total
+
+
 def scenario_with_floorplan(
     scenario: Scenario, floorplan: Floorplan, source: str
 ) -> LoadedScenario:
     """Cross-check a validated scenario against a floorplan and apply its building changes."""
     problems = ProblemList(source)
+    n = floorplan.graph.number_of_nodes()
+    if n > MAX_SIMULATED_SPACES:
+        problems.add(
+            "floorplan",
+            f"the floorplan has {n:,} spaces; simulation supports up to "
+            f"{MAX_SIMULATED_SPACES:,} (its space-to-space path table would need "
+            f"{24 * n * n / 1e9:.1f} GB)",
+            "simulate one building at a time (a floorplan per building); the whole campus "
+            "still validates on its own",
+        )
+        problems.raise_if_any()
+    people = people_upper_bound(scenario, floorplan)
+    if people > MAX_PEOPLE:
+        problems.add(
+            "population",
+            f"the population would be about {people:,} people, more than the {MAX_PEOPLE:,} "
+            "drillsim supports",
+            "check the classroom capacities in the floorplan (people per room) and "
+            "population.fill, office_staff and groups",
+        )
+        problems.raise_if_any()
     problems.extend(check_against_floorplan(scenario, floorplan, source))
     changed = apply_building_changes(scenario, floorplan, source, problems)
     problems.raise_if_any()

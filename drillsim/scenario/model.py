@@ -24,6 +24,16 @@ PRESETS = ("class_in_session", "passing_period", "lunch", "arrival", "recess", "
 ROLES = ("student", "teacher", "staff", "sro")
 
 
+#: Largest group of people of one role in one space, and most people in a scenario. The largest
+#: US high schools have about 5,000 students; 50,000 leaves room for a campus while keeping the
+#: batch engine's per-person arrays (runs x people) within memory.
+MAX_GROUP_PEOPLE = 10_000
+MAX_PEOPLE = 50_000
+#: Longest scoring horizon: a day. Drills are scored over minutes (default 900 s); the over-time
+#: curves have one point per 5 s of horizon.
+MAX_HORIZON_S = 86_400.0
+
+
 class Incident(_Checked):
     origin: str = Field(description="space id where the incident (or drill) starts")
     detection_delay_s: Distribution = Field(
@@ -34,9 +44,9 @@ class Incident(_Checked):
 
 class PopulationGroup(_Model):
     space: str
-    students: int = Field(0, ge=0)
-    teachers: int = Field(0, ge=0)
-    staff: int = Field(0, ge=0)
+    students: int = Field(0, ge=0, le=MAX_GROUP_PEOPLE)
+    teachers: int = Field(0, ge=0, le=MAX_GROUP_PEOPLE)
+    staff: int = Field(0, ge=0, le=MAX_GROUP_PEOPLE)
 
 
 class Population(_Model):
@@ -63,8 +73,18 @@ class Population(_Model):
     recess_share: float = Field(
         0.33, ge=0.0, le=1.0, description="recess: share of classes outdoors [U]"
     )
-    office_staff: int = Field(3, ge=0, description="adults placed in each office")
-    groups: list[PopulationGroup] = Field(default_factory=list)
+    office_staff: int = Field(3, ge=0, le=100, description="adults placed in each office")
+    groups: list[PopulationGroup] = Field(default_factory=list, max_length=MAX_PEOPLE)
+
+    @model_validator(mode="after")
+    def _not_too_many(self):
+        total = sum(g.students + g.teachers + g.staff for g in self.groups)
+        if total > MAX_PEOPLE:
+            raise ValueError(
+                f"the groups place {total:,} people, more than the {MAX_PEOPLE:,} drillsim "
+                "supports; check the counts (they are people per space, not per school)"
+            )
+        return self
 
 
 class PAChannel(_Checked):
@@ -182,10 +202,14 @@ class Behaviour(_Checked):
     )
     max_refuge_candidates: int = Field(3, ge=1, le=10)
     specific_flow_pps_per_m: float = Field(
-        1.3, gt=0, description="SFPE maximum specific flow through doors, persons/(s·m)"
+        1.3,
+        ge=0.01,
+        le=10.0,
+        description="SFPE maximum specific flow through doors, persons/(s·m); SFPE gives 1.3, "
+        "no crowd exceeds about 2",
     )
     door_boundary_layer_m: float = Field(
-        0.15, ge=0, description="SFPE boundary layer on each side of a door, m"
+        0.15, ge=0, le=1.0, description="SFPE boundary layer on each side of a door, m"
     )
 
     @model_validator(mode="before")
@@ -255,7 +279,7 @@ class Hazard(_Model):
     avoid_origin: bool = True
     avoid_neighbours: bool = True
     proximity_m: float = Field(
-        30.0, ge=0, description="path distance from the origin counted as exposed, metres"
+        30.0, ge=0, le=10_000, description="path distance from the origin counted as exposed, metres"
     )
     zone: HazardZone | None = Field(
         None, description="scripted moving hazard zone (default: the origin, from t = 0)"
@@ -279,12 +303,14 @@ class Building(_Model):
 
 
 class Scenario(_Model):
-    name: str
+    name: str = Field(min_length=1, max_length=500)
     floorplan: str = Field(description="path of the floorplan file, relative to the scenario file")
     protocol: Literal["lockdown", "evacuate", "secure", "hold", "shelter", "options"]
     mode: Literal["drill", "incident"] = "drill"
-    horizon_s: float = Field(900.0, gt=0, description="scoring horizon for person-seconds, s")
-    description: str = ""
+    horizon_s: float = Field(
+        900.0, gt=0, le=MAX_HORIZON_S, description="scoring horizon for person-seconds, s"
+    )
+    description: str = Field("", max_length=100_000)
     incident: Incident
     population: Population = Field(default_factory=Population)
     alert: Alert = Field(default_factory=Alert)

@@ -36,7 +36,9 @@ def run(plan: Plan, d: Draws, alert: np.ndarray, out: dict) -> dict[str, np.ndar
                 dep = np.empty_like(a)
                 dep[order, cols] = (n + 1.0) * svc + best
             with np.errstate(invalid="ignore"):  # inf - inf for people never alerted
-                wait[who] = wait[who] + np.where(np.isfinite(a), (dep - a) - svc, 0.0)
+                wait[who] = wait[who] + np.where(
+                    np.isfinite(a), np.maximum((dep - a) - svc, 0.0), 0.0  # no -1e-14 waits
+                )
         else:
             dep = a
         T[who] = dep + (plan.edge_level[s] / speed[who] + plan.edge_stair[s] / stair[who])

@@ -43,7 +43,7 @@ def evacuee(run, p: int, doors: dict[int, FifoServer]):
         if plan.edge_door[s]:
             svc = float(plan.edge_service_s[s])
             dep = yield doors[s].arrive(t, p)
-            wait = wait + ((dep - t) - svc)
+            wait = wait + max(0.0, (dep - t) - svc)  # never -1e-14 from rounding
             t = dep
             yield until(env, t)
             run.log.add(t, who, role, "through_door", run.sid(s))

@@ -61,6 +61,12 @@ def build_review(
         "n_observed": len(observed),
         "n_secured": len(secured),
         "n_alert_heard": len(heard),
+        "alert_heard_late": [r["room"] for r in heard if r["alert_late"]],
+        "observer_notes": [
+            {"room": r["room"], "label": r["label"], "notes": r["observer_notes"]}
+            for r in rooms
+            if r["observer_notes"].strip()
+        ],
         "target_s": target,
         "secured_within_target": sum(1 for r in secured if r["observed_s"] <= target),
         "observed_all_secured_s": all_sec,

@@ -7,7 +7,11 @@ from typing import Any
 from drillsim.reports.pdf import Box, Bullets, Doc, Heading, Table
 from drillsim.reports.review.calibration_section import calibration_blocks
 from drillsim.reports.review.improvement_section import improvement_blocks, improvement_plan_blocks
-from drillsim.reports.review.performance_section import performance_blocks, strengths_blocks
+from drillsim.reports.review.performance_section import (
+    notes_blocks,
+    performance_blocks,
+    strengths_blocks,
+)
 from drillsim.reports.wording import about_numbers_box, provenance_line
 from drillsim.run.batch import BatchResult
 from drillsim.scenario.load import LoadedScenario
@@ -76,6 +80,7 @@ def build_review_doc(
 
     doc.add(*performance_blocks(data, figures["rooms"], figures["floorplan"]))
     doc.add(*strengths_blocks(data))
+    doc.add(*notes_blocks(data))
     doc.add(*improvement_blocks(data))
     doc.add(*improvement_plan_blocks(data))
 

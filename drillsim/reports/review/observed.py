@@ -27,7 +27,11 @@ TIME_COLUMNS = ("alert_heard_s", "door_locked_s", "lights_off_s", "safe_zone_s")
 REQUIRED_COLUMNS = ("room", *TIME_COLUMNS)
 
 
-_MMSS = re.compile(r"^(\d+):([0-5]?\d(?:\.\d*)?)$")
+_MMSS = re.compile(r"^(\d{1,6}):([0-5]?\d(?:\.\d*)?)$")
+#: Latest time a sheet may record: a day after the announcement (a drill lasts minutes).
+MAX_TIME_S = 86_400.0
+#: Largest observer sheet read: one row per room of the largest floorplan fits in a few MB.
+MAX_SHEET_BYTES = 20 * 2**20
 
 
 @dataclass(frozen=True)
@@ -79,15 +83,22 @@ class ObservedDrill:
 
 
 def parse_time(text: str) -> float:
-    """Seconds from "75", "75.5" or "1:15"; nan for blank. Raises ValueError otherwise."""
+    """Seconds from "75", "75.5" or "1:15"; nan for blank.
+
+    Raises ValueError for anything else, including times beyond ``MAX_TIME_S`` (a day) and
+    non-finite numbers ("nan", "inf").
+    """
     t = text.strip()
     if not t:
         return math.nan
     m = _MMSS.match(t)
     if m:
-        return 60.0 * int(m.group(1)) + float(m.group(2))
-    value = float(t)  # ValueError for text
-    if not math.isfinite(value):
+        value = 60.0 * int(m.group(1)) + float(m.group(2))
+    else:
+        if len(t) > 40:
+            raise ValueError(t[:40])
+        value = float(t)  # ValueError for text
+    if not math.isfinite(value) or abs(value) > MAX_TIME_S:
         raise ValueError(t)
     return value
 
@@ -117,9 +128,24 @@ def read_observed(path: Path, loaded: LoadedScenario, plan: Plan | None = None) 
     file = str(path)
     plan = plan or compile_plan(loaded)
     rooms = [plan.room_id(m) for m in range(plan.n_rooms)]
+    from drillsim.floorplan.read import decode_text
+
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
+        if Path(path).stat().st_size > MAX_SHEET_BYTES:
+            raise ValidationError(
+                [
+                    Problem(
+                        file,
+                        "(file)",
+                        f"the sheet is larger than {MAX_SHEET_BYTES // 2**20} MB",
+                        "give the filled observer_sheet.csv (one row per room)",
+                    )
+                ]
+            )
+        text, bad = decode_text(Path(path).read_bytes(), file)
+        if text is None:
+            raise ValidationError(bad)
+    except (FileNotFoundError, IsADirectoryError):
         raise ValidationError(
             [
                 Problem(
@@ -130,9 +156,9 @@ def read_observed(path: Path, loaded: LoadedScenario, plan: Plan | None = None) 
                 )
             ]
         ) from None
-    except UnicodeDecodeError:
+    except OSError as err:
         raise ValidationError(
-            [Problem(file, "(file)", "not a UTF-8 text file", "save the sheet as CSV (UTF-8)")]
+            [Problem(file, "(file)", f"cannot be read ({err.strerror})", "check the path")]
         ) from None
     if not text.strip():
         raise ValidationError(
@@ -146,8 +172,48 @@ def read_observed(path: Path, loaded: LoadedScenario, plan: Plan | None = None) 
                 )
             ]
         )
+    try:
+        labels = {" ".join(str(loaded.floorplan.space(r)["label"]).split()).casefold(): r
+                  for r in rooms}
+        return _parse_sheet(file, text, rooms, labels)
+    except csv.Error as err:
+        raise ValidationError(
+            [
+                Problem(
+                    file,
+                    "(file)",
+                    f"not a readable CSV file ({err})",
+                    "save the sheet as CSV with commas between cells and quotes around notes "
+                    "that contain commas",
+                )
+            ]
+        ) from None
+
+
+def _parse_sheet(
+    file: str, text: str, rooms: list[str], labels: dict[str, str] | None = None
+) -> ObservedDrill:
     reader = csv.reader(text.splitlines())
     header = [h.strip() for h in next(reader)]
+    known = OBSERVER_COLUMNS
+    header_problems = []
+    for i, name in enumerate(header):
+        if name in header[:i]:
+            header_problems.append(
+                Problem(file, f"header column {i + 1}", f"column '{name}' appears twice",
+                        "keep one column of each name")
+            )
+        elif name not in known and (name or i < len(header) - 1):
+            close = difflib.get_close_matches(name, known, n=1)
+            header_problems.append(
+                Problem(
+                    file,
+                    f"header column {i + 1}",
+                    f"unknown column '{name}'",
+                    (f"rename it to '{close[0]}'" if close else "remove it")
+                    + " (columns: " + ",".join(OBSERVER_COLUMNS) + ")",
+                )
+            )
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         close = {c: difflib.get_close_matches(c, header, n=1) for c in missing}
@@ -161,9 +227,12 @@ def read_observed(path: Path, loaded: LoadedScenario, plan: Plan | None = None) 
                     "use the header of observer_sheet.csv: "
                     + ",".join(OBSERVER_COLUMNS)
                     + (f" (rename {'; '.join(hints)})" if hints else ""),
-                )
+                ),
+                *header_problems,
             ]
         )
+    if header_problems:
+        raise ValidationError(header_problems)
     col = {name: header.index(name) for name in header if name}
     problems: list[Problem] = []
     seen: dict[str, int] = {}
@@ -201,8 +270,15 @@ def read_observed(path: Path, loaded: LoadedScenario, plan: Plan | None = None) 
             )
             continue
         if room not in rooms:
+            by_label = (labels or {}).get(" ".join(room.split()).casefold())
             close = suggest_room(room, rooms)
-            fix = f"did you mean '{close}'?" if close else "use a room id from observer_sheet.csv"
+            fix = (
+                f"'{room}' is the label of room '{by_label}'; write its id: {by_label}"
+                if by_label
+                else f"did you mean '{close}'?"
+                if close
+                else "use a room id from observer_sheet.csv"
+            )
             problems.append(
                 Problem(
                     file, f"{where}.room", f"'{room}' is not a room to secure in this scenario", fix
@@ -230,7 +306,7 @@ def read_observed(path: Path, loaded: LoadedScenario, plan: Plan | None = None) 
                     Problem(
                         file,
                         f"{where}.{name}",
-                        f"'{raw}' is not a time",
+                        f"'{raw[:40]}' is not a time of at most {MAX_TIME_S:,.0f} s",
                         "write seconds since the announcement (e.g. 75) or "
                         "m:ss (1:15), or leave it blank",
                     )

@@ -27,12 +27,18 @@ def performance_blocks(data: dict[str, Any], rooms_png: bytes, floorplan_png: by
     target = data["target_s"]
     within = data["secured_within_target"]
     slow, unsec = data["flagged_slow"], data["flagged_not_secured"]
+    late = data.get("alert_heard_late", [])
     rows = (
         (
-            "1. Alert heard in every occupied room",
-            f"{data['n_alert_heard']} of {n_obs} observed rooms recorded the alert",
+            "1. Alert heard in every occupied room, within its simulated 90th percentile",
+            f"{data['n_alert_heard']} of {n_obs} observed rooms recorded the alert"
+            + (
+                f"; {len(late)} heard it later than simulated ({', '.join(late)})"
+                if late
+                else ""
+            ),
             _rating(
-                data["n_alert_heard"] == n_obs and n_obs > 0,
+                data["n_alert_heard"] == n_obs and n_obs > 0 and not late,
                 data["n_alert_heard"] > 0,
                 data["n_alert_heard"] == 0,
             ),
@@ -111,8 +117,10 @@ def strengths_blocks(data: dict[str, Any]) -> list:
             + ", ".join(r["room"] for r in good)
             + "."
         )
-    if data["n_alert_heard"] == n_obs and n_obs:
-        strengths.append("The alert was recorded as heard in every observed room.")
+    if data["n_alert_heard"] == n_obs and n_obs and not data.get("alert_heard_late"):
+        strengths.append(
+            "The alert was recorded as heard in every observed room, none later than simulated."
+        )
     if (
         math.isfinite(data["observed_all_secured_s"])
         and data["observed_all_secured_s"] <= data["simulated_last_secured_median_s"]
@@ -128,6 +136,24 @@ def strengths_blocks(data: dict[str, Any]) -> list:
                 "No room was secured at or faster than the simulated "
                 "median; see the areas for improvement.",
             )
+        )
+    )
+    return blocks
+
+
+def notes_blocks(data: dict[str, Any]) -> list:
+    """The observers' own notes, room by room (what no time column can say)."""
+    notes = data.get("observer_notes", [])
+    blocks: list = [Heading("Observer notes", 2, "observer-notes")]
+    if not notes:
+        blocks.append(Para("No notes were written on the observer sheet.", "note"))
+        return blocks
+    blocks.append(
+        Table(
+            ("Room", "Label", "Observer's note"),
+            tuple((n["room"], n["label"], n["notes"]) for n in notes),
+            widths=(0.9, 1.6, 4.8),
+            key="observer_notes",
         )
     )
     return blocks

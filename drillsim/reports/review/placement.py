@@ -123,6 +123,8 @@ def place_rooms(
             "flags": [],
             "factors": [],
             "observer_notes": "",
+            "alert_sim_p90_s": quantile(result.room_alert_s[:, m], 0.9),
+            "alert_late": False,
             "alert_heard_s": math.nan,
             "door_locked_s": math.nan,
             "safe_zone_s": math.nan,
@@ -135,6 +137,11 @@ def place_rooms(
                 safe_zone_s=o.safe_zone_s,
                 lights_off_s=o.lights_off_s,
                 observer_notes=o.notes,
+                alert_late=bool(
+                    not math.isnan(o.alert_heard_s)
+                    and math.isfinite(rec["alert_sim_p90_s"])
+                    and o.alert_heard_s > rec["alert_sim_p90_s"]
+                ),
             )
         if o is None or not o.observed:
             out.append(rec)
