@@ -18,7 +18,7 @@ from pathlib import Path
 
 from drillsim.errors import Problem, ValidationError
 from drillsim.plan.compile import Plan
-from drillsim.reports.review.observed import parse_time, suggest_room
+from drillsim.reports.review.observed import MAX_SHEET_BYTES, parse_time, suggest_room
 from drillsim.reports.review.protocol_measures import MEASURES
 from drillsim.reports.staging import unneutralise
 
@@ -69,14 +69,23 @@ def read_protocol_sheet(path: Path, plan: Plan) -> ProtocolSheet:
     measures = MEASURES[plan.protocol]
     cols = [m.column for m in measures]
     rooms = [plan.room_id(m) for m in range(plan.n_rooms)]
+    from drillsim.floorplan.read import decode_text
+
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
+        if Path(path).stat().st_size > MAX_SHEET_BYTES:
+            raise _fail(
+                file,
+                "(file)",
+                f"the sheet is larger than {MAX_SHEET_BYTES // 2**20} MB",
+                "give the filled observer_sheet.csv (one row per room)",
+            )
+        text, bad = decode_text(Path(path).read_bytes(), file)
+        if text is None:
+            raise ValidationError(bad)
+    except (FileNotFoundError, IsADirectoryError):
         raise _fail(file, "(file)", "file not found", "give the path of the filled sheet") from None
-    except UnicodeDecodeError:
-        raise _fail(
-            file, "(file)", "not a UTF-8 text file", "save the sheet as CSV (UTF-8)"
-        ) from None
+    except OSError as err:
+        raise _fail(file, "(file)", f"cannot be read ({err.strerror})", "check the path") from None
     if not text.strip():
         raise _fail(
             file,
@@ -84,11 +93,25 @@ def read_protocol_sheet(path: Path, plan: Plan) -> ProtocolSheet:
             "the file is empty",
             "fill in observer_sheet.csv written by drillsim brief (header plus one row per room)",
         )
+    try:
+        return _parse(file, text, plan, measures, cols, rooms)
+    except csv.Error as err:
+        raise _fail(
+            file,
+            "(file)",
+            f"not a readable CSV file ({err})",
+            "save the sheet as CSV with commas between cells and quotes around notes that "
+            "contain commas",
+        ) from None
+
+
+def _parse(file: str, text: str, plan: Plan, measures, cols: list[str], rooms: list[str]):
     reader = csv.reader(text.splitlines())
     header = [h.strip() for h in next(reader)]
     missing = [c for c in ("room", *cols) if c not in header]
     if missing:
-        close = {c: difflib.get_close_matches(c, header, n=1) for c in missing}
+        spare = [h for h in header if h not in ("room", *cols)]  # only unused names as hints
+        close = {c: difflib.get_close_matches(c, spare, n=1) for c in missing}
         hints = [f"'{close[c][0]}' → '{c}'" for c in missing if close[c]]
         raise _fail(
             file,
