@@ -13,6 +13,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from drillsim.errors import Problem, ProblemList, ValidationError
 from drillsim.floorplan import Floorplan, load_floorplan
+from drillsim.scenario.evacuation import check_evacuation
 from drillsim.scenario.model import Scenario
 from drillsim.validation import problems_from_pydantic, read_yaml_mapping
 
@@ -217,4 +218,7 @@ def check_against_floorplan(scenario: Scenario, fp: Floorplan, file: str) -> lis
                     "place people in a space inside",
                 )
             )
+    out += check_evacuation(
+        scenario.evacuation, fp, file, lambda el, sid: _unknown_space(file, fp, el, sid)
+    )
     return out

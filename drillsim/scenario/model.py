@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from drillsim.scenario.distributions import Distribution
+from drillsim.scenario.evacuation import Evacuation
 
 PROTOCOLS = ("lockdown", "evacuate", "secure", "hold", "shelter", "options")
 IMPLEMENTED_PROTOCOLS = ("lockdown", "evacuate")
@@ -304,6 +305,7 @@ class Scenario(_Model):
     sro: SRO = Field(default_factory=SRO)
     hazard: Hazard = Field(default_factory=Hazard)
     building: Building = Field(default_factory=Building)
+    evacuation: Evacuation = Field(default_factory=Evacuation)  # see scenario/evacuation.py
 
     @field_validator("protocol")
     @classmethod

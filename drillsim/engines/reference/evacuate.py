@@ -1,22 +1,20 @@
-"""Evacuation in the reference engine: each person walks the route to an exit through FIFO doors."""
+"""Evacuation in the reference engine: each person walks the route to an exit through the FIFO
+servers of every door, opening, stair and corridor on it (:mod:`.servers`), then to assembly."""
 
 from __future__ import annotations
 
 import math
 
-from drillsim.engines.reference.kernel import FifoServer, until
+from drillsim.engines.reference.kernel import until
+from drillsim.engines.reference.servers import Network
 
 
 def start(run) -> None:
-    """One FIFO server per door on a route; one process per person."""
-    plan, env = run.plan, run.env
-    doors = {
-        s: FifoServer(env, float(plan.edge_service_s[s]))
-        for s in range(plan.n_spaces)
-        if plan.edge_door[s]
-    }
-    for p in range(plan.n_persons):
-        env.process(evacuee(run, p, doors))
+    """One server per directed leg of the compiled network; one process per person."""
+    servers = Network(run.env, run.plan.evac_net)
+    run.servers = servers
+    for p in range(run.plan.n_persons):
+        run.env.process(evacuee(run, p, servers))
 
 
 def finish(run) -> None:
@@ -27,7 +25,7 @@ def finish(run) -> None:
     run.out["room_reason"] = [-1] * M
 
 
-def evacuee(run, p: int, doors: dict[int, FifoServer]):
+def evacuee(run, p: int, servers: Network):
     plan, d, env = run.plan, run.d, run.env
     who, role = run.who(p)
     s = int(plan.person_space[p])
@@ -37,23 +35,12 @@ def evacuee(run, p: int, doors: dict[int, FifoServer]):
     yield until(env, t)
     run.out["person_move_s"][p] = t
     run.log.add(t, who, role, "starts_evacuating", run.sid(s))
-    v, vs = float(d.speed_mps[0, p]), float(d.stair_speed_mps[0, p])
-    wait = 0.0
-    while plan.next_hop[s] >= 0:
-        if plan.edge_door[s]:
-            svc = float(plan.edge_service_s[s])
-            dep = yield doors[s].arrive(t, p)
-            wait = wait + ((dep - t) - svc)
-            t = dep
-            yield until(env, t)
-            run.log.add(t, who, role, "through_door", run.sid(s))
-        t = t + (float(plan.edge_level[s]) / v + float(plan.edge_stair[s]) / vs)
-        s = int(plan.next_hop[s])
-        yield until(env, t)
+    t, wait = yield from servers.walk(run, p, t)
+    end = int(plan.evac_net.person_end[p])
     run.out["person_arrive_s"][p] = t
     run.out["person_queue_s"][p] = wait
-    run.log.add(t, who, role, "exits", run.sid(s))
-    safe = t + float(plan.assembly_m[s]) / v
+    run.log.add(t, who, role, "exits", run.sid(end))
+    safe = t + float(plan.assembly_m[int(plan.person_exit[p])]) / float(d.speed_mps[0, p])
     yield until(env, safe)
     run.out["person_safe_s"][p] = safe
     run.log.add(safe, who, role, "at_assembly_point", "assembly")

@@ -1,0 +1,137 @@
+"""The ``evacuation:`` section of a scenario: flow parameters, route choice, posted routes, blockages.
+
+Flow parameters follow the SFPE hydraulic model (Gwynne & Rosenbaum, SFPE Handbook 5th ed. ch. 59);
+``docs/parameters.md`` gives each default's source and evidence tag. The door values stay in
+``behaviour`` (``specific_flow_pps_per_m``, ``door_boundary_layer_m``) where earlier scenarios set them.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from drillsim.errors import Problem
+
+ROUTINGS = ("nearest", "posted")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class PostedRoute(_Model):
+    """A space's posted evacuation route: primary exit (through optional waypoints), alternate.
+
+    People follow the shortest path from their space through ``via`` (in order) to ``primary``;
+    when that path crosses a blocked space they take the shortest path to ``alternate`` instead.
+    """
+
+    primary: str = Field(description="exit space id of the primary route")
+    via: list[str] = Field(
+        default_factory=list, description="waypoint space ids passed in this order"
+    )
+    alternate: str | None = Field(None, description="exit space id used when primary is blocked")
+
+
+class Evacuation(_Model):
+    """How evacuees choose routes and how much flow every element they pass can carry."""
+
+    routing: Literal["nearest", "posted"] = Field(
+        "nearest",
+        description="nearest: shortest path to the nearest exit; posted: the routes given below",
+    )
+    routes: dict[str, PostedRoute] = Field(
+        default_factory=dict,
+        description="space id -> posted route (routing: posted); unlisted spaces use nearest",
+    )
+    blocked: list[str] = Field(
+        default_factory=list,
+        description="space ids (exits, corridors, stairs) unusable from t0; routes avoid them",
+    )
+    out_of_bounds: list[str] = Field(
+        default_factory=list,
+        description="space ids no route may pass (closed areas); posted routes naming one are rejected",
+    )
+    corridor_boundary_layer_m: float = Field(
+        0.20, ge=0, description="SFPE boundary layer on each corridor wall, m"
+    )
+    opening_boundary_layer_m: float = Field(
+        0.15, ge=0, description="SFPE boundary layer on each side of a doorless opening, m"
+    )
+    stair_boundary_layer_m: float = Field(
+        0.15, ge=0, description="SFPE boundary layer on each side of a stair, m"
+    )
+    stair_riser_m: float = Field(0.178, gt=0, le=0.3, description="stair riser height, m (7 in)")
+    stair_tread_m: float = Field(0.279, gt=0, le=0.5, description="stair tread depth, m (11 in)")
+    stair_specific_flow_pps_per_m: float | None = Field(
+        None,
+        gt=0,
+        description="maximum specific flow on stairs, persons/(s·m); default from riser/tread",
+    )
+
+    @model_validator(mode="after")
+    def _routes_need_posted(self):
+        if self.routes and self.routing != "posted":
+            raise ValueError(
+                "routes are given but routing is "
+                f"'{self.routing}'; set routing: posted to use them (or remove routes)"
+            )
+        return self
+
+
+def check_evacuation(ev: Evacuation, fp, file: str, unknown) -> list[Problem]:
+    """Cross-check the evacuation section against the floorplan (ids, exits, out-of-bounds).
+
+    ``unknown(element, sid)`` makes the did-you-mean problem for a space id not in the floorplan.
+    """
+    out: list[Problem] = []
+    spaces = set(fp.spaces)
+
+    def exit_check(element: str, sid: str) -> None:
+        if sid not in spaces:
+            out.append(unknown(element, sid))
+        elif fp.space(sid)["kind"] != "exit":
+            exits = [s for s in fp.spaces if fp.space(s)["kind"] == "exit"]
+            out.append(
+                Problem(
+                    file,
+                    element,
+                    f"'{sid}' is a {fp.space(sid)['kind']}, not an exit",
+                    f"name an exit space: {', '.join(exits)}",
+                )
+            )
+        elif sid in ev.out_of_bounds:
+            out.append(
+                Problem(
+                    file,
+                    element,
+                    f"exit '{sid}' is listed in evacuation.out_of_bounds",
+                    "route to another exit or remove it from out_of_bounds",
+                )
+            )
+
+    for field in ("blocked", "out_of_bounds"):
+        for i, sid in enumerate(getattr(ev, field)):
+            if sid not in spaces:
+                out.append(unknown(f"evacuation.{field}[{i}]", sid))
+    for sid, route in ev.routes.items():
+        base = f"evacuation.routes.{sid}"
+        if sid not in spaces:
+            out.append(unknown(base, sid))
+        exit_check(f"{base}.primary", route.primary)
+        if route.alternate is not None:
+            exit_check(f"{base}.alternate", route.alternate)
+        for i, w in enumerate(route.via):
+            if w not in spaces:
+                out.append(unknown(f"{base}.via[{i}]", w))
+            elif w in ev.out_of_bounds:
+                out.append(
+                    Problem(
+                        file,
+                        f"{base}.via[{i}]",
+                        f"waypoint '{w}' is out of bounds (evacuation.out_of_bounds)",
+                        "choose a waypoint that is in use, or remove it from out_of_bounds",
+                    )
+                )
+    return out
