@@ -81,6 +81,7 @@ class Plan:
     assembly_m: np.ndarray  # (S,) exit -> assembly point metres (exits only)
     person_exit: np.ndarray  # (P,) exit space index on the person's route, -1 if none
     hazard_zone: tuple[str, ...]  # spaces nearest routes avoid where they can
+    report_delay_s: float  # teacher's accountability report after the class's last arrival
     # SRO
     sro_on_duty: bool
     sro_radio: bool  # the SRO carries a radio on the alert chain

@@ -43,4 +43,5 @@ def evacuation_fields(ctx: Context) -> dict[str, Any]:
         "assembly_m": assembly,
         "person_exit": person_exit,
         "hazard_zone": routes.hazard_zone,
+        "report_delay_s": float(ctx.scenario.evacuation.report_delay_s),
     }

@@ -10,6 +10,7 @@ never choose routes; they walk the compiled paths.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import networkx as nx
@@ -105,16 +106,21 @@ def compile_routes(ctx: Context) -> Routes:
     rerouted = np.zeros(S, dtype=bool)
     next_hop = np.full(S, -1, dtype=np.int64)
     occupied = set(int(x) for x in ctx.person_space)
+    assigned = _balanced_exits(ctx, usable, exits, blocked) if ev.routing == "balanced" else {}
     for s in ids:
         if s in exits:
             continue
         i = idx[s]
         near = nearest_fast(s, usable, "safe", "all")
+        if s in assigned and (near is None or near[-1] != assigned[s]):
+            near = _path(g, usable - avoid if s not in avoid else usable, s, assigned[s]) or _path(
+                g, usable, s, assigned[s]
+            )
         if near is not None:
             next_hop[i] = idx[near[1]]
         chosen: list[str] | None = None
         route = ev.routes.get(s) if ev.routing == "posted" else None
-        if route is not None:
+        if route is not None:  # routing: posted
             element = f"evacuation.routes.{s}"
             posted = _posted(g, open_, s, route.via, route.primary)
             if isinstance(posted, Problem):
@@ -185,4 +191,71 @@ def _posted(g: nx.Graph, nodes: set[str], s: str, via: list[str], primary: str):
         seen.add(x)
     if len(out) < 2:
         return Problem("", "", "the route does not leave the space", "name an exit as primary")
+    return out
+
+
+#: Balanced routing: nominal walking speed turning path metres into seconds (SFPE 1.19 m/s).
+BALANCE_SPEED_MPS = 1.19
+#: Balanced routing: people per unit of exit load in the flow network (load cost steps).
+BALANCE_BLOCK = 5
+
+
+def _balanced_exits(
+    ctx: Context, usable: set[str], exits: list[str], blocked: set[str]
+) -> dict[str, str]:
+    """Assign each occupied space (its whole class) to an exit, minimising total clearance time.
+
+    A min-cost flow (``networkx.network_simplex``): source -> each occupied space (its head count)
+    -> every usable exit at the walking time of the shortest path (metres / 1.19 m/s) -> sink
+    through load blocks of ``BALANCE_BLOCK`` people, the k-th block of exit e costing
+    ``k * BALANCE_BLOCK / C_e`` seconds (C_e the capacity of the door into e, so the cost of
+    queueing grows with the load). The flow minimises the summed walk + queue time; each space
+    then takes the exit carrying most of its flow (classes stay together), the nearer on ties.
+    Integer costs in 0.1 s.
+    """
+    from drillsim.plan.servers import leg_capacity  # avoids an import cycle at module load
+
+    g = ctx.floorplan.graph
+    ids = ctx.ids
+    counts: dict[str, int] = {}
+    for s in ctx.person_space:
+        counts[ids[int(s)]] = counts.get(ids[int(s)], 0) + 1
+    open_exits = [e for e in exits if e not in blocked and e in usable]
+    sub = g.subgraph(usable)
+    dist = {
+        e: nx.single_source_dijkstra_path_length(sub, e, weight=stair_weighted) for e in open_exits
+    }
+    P = sum(counts.values())
+    net = nx.DiGraph()
+    net.add_node("source", demand=-P)
+    net.add_node("sink", demand=P)
+    for s, n in sorted(counts.items()):
+        net.add_edge("source", ("space", s), capacity=n, weight=0)
+        for e in open_exits:
+            if s in dist[e]:
+                walk = dist[e][s] / BALANCE_SPEED_MPS
+                net.add_edge(("space", s), ("exit", e), capacity=n, weight=round(10 * walk))
+    for e in open_exits:
+        cap = min(leg_capacity(ctx, n, e)[0] for n in g.neighbors(e) if n in usable)
+        for k in range(-(-P // BALANCE_BLOCK)):
+            net.add_edge(
+                ("exit", e),
+                ("slot", e, k),
+                capacity=BALANCE_BLOCK,
+                weight=round(10 * k * BALANCE_BLOCK / cap),
+            )
+            net.add_edge(("slot", e, k), "sink", capacity=BALANCE_BLOCK, weight=0)
+    _, flow = nx.network_simplex(net)
+    out: dict[str, str] = {}
+    for s in counts:
+        if ("space", s) not in flow:
+            continue
+        f = flow[("space", s)]
+        best = max(
+            (e for e in open_exits if f.get(("exit", e), 0) > 0),
+            key=lambda e: (f[("exit", e)], -dist[e].get(s, math.inf)),
+            default=None,
+        )
+        if best is not None:
+            out[s] = best
     return out

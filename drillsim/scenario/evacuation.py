@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from drillsim.errors import Problem
 
-ROUTINGS = ("nearest", "posted")
+ROUTINGS = ("nearest", "posted", "balanced")
 
 
 class _Model(BaseModel):
@@ -37,9 +37,12 @@ class PostedRoute(_Model):
 class Evacuation(_Model):
     """How evacuees choose routes and how much flow every element they pass can carry."""
 
-    routing: Literal["nearest", "posted"] = Field(
+    routing: Literal["nearest", "posted", "balanced"] = Field(
         "nearest",
-        description="nearest: shortest path to the nearest exit; posted: the routes given below",
+        description=(
+            "nearest: shortest path to the nearest exit; posted: the routes given below; "
+            "balanced: spaces assigned to exits by a min-cost flow that spreads the load"
+        ),
     )
     routes: dict[str, PostedRoute] = Field(
         default_factory=dict,
@@ -52,6 +55,11 @@ class Evacuation(_Model):
     out_of_bounds: list[str] = Field(
         default_factory=list,
         description="space ids no route may pass (closed areas); posted routes naming one are rejected",
+    )
+    report_delay_s: float = Field(
+        60.0,
+        ge=0,
+        description="teacher's report at assembly after the class's last member arrives, s [U]",
     )
     corridor_boundary_layer_m: float = Field(
         0.20, ge=0, description="SFPE boundary layer on each corridor wall, m"
@@ -97,7 +105,7 @@ def check_evacuation(ev: Evacuation, fp, file: str, unknown) -> list[Problem]:
                 Problem(
                     file,
                     element,
-                    f"'{sid}' is a {fp.space(sid)['kind']}, not an exit",
+                    f"'{sid}' is a space of kind {fp.space(sid)['kind']}, not an exit",
                     f"name an exit space: {', '.join(exits)}",
                 )
             )

@@ -19,7 +19,7 @@ def drill_framing_box(protocol: str) -> Box:
     """The "this is a drill" framing at the top of every briefing."""
     action = "lockdown" if protocol == "lockdown" else "evacuation"
     return Box(
-        f"This is a {action} DRILL — not a real event",
+        f"This is {'an' if action[0] in 'aeiou' else 'a'} {action} DRILL — not a real event",
         (
             Para(
                 f"This pack prepares an announced {action} drill: practice of protective actions "
