@@ -75,6 +75,7 @@ class Plan:
     # evacuation (plan/evacuate.py, plan/routing.py, plan/servers.py)
     next_hop: np.ndarray  # (S,) first step of the nearest usable route toward an exit, -1 if none
     space_route: tuple[tuple[int, ...], ...]  # (S,) each space's evacuation path (to its exit)
+    space_alternate: tuple[tuple[int, ...], ...]  # (S,) posted alternate path (empty if none)
     space_rerouted: np.ndarray  # (S,) bool: the usual route was blocked, the alternate is used
     person_rerouted: np.ndarray  # (P,) bool: space_rerouted of the person's start space
     evac_net: ServerNet  # FIFO servers (directed legs) and the rows of the people passing them

@@ -37,6 +37,7 @@ def evacuation_fields(ctx: Context) -> dict[str, Any]:
     return {
         "next_hop": routes.next_hop,
         "space_route": routes.path,
+        "space_alternate": routes.alternate,
         "space_rerouted": routes.rerouted,
         "person_rerouted": routes.rerouted[person_space],
         "evac_net": net,

@@ -25,6 +25,7 @@ class Routes:
     """One evacuation path per space (empty for exits and spaces with no way out)."""
 
     path: tuple[tuple[int, ...], ...]  # (S,) space indices from the space to its exit
+    alternate: tuple[tuple[int, ...], ...]  # (S,) posted alternate route (empty if none)
     rerouted: np.ndarray  # (S,) bool: the usual route (posted primary / nearest) was blocked
     next_hop: np.ndarray  # (S,) first step of the nearest usable route, -1 at exits / none
     hazard_zone: tuple[str, ...]  # spaces nearest routes avoid where they can
@@ -103,6 +104,7 @@ def compile_routes(ctx: Context) -> Routes:
 
     problems: list[Problem] = []
     path: list[tuple[int, ...]] = [()] * S
+    alternate: list[tuple[int, ...]] = [()] * S
     rerouted = np.zeros(S, dtype=bool)
     next_hop = np.full(S, -1, dtype=np.int64)
     occupied = set(int(x) for x in ctx.person_space)
@@ -126,6 +128,10 @@ def compile_routes(ctx: Context) -> Routes:
             if isinstance(posted, Problem):
                 problems.append(Problem(file, element, posted.message, posted.fix))
                 continue
+            if route.alternate is not None and route.alternate not in blocked:
+                alt_path = _path(g, usable, s, route.alternate)
+                if alt_path is not None:
+                    alternate[i] = tuple(idx[x] for x in alt_path)
             if not blocked.intersection(posted[1:]):
                 chosen = posted
             else:
@@ -158,6 +164,7 @@ def compile_routes(ctx: Context) -> Routes:
         raise ValidationError(problems)
     return Routes(
         path=tuple(path),
+        alternate=tuple(alternate),
         rerouted=rerouted,
         next_hop=next_hop,
         hazard_zone=tuple(sorted(avoid)),

@@ -39,7 +39,7 @@ def build_briefing_doc(
         doc.add(Para(f"Scenario: {sc.description}", "note"))
 
     doc.add(*timeline_blocks(stats, figures["timeline"]))
-    doc.add(*building_blocks(stats, figures["floorplan"]))
+    doc.add(*building_blocks(stats, figures["floorplan"], figures.get("evacuation_routes")))
     doc.add(*sro_blocks(stats, fp, figures["routes"]))
     doc.add(*agenda_blocks(stats, zones))
     doc.add(about_numbers_box(prov))

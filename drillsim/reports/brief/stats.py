@@ -209,20 +209,7 @@ def briefing_stats(loaded: LoadedScenario, result: BatchResult) -> dict[str, Any
     people = plan.n_persons
     evac: dict[str, Any] = {}
     if not lockdown:
-        exits = Counter(plan.space_ids[e] for e in plan.person_exit if e >= 0)
-        evac = {
-            "exits": [
-                {
-                    "exit": e,
-                    "label": str(fp.space(e)["label"]),
-                    "people": n,
-                    "assembly_m": float(fp.space(e)["assembly_distance_m"]),
-                }
-                for e, n in sorted(exits.items())
-            ],
-            "avoid": list(plan.hazard_zone),
-            "no_route": int((plan.person_exit < 0).sum()),
-        }
+        evac = evacuation_stats(loaded, result)
     return {
         "provenance": result.provenance,
         "protocol": plan.protocol,
@@ -263,3 +250,66 @@ def expected_duration_min(stats: dict[str, Any]) -> int:
             ends.append(m[k]["p90"])
     finite = [e for e in ends if math.isfinite(e)]
     return max(5, int(math.ceil(max(finite, default=300.0) / 60.0)))
+
+
+def evacuation_stats(loaded: LoadedScenario, result: BatchResult) -> dict[str, Any]:
+    """Exits (load, last person out), each room's route (exit, assembly, times), blockages."""
+    plan, fp = result.plan, loaded.floorplan
+    ids = plan.space_ids
+    ev = loaded.scenario.evacuation
+    exits = Counter(ids[e] for e in plan.person_exit if e >= 0)
+    has = result.exit_last_s.size > 0
+
+    def q(a: np.ndarray, p: float) -> float:
+        return quantile(a, p) if a.size else float("nan")
+
+    exit_rows = []
+    for e, n in sorted(exits.items()):
+        i = ids.index(e)
+        last = result.exit_last_s[:, i].astype(float) if has else np.array([])
+        exit_rows.append(
+            {
+                "exit": e,
+                "label": str(fp.space(e)["label"]),
+                "people": n,
+                "share": n / max(plan.n_persons, 1),
+                "assembly_m": float(fp.space(e)["assembly_distance_m"]),
+                "last_out_median_s": q(last, 0.5),
+                "last_out_p90_s": q(last, 0.9),
+            }
+        )
+    rooms = []
+    for s in np.unique(plan.person_space):
+        route = [ids[x] for x in plan.space_route[int(s)]]
+        alt = [ids[x] for x in plan.space_alternate[int(s)]]
+        kind = plan.space_kind[int(s)]
+        if kind not in ("classroom", "office", "library", "gym", "cafeteria"):
+            continue  # classes and staff rooms; people in hallways are not a class
+        out = result.space_out_s[:, int(s)].astype(float) if has else np.array([])
+        acc = result.space_accounted_s[:, int(s)].astype(float) if has else np.array([])
+        rooms.append(
+            {
+                "room": ids[int(s)],
+                "label": str(fp.space(ids[int(s)])["label"]),
+                "people": int((plan.person_space == s).sum()),
+                "exit": route[-1] if route else "",
+                "via": route[1:-1],
+                "alternate": alt[-1] if alt else "",
+                "rerouted": bool(plan.space_rerouted[int(s)]),
+                "assembly_m": float(fp.space(route[-1])["assembly_distance_m"]) if route else 0.0,
+                "out_median_s": q(out, 0.5),
+                "out_p90_s": q(out, 0.9),
+                "accounted_median_s": q(acc, 0.5),
+                "accounted_p90_s": q(acc, 0.9),
+            }
+        )
+    return {
+        "routing": ev.routing,
+        "blocked": list(ev.blocked),
+        "rerouted": int(plan.person_rerouted.sum()),
+        "report_delay_s": float(ev.report_delay_s),
+        "exits": exit_rows,
+        "rooms": rooms,
+        "avoid": list(plan.hazard_zone),
+        "no_route": int((plan.person_exit < 0).sum()),
+    }

@@ -7,6 +7,7 @@ from pathlib import Path
 from drillsim.reports.brief.document import build_briefing_doc
 from drillsim.reports.brief.figures import (
     alert_floorplan_figure,
+    evacuation_routes_figure,
     routes_figure,
     secured_floorplan_figure,
     timeline_figure,
@@ -36,6 +37,8 @@ def write_briefing(loaded: LoadedScenario, result: BatchResult, out: Path) -> li
         ),
         "routes": routes_figure(loaded, stats, result.plan),
     }
+    if not lockdown:
+        figs["evacuation_routes"] = evacuation_routes_figure(loaded, stats, result.plan)
     pngs = {k: figure_png(f, dpi=110 if k == "timeline" else 140) for k, f in figs.items()}
     doc = build_briefing_doc(loaded, result, stats, pngs)
     paths = write_doc(doc, out, "briefing", "brief.html.j2")

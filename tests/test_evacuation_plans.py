@@ -1,0 +1,157 @@
+"""Evacuation plans as data: posted routes, balanced routing, blockages, validation and outputs."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from drillsim.cli.main import cli
+from drillsim.errors import ValidationError
+from drillsim.metrics.score import score
+
+from builders import build, conn, quiet_scenario, run_both, space
+
+NOW = {"channels": {"pa": {"latency_s": 0}, "radio": None, "word_of_mouth": None}}
+
+
+def _hall():
+    """A 30 m hall as four quadrants (Q1..Q4) with a 1 m door each; everyone starts in Q1."""
+    quads = {"Q1": (7.5, 5.0), "Q2": (22.5, 5.0), "Q3": (7.5, 15.0), "Q4": (22.5, 15.0)}
+    spaces = [space(q, "commons", x, y, size_w_m=15, size_h_m=10) for q, (x, y) in quads.items()]
+    spaces += [space(f"EX{i}", "exit", 5 * i, -1, assembly_distance_m=0) for i in range(1, 5)]
+    conns = [
+        conn("Q1", "Q2", "opening", width_m=10.0),
+        conn("Q3", "Q4", "opening", width_m=10.0),
+        conn("Q1", "Q3", "opening", width_m=15.0),
+        conn("Q2", "Q4", "opening", width_m=15.0),
+    ]
+    conns += [conn(q, f"EX{i}", "door", width_m=1.0, length_m=6.0) for i, q in enumerate(quads, 1)]
+    return {"name": "hall", "spaces": spaces, "connections": conns}
+
+
+def _sc(groups, **evacuation):
+    return quiet_scenario(
+        "evacuate",
+        incident={"origin": "EX1", "detection_delay_s": 0},
+        population={"preset": "none", "groups": groups},
+        alert=NOW,
+        hazard={"avoid_origin": False, "avoid_neighbours": False},
+        evacuation=evacuation,
+    )
+
+
+def test_balanced_routing_spreads_classes_over_exits_and_is_faster():
+    """Four classes in Q1: nearest sends all 160 through EX1 (159 / 0.91 = 174.7 s of queue);
+    the min-cost flow spreads them, so the evacuation ends sooner."""
+    fp = _hall()
+    fp["spaces"] += [space(f"C{i}", "classroom", 7.5, 5.0, capacity=40) for i in range(4)]
+    fp["connections"] += [conn(f"C{i}", "Q1", "door", width_m=1.8) for i in range(4)]
+    groups = [{"space": f"C{i}", "students": 40} for i in range(4)]
+    results = {}
+    for routing in ("nearest", "balanced"):
+        loaded, plan = build(fp, _sc(groups, routing=routing))
+        _, batch, refs, _ = run_both(loaded, plan)
+        results[routing] = (plan, batch)
+        for r, ref in enumerate(refs):
+            from drillsim.engines.outcomes import max_abs_difference
+
+            assert max(max_abs_difference(batch.run(r), ref).values()) <= 1e-9
+    near_plan, near = results["nearest"]
+    bal_plan, bal = results["balanced"]
+    assert len(set(near_plan.person_exit.tolist())) == 1
+    assert len(set(bal_plan.person_exit.tolist())) >= 2
+    # classes stay together: one exit per class
+    for i in range(4):
+        s = bal_plan.space_ids.index(f"C{i}")
+        assert len(set(bal_plan.person_exit[bal_plan.person_space == s].tolist())) == 1
+    assert bal.person_arrive_s.max() < near.person_arrive_s.max() - 30
+
+
+def test_posted_alternate_taken_when_primary_exit_blocked_and_counted():
+    fp = _hall()
+    groups = [{"space": "Q1", "students": 10}, {"space": "Q4", "students": 5}]
+    routes = {"Q1": {"primary": "EX1", "alternate": "EX2"}, "Q4": {"primary": "EX4"}}
+    loaded, plan = build(fp, _sc(groups, routing="posted", routes=routes, blocked=["EX1"]))
+    ids = plan.space_ids
+    assert {ids[e] for e in plan.person_exit[:10]} == {"EX2"}
+    assert {ids[e] for e in plan.person_exit[10:]} == {"EX4"}
+    assert int(plan.person_rerouted.sum()) == 10
+    _, batch, _, _ = run_both(loaded, plan)
+    m = score(plan, batch)
+    assert m["rerouted_persons"][0] == 10
+    assert m["time_all_outside_s"][0] == pytest.approx(np.nanmax(batch.person_arrive_s[0]))
+    # the class accounted for = last at assembly (0 m here) + the 60 s default report delay
+    assert m["time_all_accounted_s"][0] == pytest.approx(batch.person_safe_s[0].max() + 60.0)
+
+
+@pytest.mark.parametrize(
+    ("evacuation", "element", "words"),
+    [
+        ({"routing": "posted", "routes": {"Q9": {"primary": "EX1"}}}, "routes.Q9", "not in floorplan"),
+        ({"routing": "posted", "routes": {"Q1": {"primary": "Q2"}}}, "routes.Q1.primary", "exit"),
+        (
+            {
+                "routing": "posted",
+                "routes": {"Q1": {"primary": "EX4", "via": ["Q3"]}},
+                "out_of_bounds": ["Q3"],
+            },
+            "routes.Q1.via[0]",
+            "out of bounds",
+        ),
+        (
+            {"routing": "posted", "routes": {"Q1": {"primary": "EX1", "via": ["Q4"]}}},
+            "routes.Q1",
+            "twice",
+        ),
+        ({"blocked": ["EX1", "EX2", "EX3", "EX4"]}, "evacuation.blocked", "no way out"),
+        ({"blocked": ["EX7"]}, "evacuation.blocked[0]", "not in floorplan"),
+        ({"routes": {"Q1": {"primary": "EX1"}}}, "evacuation", "routing: posted"),
+    ],
+)
+def test_bad_plans_are_rejected_with_element_and_fix(evacuation, element, words):
+    with pytest.raises(ValidationError) as err:
+        build(_hall(), _sc([{"space": "Q1", "students": 3}], **evacuation))
+    text = str(err.value)
+    assert element in text and words in text and "fix:" in text
+
+
+def test_brief_for_a_blocked_exit_drill_shows_routes_exits_and_accountability(tmp_path):
+    out = tmp_path / "brief"
+    res = CliRunner().invoke(
+        cli,
+        [
+            "brief",
+            "scenarios/elementary-evacuate-class-posted-a-blocked.yaml",
+            "--runs",
+            "30",
+            "--out",
+            str(out),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    stats = json.loads((out / "briefing.json").read_text())["evacuation"]
+    assert stats["routing"] == "posted" and stats["blocked"] == ["EX-A"]
+    assert stats["rerouted"] > 0
+    assert all(e["exit"] != "EX-A" for e in stats["exits"])
+    rooms = {r["room"]: r for r in stats["rooms"]}
+    rerouted = [r for r in rooms.values() if r["rerouted"]]
+    assert rerouted and all(r["exit"] != "EX-A" for r in rerouted)
+    assert all(r["accounted_median_s"] > r["out_median_s"] for r in rooms.values())
+    html = (out / "briefing.html").read_text()
+    assert "This is an evacuation DRILL" in html and "a evacuation" not in html
+    assert "Room routes and accountability" in html
+    img = np.asarray(Image.open(out / "figures" / "evacuation_routes.png").convert("L"))
+    assert img.shape[0] > 300 and img.std() > 10  # a drawn figure, not a blank page
+
+
+def test_validate_reports_evacuation_plan_not_lockdown_counts():
+    res = CliRunner().invoke(
+        cli, ["validate", "scenarios/high-school-evacuate-class-posted-stc-blocked.yaml"]
+    )
+    assert res.exit_code == 0, res.output
+    assert "routing posted" in res.output and "blocked: EX-STC" in res.output
+    assert "rooms to secure" not in res.output
