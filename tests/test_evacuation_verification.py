@@ -48,7 +48,9 @@ def _passage(loaded, plan, seed=1):
     """Batch per-row arrivals/departures and the draws (one run)."""
     d = sample(plan, loaded.scenario, seed, 1)
     start = (d.premovement_s[:, plan.person_leader]).T.copy()
-    p = traverse(plan.evac_net, start, d.speed_mps.T.copy(), d.stair_speed_mps.T.copy())
+    p = traverse(
+        plan.evac_net, start, d.speed_mps.T.copy(), d.stair_speed_mps.T.copy(), keep_arrivals=True
+    )
     return p, d
 
 

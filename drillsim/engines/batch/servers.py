@@ -40,7 +40,11 @@ class Passage(NamedTuple):
 
 
 def traverse(
-    net: ServerNet, start: np.ndarray, speed: np.ndarray, stair_speed: np.ndarray
+    net: ServerNet,
+    start: np.ndarray,
+    speed: np.ndarray,
+    stair_speed: np.ndarray,
+    keep_arrivals: bool = False,
 ) -> Passage:
     """Walk every person's route through the servers, all runs at once.
 
@@ -52,16 +56,20 @@ def traverse(
         Time each person reaches the first leg of its route (person-major), s.
     speed, stair_speed : (P, R) ndarray
         Level and stair walking speeds, m/s.
+    keep_arrivals : bool
+        Also return every row's arrival time (``Passage.arr``, else None), e.g. for
+        :func:`max_queue`.
 
     Returns
     -------
     Passage
         ``end`` (``start`` for people with no leg), ``wait``, and per row ``arr`` and ``dep``.
+        A person's wait is ``end - start - walking time`` (0 if never alerted): the same sum as
+        the reference engine's per-leg waits up to float rounding (~1e-13 s).
     """
     N, R = net.n_rows, start.shape[1]
     dep = np.empty((N, R))
-    arr = np.empty((N, R))
-    qwait = np.zeros((N, R))
+    arr = np.empty((N, R)) if keep_arrivals else None
     who_all = net.row_person
     first = net.row_prev < 0
     row_server = net.server_of_rows()
@@ -72,62 +80,61 @@ def traverse(
     )
     for block in net.blocks:
         if block.size == 1:
-            _serve(net, int(block[0]), start, arr, dep, qwait, first, walk)
+            _serve(net, int(block[0]), start, arr, dep, first, walk)
             continue
         for k in block:
             dep[net.rows(int(k))] = np.inf
         for _ in range(MAX_SWEEPS):
             before = np.concatenate([dep[net.rows(int(k))] for k in block])
             for k in block:
-                _serve(net, int(k), start, arr, dep, qwait, first, walk)
+                _serve(net, int(k), start, arr, dep, first, walk)
             after = np.concatenate([dep[net.rows(int(k))] for k in block])
             if np.array_equal(before, after, equal_nan=True):
                 break
         else:  # pragma: no cover - bounded by the number of events
             raise RuntimeError("server cycle did not reach a fixed point")
     end = start.copy()
-    wait = np.zeros_like(start)
     rows = net.person_rows
     has_leg = rows[:, 0] >= 0
-    last = np.full(rows.shape[0], -1)
-    for j in range(rows.shape[1]):
-        col = rows[:, j]
-        on = col >= 0
-        if not on.any():
-            break
-        r = col[on]
-        wait[on] = wait[on] + qwait[r]
-        last[on] = r
     if has_leg.any():
-        r = last[has_leg]
+        n_legs = (rows >= 0).sum(axis=1)
+        r = rows[has_leg, n_legs[has_leg] - 1]
         end[has_leg] = dep[r] + walk[r]
+    # walking time of each whole route (level and stair metres summed per person)
+    P = start.shape[0]
+    lvl = np.bincount(who_all, weights=net.leg_level[row_server], minlength=P)[:, None]
+    stl = np.bincount(who_all, weights=net.leg_stair[row_server], minlength=P)[:, None]
+    with np.errstate(invalid="ignore"):
+        wait = np.where(np.isfinite(start), (end - start) - (lvl / speed + stl / stair_speed), 0.0)
     return Passage(end, wait, arr, dep)
 
 
-def _serve(net, k, start, arr, dep, qwait, first, walk) -> None:
-    """Arrivals, FIFO departures and queue waits of server ``k`` (rows in place)."""
+def _serve(net, k, start, arr, dep, first, walk) -> None:
+    """Arrivals and FIFO departures of server ``k`` (rows in place)."""
     sl = net.rows(k)
     who = net.row_person[sl]
     prev = net.row_prev[sl]
     isfirst = first[sl]
-    a = np.empty((who.size, start.shape[1]))
-    if isfirst.any():
+    if isfirst.all():
+        a = start[who]
+    elif not isfirst.any():
+        a = dep[prev] + walk[prev]
+    else:
+        a = np.empty((who.size, start.shape[1]))
         a[isfirst] = start[who[isfirst]]
-    if not isfirst.all():
         pr = prev[~isfirst]
         a[~isfirst] = dep[pr] + walk[pr]
     h = net.service_s[k]
     n = np.arange(who.size, dtype=np.float64)[:, None]
     if who.size == 1:
-        d = a.copy()
+        d = a
     elif np.all(a[1:] >= a[:-1]):  # already in queue order (e.g. a class leaving its room)
         d = n * h + np.maximum.accumulate(a - n * h, axis=0)
     else:
         d = _fifo_unsorted(a, h)
     dep[sl] = d
-    arr[sl] = a
-    with np.errstate(invalid="ignore"):  # inf - inf for people never alerted
-        qwait[sl] = np.where(np.isfinite(a), d - a, 0.0)
+    if arr is not None:
+        arr[sl] = a
 
 
 def _fifo_unsorted(a: np.ndarray, h: float) -> np.ndarray:
