@@ -213,11 +213,17 @@ def _balanced_exits(
     """Assign each occupied space (its whole class) to an exit, minimising total clearance time.
 
     A min-cost flow (``networkx.network_simplex``): source -> each occupied space (its head count)
-    -> every usable exit at the walking time of the shortest path (metres / 1.19 m/s) -> sink
-    through load blocks of ``BALANCE_BLOCK`` people, the k-th block of exit e costing
-    ``k * BALANCE_BLOCK / C_e`` seconds (C_e the capacity of the door into e, so the cost of
-    queueing grows with the load). The flow minimises the summed walk + queue time; each space
-    then takes the exit carrying most of its flow (classes stay together), the nearer on ties.
+    -> for every usable exit, the *bottleneck leg* of the shortest path to it (its least-capacity
+    door, opening, stair or corridor) -> that exit -> sink. Each arc into a bottleneck or an exit
+    runs through load blocks of ``BALANCE_BLOCK`` people, the k-th block costing
+    ``k * BALANCE_BLOCK / C`` seconds (C that element's capacity), so queueing cost grows with
+    the load; the arc into the bottleneck also costs the walking time (metres / 1.19 m/s). The
+    flow minimises summed walk + queue time (a convex-cost transshipment). The flow may split a
+    class; it is rounded to whole classes two ways (each class to the exit carrying most of its
+    flow; or largest class first, capped by the planned flow an exit has left) and the rounding
+    with the shorter hydraulic clearance estimate (max over elements of longest walk + load /
+    capacity) is kept.
+    Bottleneck nodes are kept per exit, so two exits sharing a stair do not pool its capacity.
     Integer costs in 0.1 s.
     """
     from drillsim.plan.servers import leg_capacity  # avoids an import cycle at module load
@@ -229,40 +235,103 @@ def _balanced_exits(
         counts[ids[int(s)]] = counts.get(ids[int(s)], 0) + 1
     open_exits = [e for e in exits if e not in blocked and e in usable]
     sub = g.subgraph(usable)
-    dist = {
-        e: nx.single_source_dijkstra_path_length(sub, e, weight=stair_weighted) for e in open_exits
-    }
+    dist, paths = {}, {}
+    for e in open_exits:
+        dist[e], paths[e] = nx.single_source_dijkstra(sub, e, weight=stair_weighted)
+    cap_cache: dict[tuple[str, str], float] = {}
+
+    def cap(a: str, b: str) -> float:
+        if (a, b) not in cap_cache:
+            cap_cache[(a, b)] = leg_capacity(ctx, a, b)[0]
+        return cap_cache[(a, b)]
+
     P = sum(counts.values())
+    n_blocks = -(-P // BALANCE_BLOCK)  # enough blocks for everyone through one element
     net = nx.DiGraph()
     net.add_node("source", demand=-P)
     net.add_node("sink", demand=P)
+
+    def slots(node, target, capacity: float, load: int) -> None:
+        """Convex load cost from ``node`` to ``target`` through blocks of people."""
+        for k in range(min(n_blocks, -(-load // BALANCE_BLOCK))):
+            net.add_edge(node, (node, k), capacity=BALANCE_BLOCK, weight=0)
+            net.add_edge(
+                (node, k),
+                target,
+                capacity=BALANCE_BLOCK,
+                weight=round(10 * k * BALANCE_BLOCK / capacity),
+            )
+
+    bottlenecks: dict[tuple, list] = {}  # node -> [exit node, capacity, people who could come]
     for s, n in sorted(counts.items()):
         net.add_edge("source", ("space", s), capacity=n, weight=0)
         for e in open_exits:
-            if s in dist[e]:
-                walk = dist[e][s] / BALANCE_SPEED_MPS
-                net.add_edge(("space", s), ("exit", e), capacity=n, weight=round(10 * walk))
+            if s not in dist[e] or s == e:
+                continue
+            path = list(reversed(paths[e][s]))  # s -> e
+            legs = list(zip(path[:-1], path[1:], strict=True))[:-1]  # all but the exit door
+            walk = round(10 * dist[e][s] / BALANCE_SPEED_MPS)
+            if legs:
+                a, b = min(legs, key=lambda ab: cap(*ab))
+                node = ("leg", a, b, e)
+                net.add_edge(("space", s), node, capacity=n, weight=walk)
+                bottlenecks.setdefault(node, [("exit", e), cap(a, b), 0])[2] += n
+            else:
+                net.add_edge(("space", s), ("exit", e), capacity=n, weight=walk)
+    for node, (target, c, load) in bottlenecks.items():
+        slots(node, target, c, load)
     for e in open_exits:
-        cap = min(leg_capacity(ctx, n, e)[0] for n in g.neighbors(e) if n in usable)
-        for k in range(-(-P // BALANCE_BLOCK)):
-            net.add_edge(
-                ("exit", e),
-                ("slot", e, k),
-                capacity=BALANCE_BLOCK,
-                weight=round(10 * k * BALANCE_BLOCK / cap),
-            )
-            net.add_edge(("slot", e, k), "sink", capacity=BALANCE_BLOCK, weight=0)
+        slots(("exit", e), "sink", min(cap(n, e) for n in g.neighbors(e) if n in usable), P)
     _, flow = nx.network_simplex(net)
-    out: dict[str, str] = {}
+    # The flow may split a class; round to whole classes two ways and keep the one with the
+    # lower hydraulic clearance estimate: (a) each class to the exit carrying most of its flow;
+    # (b) largest class first, to the exit carrying most of its flow capped by the planned flow
+    # that exit has left (symmetric classes split alike do not all pile onto one exit).
+    mine_by: dict[str, dict[str, int]] = {}
+    budget = dict.fromkeys(open_exits, 0)
     for s in counts:
-        if ("space", s) not in flow:
-            continue
-        f = flow[("space", s)]
+        mine: dict[str, int] = {}
+        for node, x in flow.get(("space", s), {}).items():
+            e = node[-1] if node[0] == "leg" else node[1]
+            mine[e] = mine.get(e, 0) + x
+            budget[e] += x
+        mine_by[s] = mine
+
+    def nearness(s: str, e: str) -> float:
+        return -dist[e].get(s, math.inf)
+
+    majority = {
+        s: max(mine, key=lambda e: (mine[e], nearness(s, e)))
+        for s, mine in mine_by.items()
+        if any(x > 0 for x in mine.values())
+    }
+    capped: dict[str, str] = {}
+    for s in sorted(counts, key=lambda x: (-counts[x], x)):
+        mine = mine_by[s]
         best = max(
-            (e for e in open_exits if f.get(("exit", e), 0) > 0),
-            key=lambda e: (f[("exit", e)], -dist[e].get(s, math.inf)),
+            (e for e, x in mine.items() if x > 0),
+            key=lambda e: (min(mine[e], budget[e]), mine[e], nearness(s, e)),
             default=None,
         )
         if best is not None:
-            out[s] = best
-    return out
+            capped[s] = best
+            budget[best] -= counts[s]
+
+    def clearance(assign: dict[str, str]) -> float:
+        """Hydraulic estimate of the evacuation time: the slowest element's last person, i.e.
+        max over exits and bottlenecks of (longest walk of a class using it + load / capacity)."""
+        load: dict[tuple, int] = {}
+        walk: dict[tuple, float] = {}
+        for s, e in assign.items():
+            path = list(reversed(paths[e][s]))
+            legs = list(zip(path[:-1], path[1:], strict=True))
+            keys = [("exit", e, cap(*legs[-1]))]
+            if len(legs) > 1:
+                a, b = min(legs[:-1], key=lambda ab: cap(*ab))
+                keys.append(("leg", a, b, e, cap(a, b)))
+            for key in keys:
+                load[key] = load.get(key, 0) + counts[s]
+                walk[key] = max(walk.get(key, 0.0), dist[e][s] / BALANCE_SPEED_MPS)
+        return max((walk[k] + n / k[-1] for k, n in load.items()), default=0.0)
+
+    return min((majority, capped), key=clearance)
