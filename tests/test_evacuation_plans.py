@@ -12,6 +12,7 @@ from PIL import Image
 from drillsim.cli.main import cli
 from drillsim.errors import ValidationError
 from drillsim.metrics.score import score
+from drillsim.plan.servers import stair_specific_flow
 
 from builders import build, conn, quiet_scenario, run_both, space
 
@@ -155,3 +156,54 @@ def test_validate_reports_evacuation_plan_not_lockdown_counts():
     assert res.exit_code == 0, res.output
     assert "routing posted" in res.output and "blocked: EX-STC" in res.output
     assert "rooms to secure" not in res.output
+
+
+def test_wheelchair_user_waits_in_refuge_and_is_brought_down_by_the_helper():
+    """Hand calculation (both engines). Room A upstairs: its teacher (the helper, person 0) and
+    2 students, the second of whom uses a wheelchair. Doors 1.8 m: headway h = 1 / (1.3 x 1.5) =
+    0.5128 s; stair 1.6 m: headway 1 / 1.3048 = 0.7664 s; level 1 m/s, stairs 0.5 m/s, assisted
+    0.8 m/s level and 0.3 m/s on stairs.
+
+    Teacher: first through the door (0 s), stairwell 5 m later, flight 10 m at 0.5 m/s, exit door
+    and 5 m: out at 30 s. Walks back 5 m + 10 m of stair: 25 s (55 s); brings the student down
+    10 m / 0.3 + 5 m / 0.8 = 39.583 s: out at 94.583 s. The wheelchair user reached the refuge
+    (the upstairs stairwell) at 5 + 2h = 6.026 s and waited there; the teacher is safe with them
+    at 94.583 s (assembly 0 m). The other student queues 0.25 s at the flight behind the
+    teacher (5 + 0.7664 > 5 + h) and is out at 5.7664 + 20 + 5 = 30.766 s.
+    """
+    fp = {
+        "name": "refuge",
+        "floors": [{"level": 0, "name": "G"}, {"level": 1, "name": "1"}],
+        "spaces": [
+            space("A", "classroom", 0, 0, floor=1, capacity=2),
+            space("ST1", "stair", 5, 0, floor=1),
+            space("ST0", "stair", 5, 0, floor=0),
+            space("EX", "exit", 10, 0, assembly_distance_m=0),
+        ],
+        "connections": [
+            conn("A", "ST1", "door", width_m=1.8, length_m=5.0),
+            conn("ST1", "ST0", "stair", width_m=1.6, length_m=10.0),
+            conn("ST0", "EX", "door", width_m=1.8, length_m=5.0),
+        ],
+    }
+    groups = [{"space": "A", "students": 2, "teachers": 1}]
+    sc = _sc(groups, assisted=[{"space": "A", "people": 1, "helper": "A"}])
+    sc["incident"]["origin"] = "EX"
+    loaded, plan = build(fp, sc)
+    student, wheelchair = np.flatnonzero(plan.person_role == 0)
+    teacher = int(np.flatnonzero(plan.person_role == 1)[0])
+    assert plan.assist_helper[wheelchair] == teacher
+    assert plan.space_ids[plan.assist_refuge[wheelchair]] == "ST1"
+    _, batch, refs, _ = run_both(loaded, plan)
+    from drillsim.engines.outcomes import max_abs_difference
+
+    assert max(max_abs_difference(batch, refs[0]).values()) <= 1e-9
+    th = 5 + 20 + 5
+    assert teacher == 0
+    assert batch.person_arrive_s[0, teacher] == pytest.approx(th, rel=1e-12)
+    out = th + 25 + 10 / 0.3 + 5 / 0.8
+    assert batch.person_arrive_s[0, wheelchair] == pytest.approx(out, rel=1e-12)
+    assert out == pytest.approx(94.583, abs=1e-3)
+    assert batch.person_safe_s[0, teacher] == pytest.approx(out, rel=1e-12)
+    stair_h = 1 / (stair_specific_flow(1.3, 0.178, 0.279) * 1.3)
+    assert batch.person_arrive_s[0, student] == pytest.approx(5 + stair_h + 25, rel=1e-12)

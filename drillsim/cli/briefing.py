@@ -10,11 +10,20 @@ from drillsim.cli.common import Progress, friendly, load, out_option, scenario_a
 from drillsim.reports.staging import staged_output
 from drillsim.run import run_batch_job
 
-runs_option = click.option("--runs", "-n", type=click.IntRange(min=1), default=1000,
-                           show_default=True, help="Number of seeded runs to simulate.")
+runs_option = click.option(
+    "--runs",
+    "-n",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="Number of seeded runs to simulate.",
+)
 workers_option = click.option(
-    "--workers", type=click.IntRange(min=1), default=None,
-    help="Local worker processes (default: all cores). Results do not depend on it.")
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Local worker processes (default: all cores). Results do not depend on it.",
+)
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 
 
@@ -36,8 +45,7 @@ def _simulate(scenario: str, runs: int, seed: int, workers: int | None, quiet: b
 @workers_option
 @quiet_option
 @friendly
-def brief(scenario: str, runs: int, seed: int, out: str, workers: int | None,
-          quiet: bool) -> None:
+def brief(scenario: str, runs: int, seed: int, out: str, workers: int | None, quiet: bool) -> None:
     """Write a drill briefing pack for SCENARIO (HTML + PDF + observer sheet CSV).
 
     The pack holds the floorplan with each room's expected time to secure and the alert-coverage
@@ -61,13 +69,24 @@ def brief(scenario: str, runs: int, seed: int, out: str, workers: int | None,
 @seed_option
 @out_option
 @workers_option
-@click.option("--calibrate", is_flag=True,
-              help="Also fit reaction and lock-time scales to the observed drill and write "
-                   "calibrated-scenario.yaml and calibration.json.")
+@click.option(
+    "--calibrate",
+    is_flag=True,
+    help="Also fit reaction and lock-time scales to the observed drill and write "
+    "calibrated-scenario.yaml and calibration.json.",
+)
 @quiet_option
 @friendly
-def review(scenario: str, observed: str, runs: int, seed: int, out: str, workers: int | None,
-           calibrate: bool, quiet: bool) -> None:
+def review(
+    scenario: str,
+    observed: str,
+    runs: int,
+    seed: int,
+    out: str,
+    workers: int | None,
+    calibrate: bool,
+    quiet: bool,
+) -> None:
     """Compare a filled observer sheet OBSERVED (CSV) with SCENARIO's simulated drill.
 
     Places each room's observed time within its simulated distribution, flags rooms slower than
@@ -102,8 +121,11 @@ def review(scenario: str, observed: str, runs: int, seed: int, out: str, workers
 def _report(out: str, paths: list[Path]) -> None:
     shown = [p.name for p in paths if p.parent.name != "figures"]
     more = len(paths) - len(shown)
-    click.echo(f"wrote {len(paths)} files to {out}/: " + ", ".join(shown)
-               + (f" (+{more} figures)" if more else ""))
+    click.echo(
+        f"wrote {len(paths)} files to {out}/: "
+        + ", ".join(shown)
+        + (f" (+{more} figures)" if more else "")
+    )
 
 
 COMMANDS = [brief, review]

@@ -51,7 +51,8 @@ def validate(file: str) -> None:
             click.echo(
                 head + f"routing {ev.routing}, {used} exits in use{blocked}, "
                 f"{int(plan.person_rerouted.sum())} people rerouted around blocked spaces, "
-                f"{plan.evac_net.n_servers} flow-limited legs on the routes"
+                f"{plan.evac_net.n_servers} flow-limited legs on the routes, "
+                f"{int((plan.assist_helper >= 0).sum())} waiting in an area of refuge for help"
             )
             return
         click.echo(

@@ -83,6 +83,15 @@ class Plan:
     person_exit: np.ndarray  # (P,) exit space index on the person's route, -1 if none
     hazard_zone: tuple[str, ...]  # spaces nearest routes avoid where they can
     report_delay_s: float  # teacher's accountability report after the class's last arrival
+    # assisted evacuation (plan/assisted.py): people waiting in an area of refuge for a helper
+    assist_helper: np.ndarray  # (P,) person index of the adult who comes back, -1 if not assisted
+    assist_refuge: np.ndarray  # (P,) refuge space index (end of their walked route), -1 if none
+    assist_back_level: np.ndarray  # (P,) level metres helper's exit -> refuge
+    assist_back_stair: np.ndarray  # (P,) stair metres (/ stair speed factor) helper exit -> refuge
+    assist_down_level: np.ndarray  # (P,) level metres refuge -> their exit
+    assist_down_stair: np.ndarray  # (P,) stair metres (/ factor) refuge -> their exit
+    assist_level_mps: float  # assisted level speed
+    assist_stair_mps: float  # assisted stair speed
     # SRO
     sro_on_duty: bool
     sro_radio: bool  # the SRO carries a radio on the alert chain

@@ -7,9 +7,10 @@ from typing import Any
 
 import numpy as np
 
+from drillsim.plan.assisted import assisted_fields
 from drillsim.plan.context import Context
 from drillsim.plan.routing import compile_routes
-from drillsim.plan.servers import build_server_net
+from drillsim.plan.servers import build_server_net, stair_speed_factor
 
 #: Protocols whose people walk the evacuation routes through the server network.
 EVACUATING = ("evacuate", "options")
@@ -30,9 +31,13 @@ def evacuation_fields(ctx: Context) -> dict[str, Any]:
     paths = [list(routes.path[int(s)]) or [int(s)] for s in person_space]
     # the server network only for protocols that move people out (an element too narrow to pass
     # is an error there, not in a lockdown)
+    person_exit = np.array([p[-1] if kinds[p[-1]] == "exit" else -1 for p in paths], dtype=np.int64)
+    ev = ctx.scenario.evacuation
+    paths, assisted = assisted_fields(
+        ctx, paths, stair_speed_factor(ev.stair_riser_m, ev.stair_tread_m)
+    )
     walking = paths if ctx.scenario.protocol in EVACUATING else [[int(s)] for s in person_space]
     net = build_server_net(ctx, walking)
-    person_exit = np.array([p[-1] if kinds[p[-1]] == "exit" else -1 for p in paths], dtype=np.int64)
     assembly = np.array([float(fp.space(s)["assembly_distance_m"]) for s in ids])
     return {
         "next_hop": routes.next_hop,
@@ -45,4 +50,5 @@ def evacuation_fields(ctx: Context) -> dict[str, Any]:
         "person_exit": person_exit,
         "hazard_zone": routes.hazard_zone,
         "report_delay_s": float(ctx.scenario.evacuation.report_delay_s),
+        **assisted,
     }

@@ -34,6 +34,20 @@ class PostedRoute(_Model):
     alternate: str | None = Field(None, description="exit space id used when primary is blocked")
 
 
+class Assisted(_Model):
+    """People who cannot use stairs (e.g. wheelchair users) and the adult who comes back for them.
+
+    They leave with their class as far as the area of refuge (the stairwell on their floor where
+    their route reaches a stair), wait there, and are brought down by ``helper``'s adult (the
+    first adult starting in that space) after that adult has reached an exit and walked back.
+    """
+
+    space: str = Field(description="space id where they start (their class)")
+    people: int = Field(1, ge=1, le=10, description="how many of that space's students")
+    mobility: Literal["wheelchair", "no_stairs"] = "wheelchair"
+    helper: str = Field(description="space id whose first adult comes back for them")
+
+
 class Evacuation(_Model):
     """How evacuees choose routes and how much flow every element they pass can carry."""
 
@@ -55,6 +69,15 @@ class Evacuation(_Model):
     out_of_bounds: list[str] = Field(
         default_factory=list,
         description="space ids no route may pass (closed areas); posted routes naming one are rejected",
+    )
+    assisted: list[Assisted] = Field(
+        default_factory=list, description="people who wait in an area of refuge for assistance"
+    )
+    assisted_level_speed_mps: float = Field(
+        0.8, gt=0, description="level speed of an assisted evacuation (pushing a wheelchair) [U]"
+    )
+    assisted_stair_speed_mps: float = Field(
+        0.3, gt=0, description="stair descent speed carrying / with an evacuation chair [U]"
     )
     report_delay_s: float = Field(
         60.0,
@@ -123,6 +146,24 @@ def check_evacuation(ev: Evacuation, fp, file: str, unknown) -> list[Problem]:
         for i, sid in enumerate(getattr(ev, field)):
             if sid not in spaces:
                 out.append(unknown(f"evacuation.{field}[{i}]", sid))
+    for i, a in enumerate(ev.assisted):
+        base = f"evacuation.assisted[{i}]"
+        for field in ("space", "helper"):
+            sid = getattr(a, field)
+            if sid not in spaces:
+                out.append(unknown(f"{base}.{field}", sid))
+    helpers = [a.helper for a in ev.assisted]
+    for i, a in enumerate(ev.assisted):
+        if helpers.count(a.helper) > 1:
+            out.append(
+                Problem(
+                    file,
+                    f"evacuation.assisted[{i}].helper",
+                    f"'{a.helper}' helps more than one group; one adult makes one trip",
+                    "name a different helper space (each with an adult) for each group",
+                )
+            )
+            break
     for sid, route in ev.routes.items():
         base = f"evacuation.routes.{sid}"
         if sid not in spaces:

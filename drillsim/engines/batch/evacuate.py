@@ -21,12 +21,27 @@ def run(plan: Plan, d: Draws, alert: np.ndarray, out: dict) -> dict[str, np.ndar
     speed = np.ascontiguousarray(d.speed_mps.T)
     stair = np.ascontiguousarray(d.stair_speed_mps.T)
     end, wait, _, _ = traverse(plan.evac_net, start, speed, stair)
+    assisted = np.flatnonzero(plan.assist_helper >= 0)
+    if assisted.size:
+        # helpers walk back from their exit to the refuge, then bring them down (plan/assisted.py)
+        h = plan.assist_helper[assisted]
+        back = end[h] + (
+            plan.assist_back_level[assisted][:, None] / speed[h]
+            + plan.assist_back_stair[assisted][:, None] / stair[h]
+        )
+        end[assisted] = np.maximum(back, end[assisted]) + (
+            plan.assist_down_level[assisted][:, None] / plan.assist_level_mps
+            + plan.assist_down_stair[assisted][:, None] / plan.assist_stair_mps
+        )
     T = end.T
     finite = np.isfinite(T)
     moved = ~np.isnan(out["person_move_s"])
     out["person_arrive_s"][:] = np.where(finite & moved, T, np.nan)
-    out["person_safe_s"] = np.where(
-        finite, T + plan.assembly_m[plan.person_exit] / d.speed_mps, np.inf
-    )
+    walk_speed = d.speed_mps.copy()
+    walk_speed[:, assisted] = plan.assist_level_mps
+    safe = np.where(finite, T + plan.assembly_m[plan.person_exit] / walk_speed, np.inf)
+    for h in np.unique(plan.assist_helper[assisted]):  # a helper is safe with their group
+        safe[:, h] = np.maximum(safe[:, h], safe[:, plan.assist_helper == h].max(axis=1))
+    out["person_safe_s"] = safe
     out["person_queue_s"] = np.ascontiguousarray(wait.T)
     return no_rooms(plan, d)

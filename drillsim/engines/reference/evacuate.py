@@ -13,6 +13,11 @@ def start(run) -> None:
     """One server per directed leg of the compiled network; one process per person."""
     servers = Network(run.env, run.plan.evac_net)
     run.servers = servers
+    helpers = {int(h) for h in run.plan.assist_helper if h >= 0}
+    run.exit_event = {h: run.env.event() for h in helpers}  # helper reached an exit
+    run.assist_safe = {  # assisted person at assembly
+        p: run.env.event() for p in range(run.plan.n_persons) if run.plan.assist_helper[p] >= 0
+    }
     for p in range(run.plan.n_persons):
         run.env.process(evacuee(run, p, servers))
 
@@ -37,10 +42,34 @@ def evacuee(run, p: int, servers: Network):
     run.log.add(t, who, role, "starts_evacuating", run.sid(s))
     t, wait = yield from servers.walk(run, p, t)
     end = int(plan.evac_net.person_end[p])
-    run.out["person_arrive_s"][p] = t
     run.out["person_queue_s"][p] = wait
+    v = float(d.speed_mps[0, p])
+    h = int(plan.assist_helper[p])
+    if h >= 0:  # waits in the area of refuge until the helper comes back (plan/assisted.py)
+        run.log.add(t, who, role, "waits_in_refuge", run.sid(end))
+        th = yield run.exit_event[h]
+        back = th + (
+            float(plan.assist_back_level[p]) / float(d.speed_mps[0, h])
+            + float(plan.assist_back_stair[p]) / float(d.stair_speed_mps[0, h])
+        )
+        t = max(back, t) + (
+            float(plan.assist_down_level[p]) / plan.assist_level_mps
+            + float(plan.assist_down_stair[p]) / plan.assist_stair_mps
+        )
+        yield until(env, t)
+        end = int(plan.person_exit[p])
+        v = plan.assist_level_mps
+    run.out["person_arrive_s"][p] = t
     run.log.add(t, who, role, "exits", run.sid(end))
-    safe = t + float(plan.assembly_m[int(plan.person_exit[p])]) / float(d.speed_mps[0, p])
+    if p in run.exit_event:
+        run.exit_event[p].succeed(t)
+    safe = t + float(plan.assembly_m[int(plan.person_exit[p])]) / v
     yield until(env, safe)
+    if h >= 0:
+        run.assist_safe[p].succeed(safe)
+    if p in run.exit_event:  # a helper: safe when the group they went back for is
+        group = [run.assist_safe[q] for q in run.assist_safe if int(plan.assist_helper[q]) == p]
+        yield env.all_of(group)
+        safe = max([safe, *(ev.value for ev in group)])
     run.out["person_safe_s"][p] = safe
     run.log.add(safe, who, role, "at_assembly_point", "assembly")

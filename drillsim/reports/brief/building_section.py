@@ -169,6 +169,16 @@ def building_blocks(stats: dict[str, Any], png: bytes, routes_png: bytes | None 
             blocks.append(
                 Para(f"{ev['no_route']} people have no route to an exit in the floorplan.", "note")
             )
+        for a in ev["assisted"]:
+            blocks.append(
+                Para(
+                    f"A person from {a['space']} who cannot use the stairs waits in the area of "
+                    f"refuge {a['refuge']}; the adult from {a['helper_space']} comes back for them "
+                    f"after reaching an exit. {a['space']}'s class is all outside by "
+                    f"{fmt_s(a['class_out_median_s'])} (median; p90 {fmt_s(a['class_out_p90_s'])}).",
+                    "note",
+                )
+            )
         blocks.append(Heading("Room routes and accountability", 3))
         blocks.append(
             Para(

@@ -303,7 +303,21 @@ def evacuation_stats(loaded: LoadedScenario, result: BatchResult) -> dict[str, A
                 "accounted_p90_s": q(acc, 0.9),
             }
         )
+    assisted = []
+    for p in np.flatnonzero(plan.assist_helper >= 0):
+        s = int(plan.person_space[p])
+        out = result.space_out_s[:, s].astype(float) if has else np.array([])
+        assisted.append(
+            {
+                "space": ids[s],
+                "refuge": ids[int(plan.assist_refuge[p])],
+                "helper_space": ids[int(plan.person_space[int(plan.assist_helper[p])])],
+                "class_out_median_s": q(out, 0.5),
+                "class_out_p90_s": q(out, 0.9),
+            }
+        )
     return {
+        "assisted": assisted,
         "routing": ev.routing,
         "blocked": list(ev.blocked),
         "rerouted": int(plan.person_rerouted.sum()),
