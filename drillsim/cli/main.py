@@ -34,6 +34,14 @@ except ImportError:  # pragma: no cover - while the module is absent
     pass
 
 
+# run playback (animate) and floorplan import (import imdf|dxf)
+from drillsim.cli import imports, playback  # noqa: E402
+
+for module in (playback, imports):
+    for command in module.COMMANDS:
+        cli.add_command(command)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="drillsim")

@@ -51,10 +51,15 @@ class Heading:
 
 @dataclass(frozen=True)
 class Para:
-    """A paragraph of plain text; ``style`` is "", "note" (smaller, grey) or "lead" (larger)."""
+    """A paragraph of plain text; ``style`` is "", "note" (smaller, grey) or "lead" (larger).
+
+    ``href`` makes the HTML paragraph a link (a file beside the page, e.g. the run player); the
+    PDF shows the text only.
+    """
 
     text: str
     style: str = ""
+    href: str = ""
 
 
 @dataclass(frozen=True)

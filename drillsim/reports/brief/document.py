@@ -15,9 +15,13 @@ from drillsim.scenario.load import LoadedScenario
 
 
 def build_briefing_doc(
-    loaded: LoadedScenario, result: BatchResult, stats: dict[str, Any], figures: dict[str, bytes]
+    loaded: LoadedScenario,
+    result: BatchResult,
+    stats: dict[str, Any],
+    figures: dict[str, bytes],
+    player: dict[str, Any] | None = None,
 ) -> Doc:
-    """The briefing as a Doc (rendered to HTML and to PDF)."""
+    """The briefing as a Doc (rendered to HTML and to PDF); ``player`` links the median run."""
     plan, fp, sc = result.plan, loaded.floorplan, loaded.scenario
     lockdown = plan.protocol == "lockdown"
     prov = stats["provenance"]
@@ -39,6 +43,10 @@ def build_briefing_doc(
         doc.add(Para(f"Scenario: {sc.description}", "note"))
 
     doc.add(*timeline_blocks(stats, figures["timeline"]))
+    if player is not None:
+        from drillsim.reports.brief.player_link import player_blocks
+
+        doc.add(*player_blocks({**player, "n_runs": result.n_runs}))
     doc.add(*building_blocks(stats, figures["floorplan"], figures.get("evacuation_routes")))
     doc.add(*sro_blocks(stats, fp, figures["routes"]))
     doc.add(*agenda_blocks(stats, zones))

@@ -13,6 +13,7 @@ from drillsim.reports.brief.figures import (
     timeline_figure,
 )
 from drillsim.reports.brief.observer_sheet import write_observer_csv
+from drillsim.reports.brief.player_link import write_median_player
 from drillsim.reports.brief.stats import briefing_stats
 from drillsim.reports.figures import figure_png
 from drillsim.reports.render import write_doc, write_figure_pngs
@@ -22,7 +23,7 @@ from drillsim.scenario.load import LoadedScenario
 
 
 def write_briefing(loaded: LoadedScenario, result: BatchResult, out: Path) -> list[Path]:
-    """Write briefing.html, briefing.pdf, observer_sheet.csv, briefing.json and the figures.
+    """Write briefing.html, briefing.pdf, player.html, observer_sheet.csv, briefing.json, figures.
 
     ``out`` is the staging folder (the caller moves it into place when everything is written).
     """
@@ -40,8 +41,10 @@ def write_briefing(loaded: LoadedScenario, result: BatchResult, out: Path) -> li
     if not lockdown:
         figs["evacuation_routes"] = evacuation_routes_figure(loaded, stats, result.plan)
     pngs = {k: figure_png(f, dpi=110 if k == "timeline" else 140) for k, f in figs.items()}
-    doc = build_briefing_doc(loaded, result, stats, pngs)
+    player = write_median_player(loaded, result, out)
+    doc = build_briefing_doc(loaded, result, stats, pngs, player=player)
     paths = write_doc(doc, out, "briefing", "brief.html.j2")
+    paths.append(player["path"])
     p = out / "observer_sheet.csv"
     write_observer_csv(p, stats, result.plan.protocol)
     paths.append(p)
