@@ -72,7 +72,7 @@ class Network:
             wait = wait + (dep - t if math.isfinite(t) else 0.0)
             t = dep
             yield until(env, t)
-            run.log.add(t, who, role, "passes", run.sid(int(net.src[k])))
+            run.log.add(t, who, role, "through_door", run.sid(int(net.src[k])))
             t = t + (float(net.leg_level[k]) / v + float(net.leg_stair[k]) / vs)
             yield until(env, t)
         return t, wait

@@ -197,8 +197,12 @@ def person_keyframes(
             go(t, before, end)
             continue
         if kind == "through_door":
-            nxt = int(tracks.plan.next_hop[tracks.index[space]])
-            target = tracks.plan.space_ids[nxt] if nxt >= 0 else space
+            # the next space on this person's own evacuation route (posted / balanced routes
+            # need not follow next_hop), else the nearest-exit next hop
+            plan, i = tracks.plan, tracks.index[space]
+            route = list(plan.space_route[int(plan.person_space[who])]) if who >= 0 else []
+            nxt = route[route.index(i) + 1] if i in route[:-1] else int(plan.next_hop[i])
+            target = plan.space_ids[nxt] if nxt >= 0 else space
             go(t, space, tracks._near(who, L.door(space, target)), exits_speed)
             continue
         if kind == "steps_out_to_lock":
