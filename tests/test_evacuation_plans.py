@@ -92,7 +92,11 @@ def test_posted_alternate_taken_when_primary_exit_blocked_and_counted():
 @pytest.mark.parametrize(
     ("evacuation", "element", "words"),
     [
-        ({"routing": "posted", "routes": {"Q9": {"primary": "EX1"}}}, "routes.Q9", "not in floorplan"),
+        (
+            {"routing": "posted", "routes": {"Q9": {"primary": "EX1"}}},
+            "routes.Q9",
+            "not in floorplan",
+        ),
         ({"routing": "posted", "routes": {"Q1": {"primary": "Q2"}}}, "routes.Q1.primary", "exit"),
         (
             {
@@ -207,3 +211,31 @@ def test_wheelchair_user_waits_in_refuge_and_is_brought_down_by_the_helper():
     assert batch.person_safe_s[0, teacher] == pytest.approx(out, rel=1e-12)
     stair_h = 1 / (stair_specific_flow(1.3, 0.178, 0.279) * 1.3)
     assert batch.person_arrive_s[0, student] == pytest.approx(5 + stair_h + 25, rel=1e-12)
+
+
+def test_batch_rooms_csv_for_an_evacuation_has_routes_not_lock_columns(tmp_path):
+    out = tmp_path / "batch"
+    res = CliRunner().invoke(
+        cli,
+        [
+            "batch",
+            "scenarios/elementary-evacuate-class-posted-a-blocked.yaml",
+            "--runs",
+            "40",
+            "--out",
+            str(out),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    import csv
+
+    rows = list(csv.DictReader((out / "rooms.csv").open()))
+    assert "door_locks" not in rows[0] and "median_secured_s" not in rows[0]
+    assert {"exit", "alternate", "rerouted", "median_accounted_s"} <= set(rows[0])
+    rerouted = [r for r in rows if r["rerouted"] == "1"]
+    assert rerouted and all(r["exit"] != "EX-A" for r in rows)
+    assert all(float(r["median_accounted_s"]) > float(r["median_out_s"]) for r in rows)
+    summary = json.loads((out / "summary.json").read_text())["metrics"]
+    assert summary["rerouted_persons"]["median"] == len(
+        [1 for r in rerouted for _ in range(int(r["people"]))]
+    )
