@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -239,3 +240,49 @@ def test_batch_rooms_csv_for_an_evacuation_has_routes_not_lock_columns(tmp_path)
     assert summary["rerouted_persons"]["median"] == len(
         [1 for r in rerouted for _ in range(int(r["people"]))]
     )
+
+
+def _csv_scenario(tmp_path, csv_text):
+    import yaml
+
+    root = Path(__file__).resolve().parents[1]
+    sc = yaml.safe_load((root / "scenarios/elementary-evacuate-class-posted.yaml").read_text())
+    sc["floorplan"] = str(root / "floorplans/elementary-school.yaml")
+    (tmp_path / "routes.csv").write_text(csv_text)
+    sc["evacuation"]["routes_csv"] = "routes.csv"
+    path = tmp_path / "scenario.yaml"
+    path.write_text(yaml.safe_dump(sc))
+    return path
+
+
+def test_routes_csv_is_read_with_waypoints(tmp_path):
+    from drillsim.plan.compile import compile_plan
+    from drillsim.scenario.load import load_scenario
+
+    path = _csv_scenario(tmp_path, "room,primary,alternate,via\nA01,EX-W,EX-MAIN,H-M1\n")
+    loaded = load_scenario(path)
+    route = loaded.scenario.evacuation.routes["A01"]
+    assert (route.primary, route.alternate, route.via) == ("EX-W", "EX-MAIN", ["H-M1"])
+    plan = compile_plan(loaded)
+    ids = plan.space_ids
+    path_a01 = [ids[x] for x in plan.space_route[ids.index("A01")]]
+    assert "H-M1" in path_a01 and path_a01[-1] == "EX-W"
+
+
+@pytest.mark.parametrize(
+    ("text", "element", "words"),
+    [
+        ("room,primary,assembly\nA01,EX-W,Field\n", "(header)", "assembly_distance_m"),
+        ("room,alternate\nA01,EX-W\n", "(header)", "missing column 'primary'"),
+        ("room,primary\nA01,\n", "row 2", "required"),
+        ("room,primary\nA01,EX-W\nA01,EX-A\n", "row 3.room", "twice"),
+        ("room,primary\nA01,EX-WW\n", "routes.A01.primary", "EX-W"),
+    ],
+)
+def test_routes_csv_problems_name_row_column_and_fix(tmp_path, text, element, words):
+    from drillsim.scenario.load import load_scenario
+
+    with pytest.raises(ValidationError) as err:
+        load_scenario(_csv_scenario(tmp_path, text))
+    msg = str(err.value)
+    assert element in msg and words in msg and "fix:" in msg

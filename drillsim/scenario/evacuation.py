@@ -62,6 +62,10 @@ class Evacuation(_Model):
         default_factory=dict,
         description="space id -> posted route (routing: posted); unlisted spaces use nearest",
     )
+    routes_csv: str | None = Field(
+        None,
+        description="CSV of posted routes (room, primary, alternate, via), relative to the scenario",
+    )
     blocked: list[str] = Field(
         default_factory=list,
         description="space ids (exits, corridors, stairs) unusable from t0; routes avoid them",
@@ -103,7 +107,7 @@ class Evacuation(_Model):
 
     @model_validator(mode="after")
     def _routes_need_posted(self):
-        if self.routes and self.routing != "posted":
+        if (self.routes or self.routes_csv) and self.routing != "posted":
             raise ValueError(
                 "routes are given but routing is "
                 f"'{self.routing}'; set routing: posted to use them (or remove routes)"
@@ -184,3 +188,90 @@ def check_evacuation(ev: Evacuation, fp, file: str, unknown) -> list[Problem]:
                     )
                 )
     return out
+
+
+#: Columns of a posted-routes CSV (``evacuation.routes_csv``); room and primary are required.
+ROUTE_COLUMNS = ("room", "primary", "alternate", "via")
+
+
+def read_routes_csv(path, file_field: str = "evacuation.routes_csv"):
+    """Posted routes from a planner's CSV: ``room, primary[, alternate][, via]`` per row.
+
+    ``via`` lists waypoints separated by ``;``. Returns ``(routes dict, problems)``; every problem
+    names the CSV file, the row and column, and the fix.
+    """
+    import csv
+    from pathlib import Path
+
+    file = str(path)
+    problems: list[Problem] = []
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (FileNotFoundError, IsADirectoryError):
+        return {}, [
+            Problem(
+                file,
+                file_field,
+                "routes CSV not found",
+                "give its path relative to the scenario file",
+            )
+        ]
+    except UnicodeDecodeError:
+        return {}, [Problem(file, "(file)", "not a UTF-8 text file", "save it as CSV (UTF-8)")]
+    reader = csv.DictReader(text.splitlines())
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    for col in ("room", "primary"):
+        if col not in header:
+            problems.append(
+                Problem(
+                    file,
+                    "(header)",
+                    f"missing column '{col}'",
+                    f"add a header row with: {', '.join(ROUTE_COLUMNS)}",
+                )
+            )
+    for col in header:
+        if col not in ROUTE_COLUMNS:
+            problems.append(
+                Problem(
+                    file,
+                    "(header)",
+                    f"unknown column '{col}'",
+                    f"use only {', '.join(ROUTE_COLUMNS)} (assembly points come from each exit's "
+                    "assembly_distance_m in the floorplan)"
+                    if col == "assembly"
+                    else f"use only {', '.join(ROUTE_COLUMNS)}",
+                )
+            )
+    if problems:
+        return {}, problems
+    routes: dict[str, dict] = {}
+    for n, raw in enumerate(reader, start=2):
+        row = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
+        if not any(row.values()):
+            continue
+        room = row.get("room", "")
+        if not room or not row.get("primary"):
+            problems.append(
+                Problem(
+                    file,
+                    f"row {n}",
+                    "room and primary are required",
+                    "fill both, e.g. R101,EX-W,EX-STW",
+                )
+            )
+            continue
+        if room in routes:
+            problems.append(
+                Problem(
+                    file, f"row {n}.room", f"room '{room}' listed twice", "keep one row per room"
+                )
+            )
+            continue
+        route: dict = {"primary": row["primary"]}
+        if row.get("alternate"):
+            route["alternate"] = row["alternate"]
+        if row.get("via"):
+            route["via"] = [w.strip() for w in row["via"].split(";") if w.strip()]
+        routes[room] = route
+    return routes, problems
