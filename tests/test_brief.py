@@ -40,9 +40,23 @@ def _drillsim_cmd() -> list[str]:
 
 
 def run_brief(scenario: Path, out: Path, *extra: str) -> None:
-    result = CliRunner().invoke(cli, ["brief", str(scenario), "--runs", str(RUNS), "--seed",
-                                      str(SEED), "--workers", "1", "-q", "--out", str(out),
-                                      *extra])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "brief",
+            str(scenario),
+            "--runs",
+            str(RUNS),
+            "--seed",
+            str(SEED),
+            "--workers",
+            "1",
+            "-q",
+            "--out",
+            str(out),
+            *extra,
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "briefing.html" in result.output
 
@@ -65,8 +79,13 @@ def soup_of(out: Path) -> BeautifulSoup:
 def test_files_written(briefed):
     _, out = briefed
     names = {p.name for p in out.iterdir()}
-    assert {"briefing.html", "briefing.pdf", "observer_sheet.csv", "briefing.json",
-            "figures"} <= names
+    assert {
+        "briefing.html",
+        "briefing.pdf",
+        "observer_sheet.csv",
+        "briefing.json",
+        "figures",
+    } <= names
 
 
 def test_html_is_self_contained_and_marked(briefed):
@@ -92,12 +111,23 @@ def test_html_sections(briefed):
     _, out = briefed
     soup = soup_of(out)
     headings = {h.get_text(strip=True) for h in soup.find_all(["h2", "h3"])}
-    for expected in ("Expected timeline", "Floorplan: expected time to secure each room",
-                     "Rooms at risk of never securing", "Alert coverage gaps",
-                     "Hallway spaces with locked-out risk", "SRO route and door-check sweep",
-                     "Pre-drill agenda", "Roles", "Observer assignments", "Announcement wording",
-                     "Notice status", "Accommodations for students with disabilities",
-                     "Distress plan and contact", "Keys for responders", "Observer sheet"):
+    for expected in (
+        "Expected timeline",
+        "Floorplan: expected time to secure each room",
+        "Rooms at risk of never securing",
+        "Alert coverage gaps",
+        "Hallway spaces with locked-out risk",
+        "SRO route and door-check sweep",
+        "Pre-drill agenda",
+        "Roles",
+        "Observer assignments",
+        "Announcement wording",
+        "Notice status",
+        "Accommodations for students with disabilities",
+        "Distress plan and contact",
+        "Keys for responders",
+        "Observer sheet",
+    ):
         assert expected in headings, expected
     text = soup.get_text(" ")
     assert "This is a drill" in text
@@ -106,8 +136,20 @@ def test_html_sections(briefed):
     roles = soup.find("table", attrs={"data-table": "roles"}).get_text(" ")
     assert "not drawn from the school's real responders" in roles.lower()
     lowered = text.lower()
-    for word in ("gun", "weapon", "shoot", "blood", "injur", "casualt", "lethal", "ballistic",
-                 "attacker", "intruder", "victim", "kill"):
+    for word in (
+        "gun",
+        "weapon",
+        "shoot",
+        "blood",
+        "injur",
+        "casualt",
+        "lethal",
+        "ballistic",
+        "attacker",
+        "intruder",
+        "victim",
+        "kill",
+    ):
         assert word not in lowered, word  # protective, neutral wording only
 
 
@@ -125,8 +167,16 @@ def test_observer_table_and_csv_list_every_room(briefed):
     assert cells == rooms
     with (out / "observer_sheet.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    assert list(rows[0]) == ["room", "label", "observer", "alert_heard_s", "door_locked_s",
-                             "lights_off_s", "safe_zone_s", "notes"]
+    assert list(rows[0]) == [
+        "room",
+        "label",
+        "observer",
+        "alert_heard_s",
+        "door_locked_s",
+        "lights_off_s",
+        "safe_zone_s",
+        "notes",
+    ]
     assert len(rows) == len(rooms) and {r["room"] for r in rows} == rooms
     assert all(r["door_locked_s"] == "" for r in rows)
 
@@ -135,10 +185,17 @@ def test_timeline_numbers_match_the_batch(briefed):
     school, out = briefed
     res = run_batch_job(load_scenario(SCHOOLS[school]), RUNS, SEED, workers=1)
     table = soup_of(out).find("table", attrs={"data-table": "timeline"})
-    rows = {tr["data-key"]: [td.get_text(strip=True) for td in tr.find_all("td")]
-            for tr in table.find("tbody").find_all("tr")}
-    for key in ("time_all_alerted_s", "time_all_secured_s", "time_last_secured_s",
-                "sro_arrival_s", "sweep_time_s"):
+    rows = {
+        tr["data-key"]: [td.get_text(strip=True) for td in tr.find_all("td")]
+        for tr in table.find("tbody").find_all("tr")
+    }
+    for key in (
+        "time_all_alerted_s",
+        "time_all_secured_s",
+        "time_last_secured_s",
+        "sro_arrival_s",
+        "sweep_time_s",
+    ):
         s = summarise(res.metrics[key])
         assert rows[key][1] == fmt_s(s["median"]), key
         assert rows[key][2] == fmt_s(s["p90"]), key
@@ -167,9 +224,24 @@ def test_subprocess_gives_the_same_files(briefed, tmp_path):
     school, out = briefed
     out2 = tmp_path / "again"
     proc = subprocess.run(
-        [*_drillsim_cmd(), "brief", str(SCHOOLS[school]), "--runs", str(RUNS), "--seed",
-         str(SEED), "--workers", "1", "-q", "--out", str(out2)],
-        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        [
+            *_drillsim_cmd(),
+            "brief",
+            str(SCHOOLS[school]),
+            "--runs",
+            str(RUNS),
+            "--seed",
+            str(SEED),
+            "--workers",
+            "1",
+            "-q",
+            "--out",
+            str(out2),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
         env={**os.environ, "MPLBACKEND": "Agg"},
     )
     assert proc.returncode == 0, proc.stderr
@@ -206,8 +278,10 @@ def test_evacuation_brief_adapts(tmp_path):
     assert "Exits and assembly" in headings and "Observer sheet" in headings
     text = soup.get_text(" ")
     assert "Evacuate!" in text and "This is a drill" in text
-    rows = {tr["data-key"] for tr in soup.find("table", attrs={"data-table": "timeline"})
-            .find("tbody").find_all("tr")}
+    rows = {
+        tr["data-key"]
+        for tr in soup.find("table", attrs={"data-table": "timeline"}).find("tbody").find_all("tr")
+    }
     assert {"evacuation_time_s", "time_95_evacuated_s"} <= rows
     header = (out / "observer_sheet.csv").read_text(encoding="utf-8").splitlines()[0]
     assert header == "room,label,observer,alert_heard_s,left_room_s,assembly_reached_s,notes"
@@ -216,8 +290,9 @@ def test_evacuation_brief_adapts(tmp_path):
 def test_bad_scenario_writes_nothing(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: x\nprotocol: lockdown\n", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["brief", str(bad), "--runs", "10", "--out",
-                                      str(tmp_path / "out")])
+    result = CliRunner().invoke(
+        cli, ["brief", str(bad), "--runs", "10", "--out", str(tmp_path / "out")]
+    )
     assert result.exit_code == 2
     assert not (tmp_path / "out").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml"]

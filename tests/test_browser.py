@@ -35,29 +35,44 @@ def chromium() -> str | None:
 def _browser(tmp: Path, *args: str) -> subprocess.CompletedProcess:
     exe = chromium()
     if exe is None:
-        pytest.skip("headless Chromium not found on PATH (apt-get install -y chromium "
-                    "chromium-driver; .ci/run installs it where missing)")
+        pytest.skip(
+            "headless Chromium not found on PATH (apt-get install -y chromium "
+            "chromium-driver; .ci/run installs it where missing)"
+        )
     return subprocess.run(
-        [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-dev-shm-usage", f"--user-data-dir={tmp / 'profile'}", *args],
-        capture_output=True, text=True, timeout=120,
+        [
+            exe,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            f"--user-data-dir={tmp / 'profile'}",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
 @pytest.fixture(scope="module")
 def briefing(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("browser") / "pack"
-    result = CliRunner().invoke(cli, ["brief", str(SCENARIO), "--runs", "80", "--workers", "1",
-                                      "-q", "--out", str(out)])
+    result = CliRunner().invoke(
+        cli, ["brief", str(SCENARIO), "--runs", "80", "--workers", "1", "-q", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     return out / "briefing.html"
 
 
 def test_screenshot_is_not_blank(briefing, tmp_path):
     shot = tmp_path / "shot.png"
-    proc = _browser(tmp_path, f"--screenshot={shot}", "--window-size=1280,2000",
-                    briefing.as_uri())
+    proc = _browser(tmp_path, f"--screenshot={shot}", "--window-size=1280,2000", briefing.as_uri())
     assert shot.exists(), proc.stderr[-2000:]
     img = np.asarray(Image.open(shot).convert("RGB"), dtype=float)
     assert img.shape[0] >= 1000 and img.shape[1] >= 1000
@@ -71,8 +86,7 @@ def test_screenshot_is_not_blank(briefing, tmp_path):
 
 def test_printed_pages_all_carry_the_banner(briefing, tmp_path):
     pdf = tmp_path / "printed.pdf"
-    proc = _browser(tmp_path, f"--print-to-pdf={pdf}", "--no-pdf-header-footer",
-                    briefing.as_uri())
+    proc = _browser(tmp_path, f"--print-to-pdf={pdf}", "--no-pdf-header-footer", briefing.as_uri())
     assert pdf.exists(), proc.stderr[-2000:]
     reader = PdfReader(pdf)
     assert len(reader.pages) >= 3

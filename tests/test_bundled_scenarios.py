@@ -314,8 +314,11 @@ def test_all_problems_in_a_file_are_reported_together(tmp_path):
         d["alert"]["channels"]["pa"]["latency_s"] = {"dist": "lognorm", "median": 5, "p90": 9}
 
     elements = {p.element for p in _problems(tmp_path, mutate)}
-    assert {"behaviour.lock_tme_s", "population.student_age_band",
-            "alert.channels.pa.latency_s"} <= elements
+    assert {
+        "behaviour.lock_tme_s",
+        "population.student_age_band",
+        "alert.channels.pa.latency_s",
+    } <= elements
 
 
 def test_id_typos_are_reported_together_with_schema_errors(tmp_path):

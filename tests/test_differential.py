@@ -183,6 +183,16 @@ def school(draw):
         n_sf = draw(st.integers(0, 1)) if draw(st.booleans()) else 0
         if n_st or n_te or n_sf:
             groups.append({"space": sid, "students": n_st, "teachers": n_te, "staff": n_sf})
+    if draw(st.booleans()):  # a group with its own pre-movement and speed
+        evacuation["groups"] = [
+            {
+                "spaces": draw(
+                    st.lists(st.sampled_from(rooms + corridors), min_size=1, max_size=3)
+                ),
+                "premovement_s": draw(distribution(0, 60)),
+                "speed_mps": draw(distribution(0.4, 1.5)),
+            }
+        ]
     # a wheelchair user upstairs and the adult who comes back for them
     upstairs = [
         g

@@ -286,3 +286,40 @@ def test_routes_csv_problems_name_row_column_and_fix(tmp_path, text, element, wo
         load_scenario(_csv_scenario(tmp_path, text))
     msg = str(err.value)
     assert element in msg and words in msg and "fix:" in msg
+
+
+def test_group_premovement_and_speed_apply_to_their_spaces_only_with_common_random_numbers():
+    from drillsim.sample.draws import sample
+
+    fp = _hall()
+    groups = [{"space": "Q1", "students": 5}, {"space": "Q4", "students": 5}]
+    base = _sc(groups)
+    base["behaviour"]["premovement_s"] = {"dist": "uniform", "low": 0, "high": 60}
+    base["behaviour"]["student_speed_mps"] = {"high": {"dist": "uniform", "low": 0.8, "high": 1.4}}
+    loaded0, plan0 = build(fp, base)
+    grouped = {
+        **base,
+        "evacuation": {
+            "groups": [
+                {
+                    "spaces": ["Q4"],
+                    "premovement_s": {"dist": "uniform", "low": 100, "high": 160},
+                    "speed_mps": {"dist": "uniform", "low": 0.4, "high": 0.7},
+                }
+            ]
+        },
+    }
+    loaded1, plan1 = build(fp, grouped)
+    d0 = sample(plan0, loaded0.scenario, 7, 20)
+    d1 = sample(plan1, loaded1.scenario, 7, 20)
+    q4 = plan1.person_space == plan1.space_ids.index("Q4")
+    # the same uniform through the group's distribution: 0..60 maps to 100..160 one to one
+    assert d1.premovement_s[:, q4] == pytest.approx(100 + d0.premovement_s[:, q4], abs=1e-9)
+    assert np.all((d1.speed_mps[:, q4] >= 0.4) & (d1.speed_mps[:, q4] <= 0.7))
+    assert np.array_equal(d1.speed_mps[:, ~q4], d0.speed_mps[:, ~q4])
+    assert np.array_equal(d1.premovement_s[:, ~q4], d0.premovement_s[:, ~q4])
+    _, batch, refs, _ = run_both(loaded1, plan1)
+    assert np.all(batch.person_move_s[0, q4] >= 100)
+    from drillsim.engines.outcomes import max_abs_difference
+
+    assert max(max_abs_difference(batch, refs[0]).values()) <= 1e-9

@@ -21,11 +21,15 @@ CLI = Path(sys.executable).with_name("drillsim")
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_notebook_runs_without_errors(path: Path) -> None:
     if not CLI.exists() and shutil.which("drillsim") is None:
-        pytest.skip(f"the drillsim command is not installed next to {sys.executable}; "
-                    "run `pip install -e .` in the virtualenv first")
+        pytest.skip(
+            f"the drillsim command is not installed next to {sys.executable}; "
+            "run `pip install -e .` in the virtualenv first"
+        )
     nb = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(
-        nb, timeout=300, kernel_name="python3",
+        nb,
+        timeout=300,
+        kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
     )
     try:
@@ -34,7 +38,9 @@ def test_notebook_runs_without_errors(path: Path) -> None:
         pytest.fail(f"{path.name}: a cell raised an error:\n{err}")
     errors = [
         (i, out.get("ename"), out.get("evalue"))
-        for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
-        for out in cell.get("outputs", []) if out.get("output_type") == "error"
+        for i, cell in enumerate(nb.cells)
+        if cell.cell_type == "code"
+        for out in cell.get("outputs", [])
+        if out.get("output_type") == "error"
     ]
     assert not errors, f"{path.name}: cells with errors: {errors}"

@@ -27,10 +27,18 @@ RUNS = 300
 FIGURES = ("secured_distribution.png", "unsecured_band.png", "room_ranges.png")
 #: (scenario file if bundled, fallback floorplan, protocol, incident origin)
 CASES = {
-    "high-school-lockdown": ("high-school-lockdown-class.yaml", "high-school.yaml", "lockdown",
-                             "H0-2"),
-    "elementary-evacuate": ("elementary-evacuate-class.yaml", "elementary-school.yaml",
-                            "evacuate", "H-A2"),
+    "high-school-lockdown": (
+        "high-school-lockdown-class.yaml",
+        "high-school.yaml",
+        "lockdown",
+        "H0-2",
+    ),
+    "elementary-evacuate": (
+        "elementary-evacuate-class.yaml",
+        "elementary-school.yaml",
+        "evacuate",
+        "H-A2",
+    ),
 }
 
 
@@ -41,8 +49,15 @@ def load_case(name: str):
     if path.exists():
         return load_scenario(path)
     fp = load_floorplan(ROOT / "floorplans" / floorplan)
-    return scenario_from_dict({"name": name, "floorplan": floorplan, "protocol": protocol,
-                               "incident": {"origin": origin, "detection_delay_s": 0}}, fp)
+    return scenario_from_dict(
+        {
+            "name": name,
+            "floorplan": floorplan,
+            "protocol": protocol,
+            "incident": {"origin": origin, "detection_delay_s": 0},
+        },
+        fp,
+    )
 
 
 def _decode(v):
@@ -130,14 +145,17 @@ def test_rooms_csv_has_one_row_per_room(written):
         assert [r["room"] for r in rows] == [plan.room_id(m) for m in range(plan.n_rooms)]
     assert all(r["room"] in loaded.floorplan.graph for r in rows)
     assert all(r["label"] == loaded.floorplan.space(r["room"])["label"] for r in rows)
-    lockdown_cols = {"median_secured_s", "p90_secured_s", "share_never_secured",
-                     "most_common_reason"}
+    lockdown_cols = {
+        "median_secured_s",
+        "p90_secured_s",
+        "share_never_secured",
+        "most_common_reason",
+    }
     if plan.protocol == "lockdown":
         assert lockdown_cols <= set(rows[0])
         for m, r in enumerate(rows):
             share = float(r["share_never_secured"])
-            assert share == pytest.approx(np.mean(np.isinf(result.room_secured_s[:, m])),
-                                          abs=6e-4)
+            assert share == pytest.approx(np.mean(np.isinf(result.room_secured_s[:, m])), abs=6e-4)
             assert (r["most_common_reason"] == "") == (share == 0)
         # a room whose doors have no lock hardware is never secured, and says why
         no_lock = [r for r in rows if "none" in r["door_locks"].split("+")]
@@ -173,11 +191,20 @@ def test_same_batch_writes_identical_bytes(written):
 def test_metrics_that_never_happen_do_not_break_anything(tmp_path):
     """Every run inf: the summary says "never", the figures still draw."""
     fp = load_floorplan(ROOT / "floorplans" / "elementary-school.yaml")
-    loaded = scenario_from_dict({"name": "never secured", "floorplan": "x",
-                                 "protocol": "lockdown", "incident": {"origin": "H-A2"}}, fp)
+    loaded = scenario_from_dict(
+        {
+            "name": "never secured",
+            "floorplan": "x",
+            "protocol": "lockdown",
+            "incident": {"origin": "H-A2"},
+        },
+        fp,
+    )
     result = run_batch_job(loaded, 20, seed=1, workers=1)
-    never = {m: np.full(result.n_runs, np.inf) for m in
-             ("time_all_secured_s", "time_95_secured_s", "time_last_secured_s")}
+    never = {
+        m: np.full(result.n_runs, np.inf)
+        for m in ("time_all_secured_s", "time_95_secured_s", "time_last_secured_s")
+    }
     result = dataclasses.replace(
         result,
         metrics={**result.metrics, **never},

@@ -33,11 +33,18 @@ def load_pair():
     if all(p.exists() for p in paths):
         return [load_scenario(p) for p in paths]
     fp = load_floorplan(ROOT / "floorplans" / "high-school.yaml")
-    base = {"floorplan": "x", "protocol": "lockdown",
-            "incident": {"origin": "H0-2", "detection_delay_s": 0}}
-    return [scenario_from_dict({**base, "name": f"classroom doors: {lock}",
-                                "building": {"door_locks": {"R*": lock}}}, fp)
-            for lock in ("thumbturn", "key_outside")]
+    base = {
+        "floorplan": "x",
+        "protocol": "lockdown",
+        "incident": {"origin": "H0-2", "detection_delay_s": 0},
+    }
+    return [
+        scenario_from_dict(
+            {**base, "name": f"classroom doors: {lock}", "building": {"door_locks": {"R*": lock}}},
+            fp,
+        )
+        for lock in ("thumbturn", "key_outside")
+    ]
 
 
 def _num(text: str) -> float:
@@ -49,8 +56,11 @@ def _same(got: float, want: float) -> bool:
 
 
 def _decode(v):
-    return {"inf": math.inf, "-inf": -math.inf}.get(v, math.nan if v is None else v) \
-        if not isinstance(v, dict) else {k: _decode(x) for k, x in v.items()}
+    return (
+        {"inf": math.inf, "-inf": -math.inf}.get(v, math.nan if v is None else v)
+        if not isinstance(v, dict)
+        else {k: _decode(x) for k, x in v.items()}
+    )
 
 
 @pytest.fixture(scope="module")
@@ -74,9 +84,17 @@ def pair(tmp_path_factory):
 def test_files_written(pair):
     _, _, (first, second), _ = pair
     assert sorted(p.name for p in first.iterdir()) == [
-        "comparison.csv", "comparison.json", "comparison.png", "runs_a.csv", "runs_b.csv"]
+        "comparison.csv",
+        "comparison.json",
+        "comparison.png",
+        "runs_a.csv",
+        "runs_b.csv",
+    ]
     assert sorted(p.name for p in second.iterdir()) == [
-        "comparison.csv", "comparison.json", "comparison.png"]
+        "comparison.csv",
+        "comparison.json",
+        "comparison.png",
+    ]
 
 
 def test_csv_numbers_equal_compare_paired_on_parquet(pair):
@@ -92,8 +110,14 @@ def test_csv_numbers_equal_compare_paired_on_parquet(pair):
         x, y = a.column(m).to_numpy(), b.column(m).to_numpy()
         p = compare_paired(x, y, m)
         assert r["unit"] == METRICS[m][0] and r["better_is"] == p["better_is"]
-        for col in ("mean_difference", "ci95_low", "ci95_high", "median_difference",
-                    "share_b_better", "n_paired_finite"):
+        for col in (
+            "mean_difference",
+            "ci95_low",
+            "ci95_high",
+            "median_difference",
+            "share_b_better",
+            "n_paired_finite",
+        ):
             assert _same(_num(r[col]), float(p[col])), (m, col, r[col], p[col])
         assert _same(_num(r["a_median"]), summarise(x)["median"]), m
         assert _same(_num(r["b_median"]), summarise(y)["median"]), m
@@ -140,14 +164,19 @@ def test_b_equal_to_a_is_a_tie_everywhere(pair, tmp_path):
 
 def test_metric_never_reached_on_both_sides_does_not_crash(tmp_path):
     fp = load_floorplan(ROOT / "floorplans" / "elementary-school.yaml")
-    loaded = scenario_from_dict({"name": "evac", "floorplan": "x", "protocol": "evacuate",
-                                 "incident": {"origin": "H-A2"}}, fp)
+    loaded = scenario_from_dict(
+        {"name": "evac", "floorplan": "x", "protocol": "evacuate", "incident": {"origin": "H-A2"}},
+        fp,
+    )
     r = run_batch_job(loaded, 30, seed=2, workers=1)
-    never = dataclasses.replace(r, metrics={
-        **r.metrics,
-        "evacuation_time_s": np.full(r.n_runs, np.inf),
-        "time_95_evacuated_s": np.full(r.n_runs, np.inf),
-    })
+    never = dataclasses.replace(
+        r,
+        metrics={
+            **r.metrics,
+            "evacuation_time_s": np.full(r.n_runs, np.inf),
+            "time_95_evacuated_s": np.full(r.n_runs, np.inf),
+        },
+    )
     paths = write_compare_outputs([never, never], [loaded, loaded], tmp_path)
     assert [p.name for p in paths] == ["comparison.json", "comparison.csv", "comparison.png"]
     with open(tmp_path / "comparison.csv", newline="", encoding="utf-8") as fh:
@@ -162,8 +191,9 @@ def test_metric_never_reached_on_both_sides_does_not_crash(tmp_path):
 
 def test_runs_that_cannot_be_paired_are_refused(pair, tmp_path):
     loadeds, results, _, _ = pair
-    short = dataclasses.replace(results[1], metrics={k: v[:10] for k, v in
-                                                     results[1].metrics.items()})
+    short = dataclasses.replace(
+        results[1], metrics={k: v[:10] for k, v in results[1].metrics.items()}
+    )
     with pytest.raises(DrillsimError, match="cannot pair runs"):
         write_compare_outputs([results[0], short], loadeds, tmp_path)
     with pytest.raises(DrillsimError, match="at least two"):

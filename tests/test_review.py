@@ -24,8 +24,16 @@ from drillsim.scenario.load import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "elementary-lockdown-class.yaml"
-COLUMNS = ["room", "label", "observer", "alert_heard_s", "door_locked_s", "lights_off_s",
-           "safe_zone_s", "notes"]
+COLUMNS = [
+    "room",
+    "label",
+    "observer",
+    "alert_heard_s",
+    "door_locked_s",
+    "lights_off_s",
+    "safe_zone_s",
+    "notes",
+]
 SLOW = ("A01", "B04", "LIB")  # made much slower than their simulated p90
 UNLOCKED = "C02"  # left unlocked
 RUNS = 100
@@ -83,8 +91,7 @@ def synthetic(loaded, tmp_path_factory) -> tuple[Path, Path]:
             r["notes"] = "door could not be locked"
     obs = write_csv(root / "observed.csv", rows)
     out = root / "aar"
-    result = review(SCENARIO, obs, "--runs", RUNS, "--seed", 0, "--workers", 1, "-q",
-                    "--out", out)
+    result = review(SCENARIO, obs, "--runs", RUNS, "--seed", 0, "--workers", 1, "-q", "--out", out)
     assert result.exit_code == 0, result.output
     assert f"not secured in drill: {UNLOCKED}" in result.output
     return obs, out
@@ -115,16 +122,22 @@ def test_report_follows_the_aar_ip_format(synthetic):
     soup = BeautifulSoup(html, "html.parser")
     assert soup.find_all("script") == [] and soup.find_all("link") == []
     headings = [h.get_text(strip=True) for h in soup.find_all("h2")]
-    for expected in ("1. Exercise overview", "2. Objectives and capability performance",
-                     "3. Strengths", "4. Areas for improvement", "5. Improvement plan"):
+    for expected in (
+        "1. Exercise overview",
+        "2. Objectives and capability performance",
+        "3. Strengths",
+        "4. Areas for improvement",
+        "5. Improvement plan",
+    ):
         assert expected in headings
     ip = soup.find("table", attrs={"data-table": "ip"})
     head = [th.get_text(strip=True) for th in ip.find("thead").find_all("th")]
     assert head[-3:] == ["Owner", "Start date", "Completion date"]
     body = ip.find("tbody").find_all("tr")
     assert body and all(tr.find_all("td")[-3].get_text(strip=True) == "" for tr in body)
-    assert any("Hardware" in tr.get_text() for tr in body) or \
-        any("Procedure" in tr.get_text() for tr in body)
+    assert any("Hardware" in tr.get_text() for tr in body) or any(
+        "Procedure" in tr.get_text() for tr in body
+    )
     assert "SENSITIVE SECURITY INFORMATION" in soup.title.get_text()
     assert "safe zone reached if recorded, else door locked" in soup.get_text(" ")
     lowered = soup.get_text(" ").lower()
@@ -140,14 +153,22 @@ def test_report_follows_the_aar_ip_format(synthetic):
 
 
 BAD_CASES = {
-    "unknown room": (lambda rows: rows[0].update(room="A0l"), "row 2 (room 'A0l').room",
-                     "did you mean 'A01'"),
-    "out of order": (lambda rows: rows[1].update(alert_heard_s="50", door_locked_s="40"),
-                     ".door_locked_s", "alert heard ≤ door locked ≤ safe zone"),
-    "negative": (lambda rows: rows[2].update(lights_off_s="-3"), ".lights_off_s",
-                 "from the drill announcement"),
-    "non-numeric": (lambda rows: rows[3].update(door_locked_s="fast"), ".door_locked_s",
-                    "or m:ss"),
+    "unknown room": (
+        lambda rows: rows[0].update(room="A0l"),
+        "row 2 (room 'A0l').room",
+        "did you mean 'A01'",
+    ),
+    "out of order": (
+        lambda rows: rows[1].update(alert_heard_s="50", door_locked_s="40"),
+        ".door_locked_s",
+        "alert heard ≤ door locked ≤ safe zone",
+    ),
+    "negative": (
+        lambda rows: rows[2].update(lights_off_s="-3"),
+        ".lights_off_s",
+        "from the drill announcement",
+    ),
+    "non-numeric": (lambda rows: rows[3].update(door_locked_s="fast"), ".door_locked_s", "or m:ss"),
     "duplicate": (lambda rows: rows.append(dict(rows[0])), ".room", "one row per room"),
 }
 
@@ -155,9 +176,11 @@ BAD_CASES = {
 @pytest.mark.parametrize("case", sorted(BAD_CASES))
 def test_validation_errors(case, loaded, tmp_path):
     edit, element, fix = BAD_CASES[case]
-    rows = [{c: "" for c in COLUMNS} | {"room": r, "alert_heard_s": "5", "door_locked_s": "20",
-                                          "safe_zone_s": "40"}
-            for r in ("A01", "A02", "A03", "A04", "A05")]
+    rows = [
+        {c: "" for c in COLUMNS}
+        | {"room": r, "alert_heard_s": "5", "door_locked_s": "20", "safe_zone_s": "40"}
+        for r in ("A01", "A02", "A03", "A04", "A05")
+    ]
     edit(rows)
     obs = write_csv(tmp_path / "obs.csv", rows)
     out = tmp_path / "out"
@@ -170,12 +193,14 @@ def test_validation_errors(case, loaded, tmp_path):
 
 
 def test_missing_column_and_empty_file(tmp_path):
-    obs = write_csv(tmp_path / "obs.csv", [{"room": "A01", "door_locked_s": "20"}],
-                    columns=["room", "alert_heard_s", "door_locked_s", "notes"])
+    obs = write_csv(
+        tmp_path / "obs.csv",
+        [{"room": "A01", "door_locked_s": "20"}],
+        columns=["room", "alert_heard_s", "door_locked_s", "notes"],
+    )
     result = review(SCENARIO, obs, "--runs", 20, "--out", tmp_path / "out")
     assert result.exit_code == 2
-    assert f"{obs}: header: missing required column(s): lights_off_s, safe_zone_s" in \
-        result.output
+    assert f"{obs}: header: missing required column(s): lights_off_s, safe_zone_s" in result.output
     assert "fix: use the header of observer_sheet.csv" in result.output
     empty = tmp_path / "empty.csv"
     empty.write_text("", encoding="utf-8")
@@ -189,16 +214,20 @@ def test_missing_column_and_empty_file(tmp_path):
 
 
 def test_all_problems_are_reported_at_once(tmp_path):
-    rows = [{c: "" for c in COLUMNS} | {"room": "A01", "door_locked_s": "x"},
-            {c: "" for c in COLUMNS} | {"room": "NOPE", "door_locked_s": "3"},
-            {c: "" for c in COLUMNS} | {"room": "A02", "alert_heard_s": "9",
-                                        "door_locked_s": "4"}]
+    rows = [
+        {c: "" for c in COLUMNS} | {"room": "A01", "door_locked_s": "x"},
+        {c: "" for c in COLUMNS} | {"room": "NOPE", "door_locked_s": "3"},
+        {c: "" for c in COLUMNS} | {"room": "A02", "alert_heard_s": "9", "door_locked_s": "4"},
+    ]
     obs = write_csv(tmp_path / "obs.csv", rows)
     result = review(SCENARIO, obs, "--runs", 20, "--out", tmp_path / "out")
     assert result.exit_code == 2
     assert "3 problems found" in result.output
-    for element in ("row 2 (room 'A01').door_locked_s", "row 3 (room 'NOPE').room",
-                    "row 4 (room 'A02').door_locked_s"):
+    for element in (
+        "row 2 (room 'A01').door_locked_s",
+        "row 3 (room 'NOPE').room",
+        "row 4 (room 'A02').door_locked_s",
+    ):
         assert element in result.output
 
 
@@ -212,8 +241,9 @@ def test_time_formats():
 
 def test_review_refuses_evacuation(tmp_path):
     obs = write_csv(tmp_path / "obs.csv", [{"room": "A01"}])
-    result = review(ROOT / "scenarios" / "elementary-evacuate-class.yaml", obs, "--out",
-                    tmp_path / "out")
+    result = review(
+        ROOT / "scenarios" / "elementary-evacuate-class.yaml", obs, "--out", tmp_path / "out"
+    )
     assert result.exit_code == 1
     assert "review compares lockdown drills" in result.output
     assert not (tmp_path / "out").exists()
@@ -223,10 +253,10 @@ def _scaled_scenario(tmp_path: Path, loaded, lock: float = 1.0, reaction: float 
     data = yaml.safe_load(SCENARIO.read_text(encoding="utf-8"))
     b = loaded.scenario.behaviour
     data.setdefault("behaviour", {})
-    data["behaviour"]["lock_time_s"] = {k: scale_distribution(_dump(v), lock)
-                                        for k, v in b.lock_time_s.items()}
-    data["behaviour"]["adult_reaction_s"] = scale_distribution(_dump(b.adult_reaction_s),
-                                                               reaction)
+    data["behaviour"]["lock_time_s"] = {
+        k: scale_distribution(_dump(v), lock) for k, v in b.lock_time_s.items()
+    }
+    data["behaviour"]["adult_reaction_s"] = scale_distribution(_dump(b.adult_reaction_s), reaction)
     data["floorplan"] = str((SCENARIO.parent / data["floorplan"]).resolve())
     path = tmp_path / f"scaled-{lock}-{reaction}.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
@@ -250,8 +280,9 @@ def test_calibrate_recovers_a_doubled_lock_time(loaded, tmp_path):
     truth = load_scenario(_scaled_scenario(tmp_path, loaded, lock=2.0))
     obs = write_csv(tmp_path / "observed.csv", median_drill(truth, seed=7, runs=400))
     out = tmp_path / "aar"
-    result = review(SCENARIO, obs, "--runs", RUNS, "--workers", 1, "-q", "--calibrate",
-                    "--out", out)
+    result = review(
+        SCENARIO, obs, "--runs", RUNS, "--workers", 1, "-q", "--calibrate", "--out", out
+    )
     assert result.exit_code == 0, result.output
     fit = json.loads((out / "calibration.json").read_text(encoding="utf-8"))
     assert abs(fit["lock_scale"] - 2.0) <= 0.35, fit

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from drillsim.errors import Problem
+from drillsim.scenario.distributions import Distribution
 
 ROUTINGS = ("nearest", "posted", "balanced")
 
@@ -48,6 +49,28 @@ class Assisted(_Model):
     helper: str = Field(description="space id whose first adult comes back for them")
 
 
+class Group(_Model):
+    """People of some spaces with their own pre-movement and speed distributions (e.g. a class of
+    younger pupils, a special-education room). Unset distributions keep the role defaults."""
+
+    spaces: list[str] = Field(min_length=1, description="space ids whose occupants form the group")
+    premovement_s: Distribution | None = None
+    speed_mps: Distribution | None = None
+    stair_speed_mps: Distribution | None = None
+
+    @field_validator("premovement_s", "speed_mps", "stair_speed_mps", mode="after")
+    @classmethod
+    def _support(cls, dist, info):
+        if dist is None:
+            return dist
+        low = dist.support_min()
+        if info.field_name.endswith("_mps") and not low > 0:
+            raise ValueError(f"{dist.describe()} can produce {low:.3g} m/s; add min: 0.3")
+        if info.field_name.endswith("_s") and low < 0:
+            raise ValueError(f"{dist.describe()} can produce {low:.3g} s; add min: 0")
+        return dist
+
+
 class Evacuation(_Model):
     """How evacuees choose routes and how much flow every element they pass can carry."""
 
@@ -73,6 +96,9 @@ class Evacuation(_Model):
     out_of_bounds: list[str] = Field(
         default_factory=list,
         description="space ids no route may pass (closed areas); posted routes naming one are rejected",
+    )
+    groups: list[Group] = Field(
+        default_factory=list, description="spaces with their own pre-movement / speed"
     )
     assisted: list[Assisted] = Field(
         default_factory=list, description="people who wait in an area of refuge for assistance"
@@ -150,6 +176,10 @@ def check_evacuation(ev: Evacuation, fp, file: str, unknown) -> list[Problem]:
         for i, sid in enumerate(getattr(ev, field)):
             if sid not in spaces:
                 out.append(unknown(f"evacuation.{field}[{i}]", sid))
+    for i, grp in enumerate(ev.groups):
+        for j, sid in enumerate(grp.spaces):
+            if sid not in spaces:
+                out.append(unknown(f"evacuation.groups[{i}].spaces[{j}]", sid))
     for i, a in enumerate(ev.assisted):
         base = f"evacuation.assisted[{i}]"
         for field in ("space", "helper"):
