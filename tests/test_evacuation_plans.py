@@ -323,3 +323,50 @@ def test_group_premovement_and_speed_apply_to_their_spaces_only_with_common_rand
     from drillsim.engines.outcomes import max_abs_difference
 
     assert max(max_abs_difference(batch, refs[0]).values()) <= 1e-9
+
+
+def test_review_places_an_evacuation_drill_in_the_simulated_ranges(tmp_path):
+    import csv
+
+    root = Path(__file__).resolve().parents[1]
+    scenario = str(root / "scenarios/elementary-evacuate-class.yaml")
+    brief = tmp_path / "brief"
+    res = CliRunner().invoke(cli, ["brief", scenario, "--runs", "30", "--out", str(brief)])
+    assert res.exit_code == 0, res.output
+    rows = list(csv.DictReader((brief / "observer_sheet.csv").open()))
+    assert {"left_room_s", "assembly_reached_s"} <= set(rows[0])
+    rows[0].update(alert_heard_s="5", left_room_s="0:40", assembly_reached_s="900")  # slow
+    rows[1].update(alert_heard_s="6", left_room_s="30", assembly_reached_s="")
+    sheet = tmp_path / "filled.csv"
+    with sheet.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    out = tmp_path / "review"
+    res = CliRunner().invoke(
+        cli, ["review", scenario, str(sheet), "--runs", "60", "--out", str(out)]
+    )
+    assert res.exit_code == 0, res.output
+    data = json.loads((out / "review.json").read_text())
+    assert data["protocol"] == "evacuate" and data["n_observed"] == 2
+    assert data["flagged_slow"] == [rows[0]["room"]]
+    first = next(r for r in data["rooms"] if r["room"] == rows[0]["room"])
+    assert first["assembly_reached_s"]["percentile"] == 100.0
+    assert first["left_room_s"]["observed_s"] == 40.0
+    table = list(csv.DictReader((out / "review_rooms.csv").open()))
+    mine = next(r for r in table if r["room"] == rows[0]["room"])
+    assert mine["observed_assembly_reached_s"] == "900.000"
+    assert "slower than simulated p90" in mine["flags"]
+    html = (out / "review.html").read_text()
+    assert "Evacuation drill after-action report" in html
+
+    rows[2].update(left_room_s="50", assembly_reached_s="20")  # out of order
+    rows[3].update(room="A0l")  # typo
+    with sheet.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    res = CliRunner().invoke(cli, ["review", scenario, str(sheet), "--out", str(tmp_path / "r2")])
+    assert res.exit_code != 0
+    assert "is before left_room_s" in res.output and "did you mean" in res.output
+    assert not (tmp_path / "r2").exists()

@@ -102,6 +102,9 @@ def review(
     )
 
     loaded = load(scenario)
+    if loaded.scenario.protocol == "evacuate" and not calibrate:
+        _review_evacuation(scenario, observed, runs, seed, out, workers, quiet)
+        return
     refuse_unsupported(loaded)
     obs = read_observed(Path(observed), loaded)
     loaded, result = _simulate(scenario, runs, seed, workers, quiet)
@@ -113,6 +116,27 @@ def review(
     data = build_review(loaded, result, obs, calibration=fit)
     with staged_output(out) as tmp:
         paths = write_review(loaded, result, data, tmp, calibration=fit, final_out=Path(out))
+    _report(out, paths)
+    for line in summary_lines(data):
+        click.echo(line)
+
+
+def _review_evacuation(scenario, observed, runs, seed, out, workers, quiet) -> None:
+    """``review`` of an evacuation drill: classes' observed moments in the simulated ranges."""
+    from drillsim.plan.compile import compile_plan
+    from drillsim.reports.review.evacuation import (
+        build_evacuation_review,
+        read_evacuation_observed,
+        summary_lines,
+        write_evacuation_review,
+    )
+
+    loaded = load(scenario)
+    rows = read_evacuation_observed(Path(observed), compile_plan(loaded))
+    loaded, result = _simulate(scenario, runs, seed, workers, quiet)
+    data = build_evacuation_review(loaded, result, rows, Path(observed).name)
+    with staged_output(out) as tmp:
+        paths = write_evacuation_review(loaded, data, tmp)
     _report(out, paths)
     for line in summary_lines(data):
         click.echo(line)

@@ -63,6 +63,7 @@ class BatchResult:
     # evacuation detail (nan where not applicable): per start space, the class's last member out
     # of the building and the class accounted for at assembly; per exit space, its last user out
     space_out_s: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (R, S)
+    space_move_s: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (R, S) first mover
     space_accounted_s: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (R, S)
     exit_last_s: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (R, S)
 
@@ -100,6 +101,7 @@ def reduce_outcomes(plan: Plan, o: Outcomes) -> dict:
             cols = plan.person_space == s
             locked_out[:, s] = o.person_locked_out[:, cols].sum(axis=1)
     out_s = np.full((o.n_runs, S), np.nan)
+    move_s = np.full((o.n_runs, S), np.nan)
     accounted = np.full((o.n_runs, S), np.nan)
     exit_last = np.full((o.n_runs, S), np.nan)
     if plan.protocol == "evacuate":
@@ -108,10 +110,13 @@ def reduce_outcomes(plan: Plan, o: Outcomes) -> dict:
         accounted[:, spaces] = classes_accounted(plan, o)
         for s in spaces:
             out_s[:, s] = arrive[:, plan.person_space == s].max(axis=1)
+            mv = np.where(np.isnan(o.person_move_s), np.inf, o.person_move_s)
+            move_s[:, s] = mv[:, plan.person_space == s].min(axis=1)
         for e in np.unique(plan.person_exit[plan.person_exit >= 0]):
             exit_last[:, e] = arrive[:, plan.person_exit == e].max(axis=1)
     return {
         "space_out_s": out_s,
+        "space_move_s": move_s,
         "space_accounted_s": accounted,
         "exit_last_s": exit_last,
         "metrics": score(plan, o),
@@ -254,6 +259,7 @@ class _Collector:
         "room_reason": np.int8,
         "room_secured_s": np.float64,
         "space_out_s": np.float32,
+        "space_move_s": np.float32,
         "space_accounted_s": np.float32,
         "exit_last_s": np.float32,
     }
