@@ -149,7 +149,12 @@ def test_brief_for_a_blocked_exit_drill_shows_routes_exits_and_accountability(tm
     assert all(r["accounted_median_s"] > r["out_median_s"] for r in rooms.values())
     html = (out / "briefing.html").read_text()
     assert "This is an evacuation DRILL" in html and "a evacuation" not in html
-    assert "Room routes and accountability" in html
+    assert "Room routes and accountability" in html and "Largest queues" in html
+    queues = stats["queues"]
+    assert queues and [q["max_queue_median"] for q in queues] == sorted(
+        (q["max_queue_median"] for q in queues), reverse=True
+    )
+    assert all(q["max_queue_median"] <= q["people"] for q in queues)
     img = np.asarray(Image.open(out / "figures" / "evacuation_routes.png").convert("L"))
     assert img.shape[0] > 300 and img.std() > 10  # a drawn figure, not a blank page
 

@@ -179,6 +179,34 @@ def building_blocks(stats: dict[str, Any], png: bytes, routes_png: bytes | None 
                     "note",
                 )
             )
+        if ev["queues"]:
+            blocks.append(Heading("Largest queues", 3))
+            blocks.append(
+                Para(
+                    "Where people wait: the legs of the routes (a door, opening, stair or corridor "
+                    "walked one way) with the most people queueing at once, and what limits them."
+                )
+            )
+            blocks.append(
+                Table(
+                    ("Queue in", "Towards", "Limited by", "Capacity", "People", "Most waiting"),
+                    tuple(
+                        (
+                            r["queue_in"],
+                            r["towards"],
+                            r["limited_by"],
+                            f"{r['capacity_pps']:.2f} p/s",
+                            str(r["people"]),
+                            f"{r['max_queue_median']:.0f} (p90 {r['max_queue_p90']:.0f})",
+                        )
+                        for r in ev["queues"]
+                    ),
+                    widths=(1.2, 1.2, 1.0, 1.0, 0.8, 1.4),
+                    align=("l", "l", "l", "r", "r", "r"),
+                    key="queues",
+                    row_keys=tuple(f"{r['queue_in']}>{r['towards']}" for r in ev["queues"]),
+                )
+            )
         blocks.append(Heading("Room routes and accountability", 3))
         blocks.append(
             Para(

@@ -317,6 +317,7 @@ def evacuation_stats(loaded: LoadedScenario, result: BatchResult) -> dict[str, A
             }
         )
     return {
+        "queues": largest_queues(loaded, result),
         "assisted": assisted,
         "routing": ev.routing,
         "blocked": list(ev.blocked),
@@ -327,3 +328,54 @@ def evacuation_stats(loaded: LoadedScenario, result: BatchResult) -> dict[str, A
         "avoid": list(plan.hazard_zone),
         "no_route": int((plan.person_exit < 0).sum()),
     }
+
+
+#: Runs re-simulated (same seed, first runs of the batch) to measure queues at every server.
+QUEUE_RUNS = 64
+
+
+def largest_queues(loaded: LoadedScenario, result: BatchResult, top: int = 10) -> list[dict]:
+    """The servers (legs) with the largest queues: most people waiting at once (median, p90).
+
+    Queues are not part of the per-run outcomes, so the first ``QUEUE_RUNS`` runs of the batch
+    (same seed, same draws) are walked through the server network again to measure them.
+    """
+    from drillsim.engines.batch.alert import space_alerts
+    from drillsim.engines.batch.servers import max_queue, traverse
+    from drillsim.sample.draws import sample
+
+    plan = result.plan
+    net = plan.evac_net
+    if net.n_servers == 0:
+        return []
+    d = sample(plan, loaded.scenario, result.seed, min(QUEUE_RUNS, result.n_runs))
+    alert = space_alerts(plan, d)
+    start = np.ascontiguousarray(
+        (alert[:, plan.person_space] + d.premovement_s[:, plan.person_leader]).T
+    )
+    p = traverse(
+        net,
+        start,
+        np.ascontiguousarray(d.speed_mps.T),
+        np.ascontiguousarray(d.stair_speed_mps.T),
+        keep_arrivals=True,
+    )
+    q = max_queue(net, p.arr, p.dep)
+    ids = plan.space_ids
+    conns = loaded.floorplan.connections()
+    rows = []
+    for k in range(net.n_servers):
+        rows.append(
+            {
+                "queue_in": ids[int(net.src[k])],
+                "towards": ids[int(net.dst[k])],
+                "connection": str(conns[int(net.conn[k])][2]["id"]),
+                "limited_by": net.limit[k],
+                "capacity_pps": float(1.0 / net.service_s[k]),
+                "people": int(net.offset[k + 1] - net.offset[k]),
+                "max_queue_median": float(np.median(q[:, k])),
+                "max_queue_p90": float(np.quantile(q[:, k], 0.9)),
+            }
+        )
+    rows.sort(key=lambda r: (-r["max_queue_median"], r["queue_in"]))
+    return rows[:top]
