@@ -1,12 +1,13 @@
 # Two commands set everything up on a fresh machine with Python >= 3.11 and make:
 #   make demo   - build .venv and simulate a lockdown on the bundled elementary school
-#   make test   - build .venv and run the test suite
+#   make test   - build .venv and run the test suite (doctests and the --strict docs build included)
+#   make docs   - build the documentation site with the API reference into build/site/
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 DEMO_OUT ?= demo-output
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench docs clean
 
 $(BIN)/drillsim: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +32,11 @@ lint: $(BIN)/drillsim
 
 bench: $(BIN)/drillsim
 	$(BIN)/python benchmarks/bench_engines.py
+	$(BIN)/python benchmarks/bench_research.py
+
+# The documentation site with the API reference (offline) in build/site/.
+docs: $(BIN)/drillsim
+	$(BIN)/mkdocs build --strict
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache .ruff_cache

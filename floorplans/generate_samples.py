@@ -77,12 +77,14 @@ class Builder:
         """Add a connection between spaces ``a`` and ``b``."""
         self.connections.append({"a": a, "b": b, "kind": kind, **extra})
 
-    def door(self, room: str, to: str, lock: str = "none", width_m: float = 0.91) -> None:
+    def door(
+        self, room: str, to: str, lock: str = "none", width_m: float = 0.91, **extra: Any
+    ) -> None:
         """Add a door with id ``D-<room>`` (``D-<room>-<to>`` for a room's second door)."""
         did = f"D-{room}"
         if any(c.get("id") == did for c in self.connections):
             did = f"D-{room}-{to}"
-        self.connect(room, to, "door", id=did, width_m=width_m, lock=lock)
+        self.connect(room, to, "door", id=did, width_m=width_m, lock=lock, **extra)
 
     def segment_at(self, prefix: str, x: float, bounds: list[float]) -> str:
         """Id of the corridor segment ``<prefix><k>`` whose x-range holds ``x``."""
@@ -364,8 +366,10 @@ def high() -> dict:
     b.door("GYM", "H0-6", "key_inside", width_m=1.8)
     b.space("LR-B", "restroom", 150, 44, 158, 50, label="Boys locker room")
     b.space("LR-G", "restroom", 150, 38, 158, 44, label="Girls locker room")
-    b.door("LR-B", "GYM")
-    b.door("LR-G", "GYM")
+    # the locker rooms open only into the gym: inner doors of the gym suite, not entry doors
+    # (without inner: true the gym could never be secured and validate would say so)
+    b.door("LR-B", "GYM", inner=True)
+    b.door("LR-G", "GYM", inner=True)
     b.space("CAF", "cafeteria", 115.5, NORTH_Y0, 145.5, 77.6, capacity=450, label="Cafeteria")
     b.door("CAF", "H0-6", "none", width_m=3.6)
     b.space("LIB", "library", 145.5, NORTH_Y0, 160, 73.6, capacity=60, label="Library")

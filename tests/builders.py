@@ -55,6 +55,8 @@ def quiet_scenario(protocol="lockdown", **overrides):
             },
         },
         "sro": {"on_duty": False},
+        # hand calculations place people at their space's reference point
+        "lockdown": {"spread_start": False},
     }
     for key, value in overrides.items():
         if isinstance(value, dict) and isinstance(base.get(key), dict):

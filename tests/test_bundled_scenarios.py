@@ -43,9 +43,17 @@ EXPECTED = {
     "high-school-lockdown-lunch.yaml",
     "high-school-lockdown-class-thumbturn.yaml",
     "high-school-lockdown-class-keys-outside.yaml",
+    "elementary-lockdown-arrival.yaml",
+    "elementary-lockdown-recess.yaml",
 }
 FILES = sorted(p.name for p in SCENARIOS.glob("*.yaml"))
-PRESET_OF = {"class": "class_in_session", "passing": "passing_period", "lunch": "lunch"}
+PRESET_OF = {
+    "class": "class_in_session",
+    "passing": "passing_period",
+    "lunch": "lunch",
+    "arrival": "arrival",
+    "recess": "recess",
+}
 #: (age band, floorplan file, plausible head count at t0) per school prefix.
 SCHOOLS = {
     "elementary": ("elementary", "elementary-school.yaml", (430, 520)),
@@ -334,3 +342,28 @@ def test_id_typos_are_reported_together_with_schema_errors(tmp_path):
     assert {"behaviour.halway_recovery_s", "incident.origin", "sro.post"} <= elements
     post = next(p for p in problems if p.element == "sro.post")
     assert post.fix == "did you mean 'OFFICE'?"
+
+
+def test_arrival_and_recess_presets_put_people_outdoors_and_in_transit():
+    """Arrival: half of each class in its room, the rest in transit, half of them outdoors
+    with a duty adult. Recess: a third of the classes outdoors with two adults, their teachers
+    in their empty rooms."""
+    for name, outdoor_students in (
+        ("elementary-lockdown-arrival.yaml", (80, 140)),
+        ("elementary-lockdown-recess.yaml", (120, 200)),
+    ):
+        _, plan = _compiled(name)
+        kinds = np.array(plan.space_kind)[plan.person_space]
+        students = plan.person_role == 0
+        n_out = int(np.sum(students & (kinds == "outdoor")))
+        assert outdoor_students[0] <= n_out <= outdoor_students[1], (name, n_out)
+        assert np.sum(~students & (kinds == "outdoor")) >= 1
+        # every outdoor person is a mover with a refuge candidate
+        outdoor = np.flatnonzero(kinds == "outdoor")
+        assert set(outdoor) <= set(plan.mover.tolist())
+        classrooms = [i for i, k in enumerate(plan.space_kind) if k == "classroom"]
+        staffed = {int(plan.room_space[m]) for m in range(plan.n_rooms)}
+        assert set(classrooms) <= staffed  # teachers stay in (possibly empty) rooms
+    _, arrival = _compiled("elementary-lockdown-arrival.yaml")
+    in_corr = np.isin(np.array(arrival.space_kind)[arrival.person_space], ("corridor", "commons"))
+    assert np.sum(in_corr & (arrival.person_role == 0)) >= 80

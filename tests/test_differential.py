@@ -102,7 +102,7 @@ def school(draw):
                         f"S{f - 1}{j}_{f}", f"S{f}{j}_{f}", "stair", length_m=length, width_m=width
                     )
                 )
-    rooms = []
+    rooms, securable = [], []
     for j in range(draw(st.integers(1, 6))):
         rid = f"R{j}"
         host = draw(st.sampled_from(corridors))
@@ -127,9 +127,29 @@ def school(draw):
                 lock=draw(st.sampled_from(LOCKS)),
                 width_m=draw(st.sampled_from([0.91, 0.81, 1.2])),
                 length_m=draw(st.sampled_from([4.0, 5.0, 6.5])),
+                condition=draw(
+                    st.sampled_from(
+                        [
+                            "ok",
+                            "latch_fault",
+                            "propped",
+                            "no_key_for_substitute",
+                            "no_key_for_substitute",
+                        ]
+                    )
+                ),
+                audit_date="2026-08-15",
             )
         )
         rooms.append(rid)
+        if kind != "restroom":
+            securable.append(rid)
+        if kind in ("gym", "classroom") and draw(st.booleans()):
+            # a store or locker room reachable only through the room, behind an inner door
+            spaces.append(
+                space(f"{rid}S", "restroom", h["x"], spaces[-1]["y"] * 2, floor=h["floor"])
+            )
+            conns.append(conn(rid, f"{rid}S", "door", inner=True))
     ground = [c for c in corridors if c.startswith("H0")]
     exits = []
     hosts = [h for h in ground if draw(st.booleans())] or [ground[-1]]
@@ -257,6 +277,27 @@ def school(draw):
             "max_refuge_candidates": draw(st.integers(1, 4)),
         },
         "sro": {"on_duty": draw(st.booleans()), "post": draw(st.sampled_from(corridors))},
+        "lockdown": {
+            "substitutes": {
+                "rooms": draw(st.lists(st.sampled_from(securable), max_size=2, unique=True))
+                if securable
+                else [],
+                "share": draw(st.sampled_from([0.0, 0.5, 1.0])),
+            },
+            "prop_release_s": draw(distribution(0, 10)),
+            # small capacities make rooms fill up: order-dependent admission
+            "capacity": {r: draw(st.integers(0, 8)) for r in securable if draw(st.booleans())},
+            "admission_limit": draw(st.booleans()),
+            "refuges": {
+                h: draw(st.lists(st.sampled_from(securable), max_size=3, unique=True))
+                for h in corridors
+                if securable and draw(st.booleans())
+            },
+            "spread_start": draw(st.booleans()),
+            "hold_rule": draw(st.sampled_from(["approaching", "approaching", "fixed"])),
+            "hold_window_s": draw(st.sampled_from([0.0, 2.0, 5.0, 10.0, 30.0])),
+            "hold_max_s": draw(st.sampled_from([0.0, 5.0, 20.0, 60.0, 200.0])),
+        },
         "hazard": {"avoid_origin": draw(st.booleans()), "avoid_neighbours": draw(st.booleans())},
         "evacuation": evacuation,
     }
@@ -274,7 +315,15 @@ def test_batch_reproduces_reference_on_generated_schools(case, seed):
         assume(not any(w in str(err) for w in ("twice", "no adult", "fewer than")))
         raise
 
-    _, batch, refs, _ = run_both(loaded, plan, seed=seed, n_runs=3)
+    draws, batch, refs, logs = run_both(loaded, plan, seed=seed, n_runs=3)
+    kinds = {row[3] for log in logs for row in log.rows}
+    if plan.protocol == "lockdown" and plan.n_rooms:
+        react = batch.space_alert_s[:, plan.room_space] + draws.reaction_s[:, plan.room_adult]
+        if np.any(batch.room_lock_start_s > react + draws.hold_s):
+            event("hold extended by arrivals")
+    for kind in ("refused_room_full", "prop_removed", "cannot_lock_no_key", "locked_out"):
+        if kind in kinds:
+            event(kind)  # shown by --hypothesis-show-statistics: the cases are exercised
     for r, ref in enumerate(refs):
         diff = max_abs_difference(batch.run(r), ref)
         bad = {k: v for k, v in diff.items() if v > 1e-9}

@@ -251,3 +251,140 @@ def test_latch_fault_leaves_room_unsecured_after_a_normal_lock():
     assert math.isinf(batch.room_locked_s[0, 0])
     _agree(batch, refs)
     assert "door_did_not_latch" in [r[3] for r in logs[0].rows]
+
+
+def test_full_room_refuses_the_third_arrival_in_person_order():
+    """Room A: 1 teacher + 10 students, capacity 13 -> 2 free places. Three hallway students in
+    H1 (reaction 5 after the PA at 10) all reach A's door at 15 + 5 m / 1 m/s = 20, before it
+    closes at 10 + 5 + 10 = 25. A admits the first two by person order; the third is refused
+    (room full), walks 5 + 25 + 5 = 35 m on to B (arrives 55, B closed at 25) and is locked out."""
+    sc = quiet_scenario(
+        population={
+            "preset": "none",
+            "groups": [
+                {"space": "A", "teachers": 1, "students": 10},
+                {"space": "B", "teachers": 1},
+                {"space": "H1", "students": 3},
+            ],
+        },
+        incident={"origin": "EX", "detection_delay_s": 0},
+        lockdown={"spread_start": False, "capacity": {"A": 13}},
+    )
+    loaded, plan = build(_two_room_school(), sc)
+    _, batch, refs, logs = run_both(loaded, plan)
+    ma = list(plan.room_space).index(plan.space_ids.index("A"))
+    hall = np.flatnonzero(plan.person_space == plan.space_ids.index("H1"))
+    assert list(batch.person_refuge[0, hall]) == [ma, ma, -1]
+    assert list(batch.person_arrive_s[0, hall]) == [20.0, 20.0, np.inf]
+    assert list(batch.person_locked_out[0, hall]) == [False, False, True]
+    assert np.sum(batch.person_refuge[0] == ma) == 13  # never more than the capacity
+    _agree(batch, refs)
+    third = [(r[3], r[4]) for r in logs[0].sorted_rows() if r[1] == str(hall[2])]
+    assert ("refused_room_full", "A") in third and ("refused_door_closed", "B") in third
+
+
+def test_refuge_plan_sends_hallway_students_past_the_nearest_room():
+    """Plan for H1: go to B. Reaction 0 after the PA at 10 -> 25 + 5 = 30 m to B at 1 m/s ->
+    arrives 40, before B closes at 10 + 5 + 40 = 55 (hold 40 s). Without the plan the nearest
+    room A (5 m) takes the student at 15."""
+    groups = [
+        {"space": "A", "teachers": 1},
+        {"space": "B", "teachers": 1},
+        {"space": "H1", "students": 1},
+    ]
+    for refuges, room, arrive in (({"H1": ["B"]}, "B", 40.0), ({}, "A", 15.0)):
+        sc = quiet_scenario(
+            population={"preset": "none", "groups": groups},
+            behaviour={"student_reaction_s": 0, "hallway_recovery_s": 40},
+            incident={"origin": "EX", "detection_delay_s": 0},
+            lockdown={"spread_start": False, "refuges": refuges},
+        )
+        loaded, plan = build(_two_room_school(), sc)
+        _, batch, refs, _ = run_both(loaded, plan)
+        student = int(np.flatnonzero(plan.person_space == plan.space_ids.index("H1"))[0])
+        m = list(plan.room_space).index(plan.space_ids.index(room))
+        assert batch.person_refuge[0, student] == m
+        assert batch.person_arrive_s[0, student] == arrive
+        _agree(batch, refs)
+
+
+def test_spread_start_positions_lie_in_the_footprint_and_vary_the_first_leg():
+    """40 students in a 30 m x 20 m commons: R2 points inside the footprint; their first leg to
+    the nearest room differs by at most the half-diagonal (18.03 m) from the centre's."""
+    from drillsim.plan.population import Person, start_offsets
+
+    fp = _two_room_school()
+    fp["spaces"][0].update(size_w_m=30.0, size_h_m=20.0)
+    sc = quiet_scenario(
+        population={
+            "preset": "none",
+            "groups": [{"space": "A", "teachers": 1}, {"space": "H1", "students": 40}],
+        },
+        lockdown={"spread_start": True},
+    )
+    loaded, plan = build(fp, sc)
+    offs = start_offsets(loaded.floorplan, [Person("student", "H1")] * 40)
+    assert all(abs(x) <= 15.0 and abs(y) <= 10.0 for x, y in offs)
+    assert len(set(offs)) == 40
+    first = plan.mover_leg_level[:, 0]
+    assert first.std() > 3.0
+    assert np.all(np.abs(first - 5.0) <= np.hypot(15.0, 10.0) + 1e-9) and first.min() >= 0.5
+    _, batch, refs, _ = run_both(loaded, plan)
+    _agree(batch, refs)
+
+
+def test_door_held_while_expected_students_keep_arriving():
+    """A's teacher reacts at 10 + 5 = 15 and holds at least 10 s (to 25). Four students whose
+    first choice is A set off at 15 and arrive at 15 + d / 1 m/s for d = 5, 13, 20, 45 m: 20, 28,
+    35, 60. Window 10 s, close 1 s after the last one seen is in: at 25 the teacher sees arrivals
+    before 35 (20, 28) -> hold to 29; at 29 also 35 (< 39) -> 36; at 36 nobody new before 46 ->
+    closes at 36 (cap 15 + 60 = 75); the fourth (60) is refused. With hold_max 20 s the cap 35
+    closes it first: the student arriving at 35 is refused (arrival = close)."""
+    fp = {
+        "name": "hold",
+        "spaces": [
+            space("H1", "corridor", 0),
+            space("H2", "corridor", 8),
+            space("H4", "corridor", 15),
+            space("H5", "corridor", 40),
+            space("A", "classroom", 0, 5, capacity=20),
+            space("B", "classroom", 100, 5, capacity=20),
+            space("EX", "exit", -10),
+        ],
+        "connections": [
+            conn("H1", "H2", "opening", length_m=8.0),
+            conn("H2", "H4", "opening", length_m=7.0),
+            conn("H4", "H5", "opening", length_m=25.0),
+            conn("H5", "B", "door", lock="thumbturn", length_m=65.0),
+            conn("A", "H1", "door", lock="thumbturn", length_m=5.0),
+            conn("H1", "EX", "door", width_m=1.8, length_m=10.0),
+        ],
+    }
+    groups = [{"space": "A", "teachers": 1}, {"space": "B", "teachers": 1}] + [
+        {"space": h, "students": 1} for h in ("H1", "H2", "H4", "H5")
+    ]
+    for hold_max, close in ((60.0, 36.0), (20.0, 35.0)):
+        sc = quiet_scenario(
+            population={"preset": "none", "groups": groups},
+            incident={"origin": "EX", "detection_delay_s": 0},
+            lockdown={
+                "spread_start": False,
+                "hold_rule": "approaching",
+                "hold_window_s": 10.0,
+                "hold_max_s": hold_max,
+            },
+        )
+        loaded, plan = build(fp, sc)
+        _, batch, refs, _ = run_both(loaded, plan)
+        ma = list(plan.room_space).index(plan.space_ids.index("A"))
+        assert batch.room_lock_start_s[0, ma] == close
+        assert batch.room_locked_s[0, ma] == close + 3.0
+        hall = [
+            int(np.flatnonzero(plan.person_space == plan.space_ids.index(h))[0])
+            for h in ("H1", "H2", "H4", "H5")
+        ]
+        assert list(batch.person_arrive_s[0, hall[:3]]) == (
+            [20.0, 28.0, 35.0] if hold_max == 60.0 else [20.0, 28.0, np.inf]
+        )
+        assert batch.person_locked_out[0, hall[3]]
+        _agree(batch, refs)

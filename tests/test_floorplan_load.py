@@ -145,6 +145,9 @@ def test_connection_defaults_are_filled():
         "length_m": 4.0,
         "lock": "thumbturn",
         "exterior": False,
+        "inner": False,
+        "condition": "ok",
+        "audit_date": "",
     }
     assert opening["width_m"] == 2.0 and opening["lock"] == "none" and opening["length_m"] == 20.0
     assert ext["exterior"] is True and ext["width_m"] == 1.8 and ext["length_m"] == 15.0

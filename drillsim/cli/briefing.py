@@ -7,8 +7,7 @@ from pathlib import Path
 import click
 
 from drillsim.cli.common import Progress, friendly, load, out_option, scenario_arg, seed_option
-from drillsim.reports.staging import staged_output
-from drillsim.run import run_batch_job
+from drillsim.cli.lazy import run_batch_job, staged_output
 
 runs_option = click.option(
     "--runs",
@@ -43,9 +42,13 @@ def _simulate(scenario: str, runs: int, seed: int, workers: int | None, quiet: b
 @seed_option
 @out_option
 @workers_option
+@click.option("--sensitivity", "sensitivity_json", type=click.Path(dir_okay=False),
+              default=None, help="sensitivity.json of `drillsim sensitivity` on this scenario: "
+                                 "adds 'time these three steps at your next drill'.")
 @quiet_option
 @friendly
-def brief(scenario: str, runs: int, seed: int, out: str, workers: int | None, quiet: bool) -> None:
+def brief(scenario: str, runs: int, seed: int, out: str, workers: int | None,
+          sensitivity_json: str | None, quiet: bool) -> None:
     """Write a drill briefing pack for SCENARIO (HTML + PDF + observer sheet CSV).
 
     The pack holds the floorplan with each room's expected time to secure and the alert-coverage
@@ -56,9 +59,14 @@ def brief(scenario: str, runs: int, seed: int, out: str, workers: int | None, qu
     """
     from drillsim.reports.brief import write_briefing
 
+    steps = None
+    if sensitivity_json:
+        from drillsim.reports.sensitivity import read_steps
+
+        steps = read_steps(Path(sensitivity_json), load(scenario))
     loaded, result = _simulate(scenario, runs, seed, workers, quiet)
     with staged_output(out) as tmp:
-        paths = write_briefing(loaded, result, tmp)
+        paths = write_briefing(loaded, result, tmp, steps)
     _report(out, paths)
 
 

@@ -6,12 +6,15 @@ import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from drillsim.cli.lazy import load_scenario
 from drillsim.errors import DrillsimError, ValidationError
-from drillsim.scenario.load import LoadedScenario, load_scenario
+
+if TYPE_CHECKING:
+    from drillsim.scenario.load import LoadedScenario
 
 
 def friendly(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -10,10 +10,8 @@ import click
 import yaml
 
 from drillsim.cli.common import friendly
+from drillsim.cli.lazy import compile_plan, load_floorplan, load_scenario, save_floorplan
 from drillsim.errors import DrillsimError, Problem, ValidationError
-from drillsim.floorplan import load_floorplan, save_floorplan
-from drillsim.plan.compile import compile_plan
-from drillsim.scenario.load import load_scenario
 
 FLOORPLAN_SUFFIXES = (".yaml", ".yml", ".graphml", ".json")
 FIGURE_SUFFIXES = (".png", ".pdf", ".svg")
@@ -58,6 +56,8 @@ def validate(file: str) -> None:
         click.echo(
             head + f"{plan.n_rooms} rooms to secure, {movers} people outside a staffed room at t0"
         )
+        _lockdown_warnings(loaded.floorplan)
+        _refuge_warnings(loaded, plan)
         return
     fp = load_floorplan(path)
     kinds = [fp.space(s)["kind"] for s in fp.spaces]
@@ -67,6 +67,32 @@ def validate(file: str) -> None:
         f"{fp.graph.number_of_edges()} connections, {kinds.count('classroom')} classrooms, "
         f"{kinds.count('exit')} exits, {len(no_pa)} spaces outside PA coverage"
     )
+    _lockdown_warnings(fp)
+
+
+def _refuge_warnings(loaded, plan) -> None:
+    """Refuge-plan rooms nobody staffs at the start: nobody admits people or locks, so skipped."""
+    staffed = {plan.room_id(m) for m in range(plan.n_rooms)}
+    for start, entries in loaded.scenario.lockdown.refuges.items():
+        for i, e in enumerate(entries):
+            room = e if isinstance(e, str) else e.room
+            if room not in staffed:
+                click.echo(
+                    f"warning: {loaded.source}: lockdown.refuges.{start}[{i}]: room '{room}' has "
+                    "no adult at the start, so nobody admits people or locks it; the plan skips "
+                    "it -> fix: add an adult there (population.groups) or choose a staffed room",
+                    err=True,
+                )
+
+
+def _lockdown_warnings(fp) -> None:
+    """Rooms meant to be secured that never can be, and audited door conditions (to stderr)."""
+    from drillsim.floorplan.audit import door_findings
+
+    for f in door_findings(fp):
+        click.echo(
+            f"warning: {fp.source}: connection '{f.door}': {f.message} -> fix: {f.fix}", err=True
+        )
 
 
 def _atomic_figure(fig, out: Path) -> None:

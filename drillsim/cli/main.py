@@ -8,7 +8,7 @@ from __future__ import annotations
 import click
 
 from drillsim import __version__
-from drillsim.cli import files, runs
+from drillsim.cli import explore, files, runs
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -21,7 +21,7 @@ def cli() -> None:
     """
 
 
-for module in (files, runs):
+for module in (files, runs, explore):
     for command in module.COMMANDS:
         cli.add_command(command)
 

@@ -7,9 +7,8 @@ from pathlib import Path
 import click
 
 from drillsim.cli.common import Progress, friendly, load, out_option, scenario_arg, seed_option
+from drillsim.cli.lazy import run_batch_job, run_single, staged_output
 from drillsim.errors import DrillsimError
-from drillsim.reports.staging import staged_output
-from drillsim.run import run_batch_job, run_single
 
 workers_option = click.option(
     "--workers",

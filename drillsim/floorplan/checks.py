@@ -173,3 +173,36 @@ def _topology_problems(out: ProblemList, fp: Floorplan, space_el: Mapping[str, s
                 "add a door connection (kind: door) to it, or set securable: false if it "
                 "cannot be locked down",
             )
+    _inner_door_problems(out, fp, exits)
+
+
+def _inner_door_problems(out: ProblemList, fp: Floorplan, exits: list[str]) -> None:
+    """An ``inner: true`` door must lead from a securable room into a space reachable only
+    through that room (its own locker room, storeroom or office), else it is an entry door."""
+    g = fp.graph
+    for index, (a, b, d) in enumerate(fp.connections()):
+        if d.get("inner") is not True or d.get("kind") != "door":
+            continue
+        el = record_element("connections", index, str(d.get("id")))
+        rooms = [s for s in (a, b) if g.nodes[s].get("securable") is True]
+        if not rooms:
+            out.add(
+                f"{el}.inner",
+                f"inner door between '{a}' and '{b}', neither of which is securable",
+                "remove inner: true (an inner door belongs to a securable room's suite)",
+            )
+            continue
+        ok = False
+        for room in rooms:
+            other = b if room == a else a
+            rest = g.subgraph([s for s in g.nodes if s != room])
+            reach = nx.node_connected_component(rest, other)
+            if not any(e in reach for e in exits):
+                ok = True
+        if not ok:
+            out.add(
+                f"{el}.inner",
+                f"'{a}' and '{b}' can both be reached without passing through the other, so "
+                "this door is an entry door, not an inner one",
+                "remove inner: true and give the door a lock (e.g. lock: thumbturn)",
+            )

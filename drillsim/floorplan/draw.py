@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
+from drillsim.floorplan.audit import door_findings
 from drillsim.floorplan.model import SPACE_KINDS, Floorplan
 
 #: Fill colour per space kind (light, so that labels and door markers stay legible).
@@ -36,6 +37,8 @@ KIND_COLOURS: Mapping[str, str] = {
     "outdoor": "#dcebd5",
     "exit": "#33a02c",
 }
+#: Ring drawn around a door with a lockdown finding (drillsim.floorplan.audit).
+FINDING_COLOUR = "#d7191c"
 #: Door marker (shape, face colour) per lock type.
 LOCK_MARKERS: Mapping[str, tuple[str, str]] = {
     "none": ("o", "#ffffff"),
@@ -254,6 +257,9 @@ def draw_floorplan(
 
     used_kinds: set[str] = set()
     used_locks: set[str] = set()
+    # doors with an audited condition or an unlockable entry door of a room to secure
+    findings = {f.door: f.what for f in door_findings(fp)}
+    any_finding = False
     any_hatch = any_never = any_missing = any_exterior = False
 
     for ax, lv in zip(axes, levels, strict=True):
@@ -346,6 +352,30 @@ def draw_floorplan(
                 markeredgewidth=1.6 if exterior else 0.5,
                 zorder=4,
             )
+            if d["id"] in findings:
+                any_finding = True
+                ax.plot(
+                    px,
+                    py,
+                    marker="o",
+                    markersize=font * 2.2,
+                    markerfacecolor="none",
+                    markeredgecolor=FINDING_COLOUR,
+                    markeredgewidth=1.8,
+                    linestyle="",
+                    zorder=6,
+                )
+                ax.annotate(
+                    f"{d['id']}: {findings[d['id']].replace('_', ' ')}",
+                    (px, py),
+                    xytext=(4, 4),
+                    textcoords="offset points",
+                    fontsize=font * 0.9,
+                    color=FINDING_COLOUR,
+                    fontweight="bold",
+                    zorder=7,
+                    clip_on=True,
+                )
 
         ax.set_xlim(*xs[lv])
         ax.set_ylim(y_lo, y_hi)
@@ -402,6 +432,20 @@ def draw_floorplan(
                 linestyle="",
                 markersize=7,
                 label="exterior door (green rim)",
+            )
+        )
+    if any_finding:
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="o",
+                markerfacecolor="none",
+                markeredgecolor=FINDING_COLOUR,
+                markeredgewidth=1.8,
+                linestyle="",
+                markersize=10,
+                label="door audit finding / door that cannot lock (action needed)",
             )
         )
     if any(a["kind"] == "exit" for _, a in g.nodes(data=True)):

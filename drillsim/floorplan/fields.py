@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from drillsim.errors import ProblemList
-from drillsim.floorplan.model import LOCK_TYPES
+from drillsim.floorplan.model import DOOR_CONDITIONS, LOCK_TYPES
 
 #: What each field holds, for "missing"/"wrong type" fixes.
 FIELD_HINTS = {
@@ -35,6 +35,9 @@ FIELD_HINTS = {
     "length_m": "the walking distance in metres, e.g. length_m: 6.5",
     "lock": f"one of: {', '.join(LOCK_TYPES)}",
     "exterior": "true or false",
+    "inner": "true or false (a door inside a room's own suite, e.g. gym to its locker room)",
+    "condition": f"one of: {', '.join(DOOR_CONDITIONS)}",
+    "audit_date": "the door audit's date as text YYYY-MM-DD, e.g. audit_date: '2026-08-15'",
     "name": "text, e.g. name: Fictional Elementary School",
     "level": "a whole number, e.g. level: 0",
     "floor_height_m": "the floor-to-floor height in metres, e.g. floor_height_m: 3.6",

@@ -41,6 +41,14 @@ LOCK_TYPES: tuple[str, ...] = (
     "auto_locking",
     "central",
 )
+#: Door conditions from the school's own door audit (deterministic facts, not sampled):
+#: ``ok``; ``latch_fault`` (the door does not latch: the room cannot be secured through it);
+#: ``propped`` (found propped open: the adult must first remove the prop, which takes
+#: ``behaviour.prop_release_s``); ``no_key_for_substitute`` (a key-operated lock whose key is not
+#: in the substitute folder: a substitute teacher cannot lock it).
+DOOR_CONDITIONS: tuple[str, ...] = ("ok", "latch_fault", "propped", "no_key_for_substitute")
+#: ISO date (YYYY-MM-DD) of a door audit.
+AUDIT_DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 #: Kinds that can be locked down unless the file says ``securable: false``.
 SECURABLE_KINDS: frozenset[str] = frozenset({"classroom", "office", "library", "gym"})
@@ -95,6 +103,9 @@ CONNECTION_FIELDS: tuple[str, ...] = (
     "length_m",
     "lock",
     "exterior",
+    "inner",
+    "condition",
+    "audit_date",
 )
 #: Python type of each attribute after loading ("float" accepts int on input).
 SPACE_TYPES: Mapping[str, str] = {
@@ -119,6 +130,9 @@ CONNECTION_TYPES: Mapping[str, str] = {
     "length_m": "float",
     "lock": "str",
     "exterior": "bool",
+    "inner": "bool",
+    "condition": "str",
+    "audit_date": "str",
 }
 
 
@@ -183,7 +197,8 @@ def default_connection_value(
     Parameters
     ----------
     field : str
-        ``id``, ``width_m``, ``length_m``, ``lock`` or ``exterior``.
+        ``id``, ``width_m``, ``length_m``, ``lock``, ``exterior``, ``inner``, ``condition`` or
+        ``audit_date``.
     ends : (str, str)
         The two space ids as the connection names them (``a``, ``b``).
     attrs : Mapping
@@ -204,6 +219,12 @@ def default_connection_value(
         return "none"
     if field == "exterior":
         return any(e.get("kind") in OUTSIDE_KINDS for e in end_attrs)
+    if field == "inner":
+        return False
+    if field == "condition":
+        return "ok"
+    if field == "audit_date":
+        return ""
     raise KeyError(f"connection field '{field}' has no default")
 
 

@@ -15,8 +15,10 @@ from typing import Any
 from drillsim.errors import ProblemList
 from drillsim.floorplan.fields import FIELD_HINTS, add_wrong_type, has_type, one_of, show
 from drillsim.floorplan.model import (
+    AUDIT_DATE_PATTERN,
     CONNECTION_KINDS,
     CONNECTION_TYPES,
+    DOOR_CONDITIONS,
     ID_PATTERN,
     LOCK_TYPES,
     SPACE_KINDS,
@@ -180,5 +182,29 @@ def connection_values(
             f"{el}.lock",
             f"only doors can have a lock, but this {kind} has lock '{lock}'",
             "set kind: door if there is a lockable door here, else remove the lock",
+        )
+    cond = attrs.get("condition") if "condition" in good else None
+    if cond is not None and cond not in DOOR_CONDITIONS:
+        out.add(
+            f"{el}.condition", f"unknown door condition '{cond}'", one_of(DOOR_CONDITIONS, cond)
+        )
+    elif cond not in (None, "ok") and kind is not None and kind != "door":
+        out.add(
+            f"{el}.condition",
+            f"only doors have an audited condition, but this {kind} has '{cond}'",
+            "remove condition, or set kind: door",
+        )
+    date = attrs.get("audit_date") if "audit_date" in good else None
+    if date and not AUDIT_DATE_PATTERN.fullmatch(date):
+        out.add(
+            f"{el}.audit_date",
+            f"audit_date must be a date YYYY-MM-DD, got {date!r}",
+            "write the date of the door audit in quotes, e.g. audit_date: '2026-08-15'",
+        )
+    if attrs.get("inner") is True and "inner" in good and kind is not None and kind != "door":
+        out.add(
+            f"{el}.inner",
+            f"only doors can be inner doors, but this is a {kind}",
+            "remove inner, or set kind: door",
         )
     return good, kind

@@ -10,7 +10,33 @@ from __future__ import annotations
 import numpy as np
 
 from drillsim.engines.outcomes import Outcomes
+from drillsim.plan.codes import (
+    CAUSE_ALERT,
+    CAUSE_ATTEMPT,
+    CAUSE_AUDITED,
+    CAUSE_SAMPLED,
+    REASON_CAUSE,
+)
 from drillsim.plan.compile import Plan
+
+#: The one definition of the rooms every lockdown metric, table, figure and sentence counts.
+SECURABLE_DEFINITION = (
+    "Rooms to secure: every securable space (classrooms, offices, library, gym unless the "
+    "floorplan says otherwise) with an adult in it at the start. All of them count, including a "
+    "room with an entry door that cannot be locked (it is never secured; `drillsim validate` "
+    "names the door and the fix). Doors inside a room's own suite (inner: true) do not count."
+)
+
+
+def n_securable(plan: Plan) -> int:
+    """How many rooms the lockdown metrics count (see ``SECURABLE_DEFINITION``)."""
+    return plan.n_rooms
+
+
+def k95(n_rooms: int) -> int:
+    """Rooms that make up "95 % of rooms secured": ceil(0.95 n), at least 1."""
+    return max(int(np.ceil(0.95 * n_rooms - 1e-9)), 1)
+
 
 #: Space kinds where a person counts as "in the hallway" (circulation, outside any room).
 CIRCULATION = ("corridor", "stair", "commons", "outdoor")
@@ -18,16 +44,20 @@ CIRCULATION = ("corridor", "stair", "commons", "outdoor")
 #: Metric name -> (unit, one-line meaning). The order is the column order of metric tables.
 METRICS: dict[str, tuple[str, str]] = {
     "time_all_alerted_s": ("s", "last occupied space receives the alert"),
-    "time_all_secured_s": ("s", "every lockable room secured (inf if any never is)"),
-    "time_95_secured_s": ("s", "95 % of lockable rooms secured"),
-    "time_last_secured_s": ("s", "last lockable room that did secure is secured"),
-    "rooms_secured_by_60s": ("share", "share of lockable rooms secured within 60 s"),
-    "rooms_secured_by_120s": ("share", "share of lockable rooms secured within 120 s"),
-    "rooms_secured_by_300s": ("share", "share of lockable rooms secured within 300 s"),
-    "rooms_never_secured": (
+    "time_95_secured_s": ("s", "95 % of the rooms to secure secured"),
+    "time_all_secured_s": ("s", "every room to secure secured (inf if any never is)"),
+    "time_last_secured_s": ("s", "last room that did secure is secured"),
+    "rooms_secured_by_60s": ("share", "share of the rooms to secure secured within 60 s"),
+    "rooms_secured_by_120s": ("share", "share of the rooms to secure secured within 120 s"),
+    "rooms_secured_by_300s": ("share", "share of the rooms to secure secured within 300 s"),
+    "rooms_never_secured": ("rooms", "rooms to secure never secured, for any reason"),
+    "rooms_never_secured_audited": (
         "rooms",
-        "rooms never secured (lock failed, no latch, no hardware, no alert)",
+        "never secured because of an audited condition (no lock, latch fault, no key)",
     ),
+    "rooms_never_secured_sampled": ("rooms", "never secured because of a sampled latch fault"),
+    "rooms_never_secured_attempt": ("rooms", "never secured because every lock attempt failed"),
+    "rooms_never_secured_alert": ("rooms", "never secured because never alerted"),
     "locked_out": ("persons", "people who found every candidate room closed"),
     "key_outside_exposure_s": ("s", "adult-seconds in the hallway locking from outside"),
     "evacuation_time_s": ("s", "last person at the assembly point (inf if anyone never is)"),
@@ -63,6 +93,10 @@ LOCKDOWN_ONLY = {
     "rooms_secured_by_120s",
     "rooms_secured_by_300s",
     "rooms_never_secured",
+    "rooms_never_secured_audited",
+    "rooms_never_secured_sampled",
+    "rooms_never_secured_attempt",
+    "rooms_never_secured_alert",
     "locked_out",
     "key_outside_exposure_s",
     "safe_zone_overflow",
@@ -90,7 +124,7 @@ def _kth(x: np.ndarray, share: float) -> np.ndarray:
     n = x.shape[1]
     if n == 0:
         return np.full(x.shape[0], np.nan)
-    k = max(int(np.ceil(share * n)) - 1, 0)
+    k = max(int(np.ceil(share * n - 1e-9)), 1) - 1  # same count as k95() for share 0.95
     return np.partition(x, k, axis=1)[:, k]
 
 
@@ -134,20 +168,27 @@ def score(plan: Plan, o: Outcomes) -> dict[str, np.ndarray]:
         "law_enforcement_arrival_s": o.le_arrival_s.copy(),
     }
     if plan.protocol == "lockdown":
-        # Timing metrics are over the rooms that have lock hardware: a room that cannot be
-        # locked at all is a fixed fact of the building (counted in rooms_never_secured and
-        # shown in the reports), not something a faster response could change.
-        finite = np.isfinite(o.room_secured_s)
-        sec = o.room_secured_s[:, ~plan.room_no_lock]
-        n_lockable = sec.shape[1]
+        # Every room to secure counts (SECURABLE_DEFINITION), so a room that can never be
+        # secured keeps "all secured" and the 95 % mark out of reach, as it would in the drill.
+        sec = o.room_secured_s
+        M = n_securable(plan)
         fin = np.isfinite(sec)
-        m["time_all_secured_s"] = sec.max(axis=1) if n_lockable else np.zeros(R)
-        m["time_95_secured_s"] = _kth(sec, 0.95) if n_lockable else np.zeros(R)
+        m["time_all_secured_s"] = sec.max(axis=1) if M else np.zeros(R)
+        m["time_95_secured_s"] = _kth(sec, 0.95) if M else np.zeros(R)
         last = np.where(fin, sec, -np.inf).max(axis=1, initial=-np.inf)
         m["time_last_secured_s"] = np.where(fin.any(axis=1), last, np.inf)
         for t in (60, 120, 300):
-            m[f"rooms_secured_by_{t}s"] = (sec <= t).sum(axis=1) / max(n_lockable, 1)
-        m["rooms_never_secured"] = (~finite).sum(axis=1).astype(float)
+            m[f"rooms_secured_by_{t}s"] = (sec <= t).sum(axis=1) / max(M, 1)
+        m["rooms_never_secured"] = (~fin).sum(axis=1).astype(float)
+        for key, cause in (
+            ("audited", CAUSE_AUDITED),
+            ("sampled", CAUSE_SAMPLED),
+            ("attempt", CAUSE_ATTEMPT),
+            ("alert", CAUSE_ALERT),
+        ):
+            codes = [c for c, name in REASON_CAUSE.items() if name == cause]
+            hit = ~fin & np.isin(o.room_reason, codes)
+            m[f"rooms_never_secured_{key}"] = hit.sum(axis=1).astype(float)
         m["locked_out"] = o.person_locked_out.sum(axis=1).astype(float)
         m["key_outside_exposure_s"] = o.room_key_outside_s.sum(axis=1)
         m["safe_zone_overflow"] = safe_zone_overflow(plan, o)

@@ -99,6 +99,15 @@ class Plan:
     sro_to_origin_m: float  # weighted metres post -> origin
     sweep_rooms: np.ndarray  # (M,) room indices in sweep order
     sweep_leg_m: np.ndarray  # (M,) weighted metres of each sweep leg (origin -> first, ...)
+    # -- lockdown (issue 8): audited doors and substitutes ------------------------------------
+    door_condition: np.ndarray  # (D,) audited condition code (plan.codes.CONDITION_CODES)
+    room_substitute: np.ndarray  # (M,) bool: named in lockdown.substitutes.rooms
+    substitute_share: float  # chance any other staffed room has a substitute (sampled per run)
+    room_capacity: np.ndarray  # (M,) people a room admits in total (own occupants included)
+    room_own: np.ndarray  # (M,) the room's own occupants at t0
+    hold_approaching: bool  # the door-hold rule: extend while expected people keep arriving
+    hold_window_s: float  # an arrival keeps the door open this long after it, s
+    hold_max_s: float  # longest hold after the adult reacts, s
 
     @property
     def n_spaces(self) -> int:

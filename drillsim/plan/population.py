@@ -74,10 +74,40 @@ def place_people(fp: Floorplan, pop: Population) -> list[Person]:
                     students[s] += class_size[s]
             for s in cafeterias:
                 staff[s] += 2
+        elif pop.preset == "arrival":
+            # arrival / dismissal: in_room_share of each class is already in its room; the rest
+            # are in transit, outdoor_share of them outdoors, the others in corridors/commons
+            outdoors = by_kind("outdoor")
+            moving = 0
+            for s in classrooms:
+                stay = round(class_size[s] * pop.in_room_share)
+                students[s] += stay
+                moving += class_size[s] - stay
+            out_n = round(moving * pop.outdoor_share) if outdoors else 0
+            _spread(students, outdoors, out_n, [_area(fp, o) for o in outdoors])
+            _spread(students, corridors, moving - out_n, [_area(fp, c) for c in corridors])
+            for s in outdoors:
+                staff[s] += 1  # a duty adult at each outdoor area
+        elif pop.preset == "recess":
+            # recess_share of the classes (evenly over the list) are outdoors with their
+            # supervisors; their teachers are in their empty rooms
+            outdoors = by_kind("outdoor")
+            n_out = round(len(classrooms) * pop.recess_share) if outdoors else 0
+            step = len(classrooms) / n_out if n_out else 0
+            at_recess = {classrooms[int(i * step)] for i in range(n_out)}
+            for s in classrooms:
+                if s in at_recess:
+                    _spread(students, outdoors, class_size[s], [_area(fp, o) for o in outdoors])
+                else:
+                    students[s] += class_size[s]
+            for s in outdoors:
+                staff[s] += 2
         # Students out of class (restroom, hallway), taken one per classroom in turn.
         total_in_class = sum(students[s] for s in classrooms)
         n_out = (
-            round(total_in_class * pop.out_of_class_share) if pop.preset != "passing_period" else 0
+            round(total_in_class * pop.out_of_class_share)
+            if pop.preset not in ("passing_period", "arrival")
+            else 0
         )
         targets = [t for pair in _zip_longest(restrooms, corridors) for t in pair if t]
         taken = 0
@@ -130,3 +160,28 @@ def _spread(counts: dict[str, int], spaces: list[str], n: int, weights: list[flo
 def _zip_longest(a: list[str], b: list[str]) -> list[tuple[str | None, str | None]]:
     n = max(len(a), len(b))
     return [(a[i] if i < len(a) else None, b[i] if i < len(b) else None) for i in range(n)]
+
+
+#: Additive recurrence of the plastic number (R2 sequence): evenly spread points in a rectangle,
+#: deterministic, so every run and every scenario sees the same start positions.
+_R2 = (0.7548776662466927, 0.5698402909980532)
+
+
+def start_offsets(fp: Floorplan, people: list[Person]) -> list[tuple[float, float]]:
+    """Each person's start position relative to their space's centre (x, y metres).
+
+    The k-th person of a space sits at the k-th point of an R2 low-discrepancy sequence over the
+    space's footprint (``size_w_m`` x ``size_h_m``), so 400 people in a cafeteria are spread over
+    it rather than stacked at one point, and every run uses the same positions (common random
+    numbers for every other quantity are untouched).
+    """
+    seen: dict[str, int] = {}
+    out = []
+    for p in people:
+        k = seen.get(p.space, 0)
+        seen[p.space] = k + 1
+        a = fp.space(p.space)
+        u = (0.5 + _R2[0] * (k + 1)) % 1.0
+        v = (0.5 + _R2[1] * (k + 1)) % 1.0
+        out.append(((u - 0.5) * float(a["size_w_m"]), (v - 0.5) * float(a["size_h_m"])))
+    return out

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from drillsim.plan.codes import COND_PROPPED
 from drillsim.plan.compile import LOCK_NAMES, Plan
 from drillsim.runaxis import RunArrays
 from drillsim.scenario.model import Scenario
@@ -36,6 +37,9 @@ STREAMS = {
     "lock_fail": 10,
     "sro": 11,
     "latch": 12,
+    # -- lockdown (issue 8): audited doors and substitutes --
+    "prop": 13,
+    "substitute": 14,
 }
 
 #: Columns of the ``alert`` stream and of the ``sro`` stream (one uniform each per run).
@@ -70,6 +74,9 @@ class Draws(RunArrays):
     sro_sweep_speed_mps: np.ndarray  # (R,)
     sro_door_check_s: np.ndarray  # (R,)
     le_arrival_s: np.ndarray  # (R,)
+    # -- lockdown (issue 8): audited doors and substitutes --
+    prop_release_s: np.ndarray  # (R, D) time to free a door audited as propped (0 elsewhere)
+    room_substitute: np.ndarray  # (R, M) bool: the room is taught by a substitute in this run
 
     @property
     def n_runs(self) -> int:
@@ -173,6 +180,7 @@ def sample_chunk(plan: Plan, scenario: Scenario, seed: int, chunk: int) -> Draws
         sro_sweep_speed_mps=sro.sweep_speed_mps.ppf(usro[:, 2]),
         sro_door_check_s=sro.door_check_s.ppf(usro[:, 3]),
         le_arrival_s=sro.law_enforcement_arrival_s.ppf(usro[:, 4]),
+        **_lockdown_draws(plan, scenario, seed, chunk),
     )
     return _evacuation_groups(draws, plan, scenario, seed, chunk, need)
 
@@ -212,6 +220,27 @@ def _evacuation_groups(
             u = _uniforms(seed, stream, chunk, plan.n_persons)
             out[name][:, cols] = dist.ppf(u[:, cols])
     return replace(d, **out)
+
+
+# -- lockdown (issue 8): audited doors and substitutes ----------------------------------------
+def _lockdown_draws(plan: Plan, scenario: Scenario, seed: int, chunk: int) -> dict[str, np.ndarray]:
+    """Prop-release times of doors audited as propped, and which rooms have a substitute.
+
+    Per-connection and per-space columns (like the other door and room streams), so a door's or
+    room's numbers do not depend on the rest of the plan. Nothing is drawn when no door is
+    propped or no substitute share is set, so scenarios without them keep every other number.
+    """
+    D, M = plan.n_doors, plan.n_rooms
+    prop = np.zeros((CHUNK_RUNS, D))
+    propped = plan.door_condition == COND_PROPPED
+    if propped.any():
+        up = _uniforms(seed, "prop", chunk, plan.n_connections)[:, plan.door_conn]
+        prop[:, propped] = scenario.lockdown.prop_release_s.ppf(up[:, propped])
+    sub = np.broadcast_to(plan.room_substitute, (CHUNK_RUNS, M)).copy()
+    if plan.substitute_share > 0.0:
+        us = _uniforms(seed, "substitute", chunk, plan.n_spaces)[:, plan.room_space]
+        sub |= us < plan.substitute_share
+    return {"prop_release_s": prop, "room_substitute": sub}
 
 
 def failed_attempts(u: np.ndarray, p: float) -> np.ndarray:

@@ -228,6 +228,42 @@ def check_against_floorplan(scenario: Scenario, fp: Floorplan, file: str) -> lis
                 "set sro.post to a space id",
             )
         )
+    for i, room in enumerate(scenario.lockdown.substitutes.rooms):
+        if room not in spaces:
+            unknown(f"lockdown.substitutes.rooms[{i}]", room)
+        elif not fp.space(room)["securable"]:
+            out.append(
+                Problem(
+                    file,
+                    f"lockdown.substitutes.rooms[{i}]",
+                    f"'{room}' is not a securable room",
+                    "name the securable rooms (classrooms, offices) taught by a substitute",
+                )
+            )
+    ld = scenario.lockdown
+    for start, rooms in ld.refuges.items():
+        if start not in spaces:
+            unknown(f"lockdown.refuges.{start}", start)
+        for i, entry in enumerate(rooms):
+            room = entry if isinstance(entry, str) else entry.room
+            if room not in spaces:
+                unknown(f"lockdown.refuges.{start}[{i}]", room)
+            elif not fp.space(room)["securable"]:
+                out.append(
+                    Problem(
+                        file,
+                        f"lockdown.refuges.{start}[{i}]",
+                        f"'{room}' is not a securable room, so it cannot be a lockdown refuge",
+                        "list securable rooms (classrooms, offices, library, gym)",
+                    )
+                )
+    for room, n in ld.capacity.items():
+        if room not in spaces:
+            unknown(f"lockdown.capacity.{room}", room)
+        elif n < 0:
+            out.append(
+                Problem(file, f"lockdown.capacity.{room}", f"negative capacity {n}", "give n >= 0")
+            )
     for i, group in enumerate(scenario.population.groups):
         if group.space not in spaces:
             unknown(f"population.groups[{i}].space", group.space)

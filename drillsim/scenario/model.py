@@ -9,50 +9,18 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from drillsim.scenario.base import _Checked, _d, _Model
 from drillsim.scenario.distributions import Distribution
 from drillsim.scenario.evacuation import Evacuation
+from drillsim.scenario.lockdown import Lockdown
 
 PROTOCOLS = ("lockdown", "evacuate", "secure", "hold", "shelter", "options")
 IMPLEMENTED_PROTOCOLS = ("lockdown", "evacuate")
 AGE_BANDS = ("elementary", "middle", "high")
-PRESETS = ("class_in_session", "passing_period", "lunch", "none")
+PRESETS = ("class_in_session", "passing_period", "lunch", "arrival", "recess", "none")
 ROLES = ("student", "teacher", "staff", "sro")
-
-
-def _d(dist: str, **kw: float) -> dict:
-    return {"dist": dist, **kw}
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
-
-
-class _Checked(_Model):
-    """Durations (fields ending ``_s``) never go negative, speeds (``_mps``) stay positive."""
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _support(cls, value, info):
-        name = info.field_name
-        items = value.items() if isinstance(value, dict) else [(None, value)]
-        for key, dist in items:
-            if not hasattr(dist, "support_min"):
-                continue
-            where = f" ('{key}')" if key else ""
-            low = dist.support_min()
-            if name.endswith("_mps") and not low > 0:
-                raise ValueError(
-                    f"{dist.describe()}{where} can produce {low:.3g} m/s but speeds must be > 0; "
-                    "add min: 0.3 (or use a lognormal)"
-                )
-            if name.endswith("_s") and low < 0:
-                raise ValueError(
-                    f"{dist.describe()}{where} can produce {low:.3g} s but durations must be "
-                    ">= 0; add min: 0"
-                )
-        return value
 
 
 class Incident(_Checked):
@@ -71,7 +39,9 @@ class PopulationGroup(_Model):
 
 
 class Population(_Model):
-    preset: Literal["class_in_session", "passing_period", "lunch", "none"] = "class_in_session"
+    preset: Literal["class_in_session", "passing_period", "lunch", "arrival", "recess", "none"] = (
+        "class_in_session"
+    )
     student_age_band: Literal["elementary", "middle", "high"] = "high"
     fill: float = Field(1.0, ge=0.0, le=2.0, description="class size as a share of room capacity")
     out_of_class_share: float = Field(
@@ -82,6 +52,15 @@ class Population(_Model):
     )
     lunch_share: float = Field(
         0.33, ge=0.0, le=1.0, description="lunch: share of students in the cafeteria"
+    )
+    outdoor_share: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="arrival: share of the students not yet in a room who are still outdoors [U]",
+    )
+    recess_share: float = Field(
+        0.33, ge=0.0, le=1.0, description="recess: share of classes outdoors [U]"
     )
     office_staff: int = Field(3, ge=0, description="adults placed in each office")
     groups: list[PopulationGroup] = Field(default_factory=list)
@@ -185,7 +164,11 @@ class Behaviour(_Checked):
         3, ge=1, le=10, description="attempts an adult makes before giving up on a door"
     )
     latch_fault_probability: float = Field(
-        0.01, ge=0.0, le=1.0, description="chance a door does not latch although locked"
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description="sampled uncertainty: chance an unaudited door does not latch although "
+        "locked (audited faults are floorplan facts: connection condition)",
     )
     hallway_recovery_s: Distribution = Field(
         default_factory=lambda: _d("uniform", low=5.0, high=15.0)
@@ -306,6 +289,7 @@ class Scenario(_Model):
     hazard: Hazard = Field(default_factory=Hazard)
     building: Building = Field(default_factory=Building)
     evacuation: Evacuation = Field(default_factory=Evacuation)  # see scenario/evacuation.py
+    lockdown: Lockdown = Field(default_factory=Lockdown)
 
     @field_validator("protocol")
     @classmethod

@@ -11,8 +11,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from drillsim.metrics.score import k95, n_securable
 from drillsim.metrics.summary import quantile
-from drillsim.plan.compile import REASON_NAMES, REASON_OK
 from drillsim.reports.charts import (
     BAND_COLOUR,
     MEDIAN_COLOUR,
@@ -137,8 +137,8 @@ def figure_secured_distribution(result: BatchResult, loaded: LoadedScenario) -> 
     plan = result.plan
     n = result.n_runs
     if plan.protocol == "lockdown":
-        m_rooms = plan.n_rooms
-        k = max(math.ceil(0.95 * m_rooms), 1)
+        m_rooms = n_securable(plan)
+        k = k95(m_rooms)
         names = ("time_95_secured_s", "time_last_secured_s")
         notes = (
             f"({m_rooms - k + 1} or more of the {m_rooms} rooms never secured)",
@@ -151,17 +151,23 @@ def figure_secured_distribution(result: BatchResult, loaded: LoadedScenario) -> 
         never_counts = np.asarray(result.metrics["rooms_never_secured"], dtype=float)
         never_any = float(np.mean(never_counts > 0)) if n else 0.0
         title = scenario_title(loaded, "time to secure rooms in lockdown")
-        # the statement a planner reads first: how often the lockdown stays incomplete
-        unsecured = ~np.isfinite(result.room_secured_s)
-        per_reason = {
-            name: np.sum(unsecured & (result.room_reason == code)) / max(result.n_detail, 1)
-            for code, name in sorted(REASON_NAMES.items())
-            if code != REASON_OK
-        }
-        causes = ", ".join(f"{v:.1f} {k}" for k, v in per_reason.items() if v > 0) or "none"
+        # the statement a planner reads first: how often every room is secured, and why not
+        causes = (
+            ", ".join(
+                f"{float(np.mean(result.metrics[key])):.2f} {label}"
+                for key, label in (
+                    ("rooms_never_secured_audited", "audited condition"),
+                    ("rooms_never_secured_sampled", "sampled fault"),
+                    ("rooms_never_secured_attempt", "failed lock attempt"),
+                    ("rooms_never_secured_alert", "never alerted"),
+                )
+                if float(np.mean(result.metrics[key])) > 0
+            )
+            or "none"
+        )
         subtitle = (
-            f"In {share_text(never_any)} of runs at least one room was never secured. "
-            f"Rooms never secured per run: median {quantile(never_counts, 0.5):.0f}, "
+            f"All {m_rooms} rooms to secure were secured in {share_text(1.0 - never_any)} of "
+            f"runs. Rooms never secured per run: median {quantile(never_counts, 0.5):.0f}, "
             f"p90 {quantile(never_counts, 0.9):.0f} of {m_rooms}; on average {causes}.\n"
             "Which rooms: rooms.csv and room_ranges.png."
         )

@@ -14,8 +14,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from drillsim.metrics.score import METRICS, metric_names
+from drillsim.metrics.score import METRICS, SECURABLE_DEFINITION, k95, metric_names, n_securable
 from drillsim.metrics.summary import quantile, summarise
+from drillsim.plan.codes import (
+    CAUSE_ALERT,
+    CAUSE_ATTEMPT,
+    CAUSE_AUDITED,
+    CAUSE_SAMPLED,
+    REASON_CAUSE,
+)
 from drillsim.plan.compile import REASON_NAMES, REASON_OK
 from drillsim.reports.locks import room_lock_names
 from drillsim.reports.staging import write_csv
@@ -97,6 +104,7 @@ def room_table(result: BatchResult, loaded: LoadedScenario) -> tuple[list[str], 
     header = ["room", "label", "kind", "floor", "door_locks"]
     if lockdown:
         header += ["median_secured_s", "p90_secured_s", "share_never_secured", "most_common_reason"]
+        header += [f"share_never_{c}" for c in CAUSE_COLUMNS.values()]
     header += ["median_alert_s", "p90_alert_s"]
     rows: list[list] = []
     for m in range(plan.n_rooms):
@@ -124,6 +132,10 @@ def room_table(result: BatchResult, loaded: LoadedScenario) -> tuple[list[str], 
                 _round(float(np.mean(never)), 3),
                 reason,
             ]
+            for cause in CAUSE_COLUMNS:
+                codes = [c for c, name in REASON_CAUSE.items() if name == cause]
+                hit = never & np.isin(result.room_reason[:, m], codes)
+                row.append(_round(float(np.mean(hit)), 3))
         alert = result.room_alert_s[:, m]
         row += [_round(quantile(alert, 0.5), 1), _round(quantile(alert, 0.9), 1)]
         rows.append(row)
@@ -183,4 +195,38 @@ def summary_dict(result: BatchResult) -> dict:
     for m in _metric_columns(result):
         unit, meaning = METRICS[m]
         metrics[m] = {**summarise(result.metrics[m]), "unit": unit, "meaning": meaning}
-    return {"provenance": dict(result.provenance), "metrics": metrics}
+    out = {"provenance": dict(result.provenance), "metrics": metrics}
+    if result.plan.protocol == "lockdown":
+        out["lockdown"] = lockdown_headline(result)
+    return out
+
+
+#: rooms.csv column suffix of each cause of "never secured" (plan.codes.CAUSES)
+CAUSE_COLUMNS = {
+    CAUSE_AUDITED: "audited",
+    CAUSE_SAMPLED: "sampled_fault",
+    CAUSE_ATTEMPT: "lock_attempt_failed",
+    CAUSE_ALERT: "not_alerted",
+}
+
+
+def lockdown_headline(result: BatchResult) -> dict:
+    """The lockdown headline every output repeats: which rooms count, time to 95 % secured,
+    "all secured" with the share of runs that reached it, and each room's never-secured share."""
+    plan = result.plan
+    M = n_securable(plan)
+    t95 = summarise(result.metrics["time_95_secured_s"])
+    tall = summarise(result.metrics["time_all_secured_s"])
+    never = ~np.isfinite(result.room_secured_s)
+    return {
+        "rooms_to_secure": M,
+        "rooms_for_95_percent": k95(M) if M else 0,
+        "definition": SECURABLE_DEFINITION,
+        "time_95_secured_median_s": t95["median"],
+        "time_95_secured_p90_s": t95["p90"],
+        "all_secured_share_of_runs": 1.0 - tall["share_never"],
+        "all_secured_median_when_reached_s": tall["median_when_reached"],
+        "room_never_secured_share": {
+            plan.room_id(m): round(float(never[:, m].mean()), 3) for m in range(plan.n_rooms)
+        },
+    }

@@ -8,6 +8,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from drillsim.metrics.score import k95, n_securable
 from drillsim.reports.charts import (
     BAND_COLOUR,
     MEDIAN_COLOUR,
@@ -88,11 +89,12 @@ def figure_unsecured_band(result: BatchResult, loaded: LoadedScenario) -> Figure
     axes[0].legend(loc="upper right", fontsize=9)
     if lockdown:
         ax = axes[1]
-        _band_panel(ax, grid, rooms, "#2a9d5c", f"rooms secured (of {plan.n_rooms})")
-        ax.axhline(plan.n_rooms, color="black", linestyle=":", linewidth=1.2)
+        n_rooms = n_securable(plan)
+        _band_panel(ax, grid, rooms, "#2a9d5c", f"rooms secured (of {n_rooms})")
+        ax.axhline(n_rooms, color="black", linestyle=":", linewidth=1.2)
         ax.annotate(
-            f"all {plan.n_rooms} rooms",
-            xy=(0.0, plan.n_rooms),
+            f"all {n_rooms} rooms",
+            xy=(0.0, n_rooms),
             xycoords=("axes fraction", "data"),
             xytext=(4, 3),
             textcoords="offset points",
@@ -100,11 +102,11 @@ def figure_unsecured_band(result: BatchResult, loaded: LoadedScenario) -> Figure
             va="bottom",
             fontsize=9,
         )
-        k95 = math.ceil(0.95 * plan.n_rooms)
-        ax.axhline(k95, color=P90_COLOUR, linestyle="--", linewidth=1.0)
+        k95_rooms = k95(n_rooms)
+        ax.axhline(k95_rooms, color=P90_COLOUR, linestyle="--", linewidth=1.0)
         ax.annotate(
-            f"95 % of rooms ({k95})",
-            xy=(0.0, k95),
+            f"95 % of rooms ({k95_rooms})",
+            xy=(0.0, k95_rooms),
             xycoords=("axes fraction", "data"),
             xytext=(4, -3),
             textcoords="offset points",
@@ -113,7 +115,7 @@ def figure_unsecured_band(result: BatchResult, loaded: LoadedScenario) -> Figure
             fontsize=9,
             color=P90_COLOUR,
         )
-        ax.set_ylim(0, plan.n_rooms * 1.1 + 0.5)
+        ax.set_ylim(0, n_rooms * 1.1 + 0.5)
         ax.set_title("Rooms secured (door locked, occupants in the safe zone)", fontsize=11)
         ax.legend(loc="center right", fontsize=9)
     axes[-1].set_xlim(0, grid[end] if end > 0 else grid[-1])

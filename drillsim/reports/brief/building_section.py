@@ -88,19 +88,20 @@ def building_blocks(stats: dict[str, Any], png: bytes, routes_png: bytes | None 
             )
             blocks.append(
                 Table(
-                    ("Room", "Label", "Never secured", "Main reason", "Contributing"),
+                    ("Room", "Label", "Never secured", "Main reason", "By cause", "Contributing"),
                     tuple(
                         (
                             r["room"],
                             r["label"],
                             fmt_pct(r["share_never"]),
                             r["main_reason"],
+                            _by_cause(r),
                             _why(r),
                         )
                         for r in risky
                     ),
-                    widths=(0.9, 2.0, 1.0, 1.4, 3.0),
-                    align=("l", "l", "r", "l", "l"),
+                    widths=(0.8, 1.5, 0.9, 1.3, 1.7, 2.1),
+                    align=("l", "l", "r", "l", "l", "l"),
                     row_styles=tuple("flag" if r["share_never"] >= 0.10 else "" for r in risky),
                     key="never",
                     row_keys=tuple(r["room"] for r in risky),
@@ -108,6 +109,7 @@ def building_blocks(stats: dict[str, Any], png: bytes, routes_png: bytes | None 
             )
         else:
             blocks.append(Para("Every room secured in every simulated run."))
+        blocks.extend(door_audit_blocks(stats))
     else:
         blocks.append(Heading("Floorplan: alert and evacuation routes", 2, "floorplan"))
         blocks.append(
@@ -339,3 +341,39 @@ def _why(r: dict[str, Any]) -> str:
     if not parts:
         parts.append(f"{', '.join(LOCK_WORDS[x] for x in r['locks'])} lock can fail")
     return "; ".join(parts)
+
+
+def _by_cause(r: dict[str, Any]) -> str:
+    """ "audited condition 100 %, sampled fault 2 %": the share of runs per cause of never secured."""
+    return ", ".join(f"{c} {fmt_pct(v)}" for c, v in r.get("never_by_cause", {}).items() if v > 0)
+
+
+def door_audit_blocks(stats: dict[str, Any]) -> list:
+    """Actions from the door audit and from rooms that can never be secured (facts, not samples)."""
+    found = stats.get("door_findings", [])
+    blocks: list = [Heading("Door audit: actions before the drill", 2, "door_audit")]
+    if not found:
+        blocks.append(
+            Para(
+                "No audited door condition is recorded in the floorplan and every room to "
+                "secure has a lock on each entry door."
+            )
+        )
+        return blocks
+    blocks.append(
+        Para(
+            "From the floorplan's door audit (connection condition and audit date): these are "
+            "facts of the building, the same in every run, and each has a fix."
+        )
+    )
+    blocks.append(
+        Table(
+            ("Door", "Room", "Finding", "Action"),
+            tuple((f["door"], f["room"] or "—", f["what"], f["fix"]) for f in found),
+            widths=(1.1, 1.0, 1.6, 4.6),
+            align=("l", "l", "l", "l"),
+            key="door_audit",
+            row_keys=tuple(f["door"] for f in found),
+        )
+    )
+    return blocks

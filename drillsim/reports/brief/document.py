@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drillsim.metrics.score import SECURABLE_DEFINITION, k95
 from drillsim.reports.brief.agenda import agenda_blocks, drill_framing_box
 from drillsim.reports.brief.building_section import building_blocks
 from drillsim.reports.brief.observer_sheet import observer_sheet_blocks
@@ -20,8 +21,13 @@ def build_briefing_doc(
     stats: dict[str, Any],
     figures: dict[str, bytes],
     player: dict[str, Any] | None = None,
+    steps: dict[str, Any] | None = None,
 ) -> Doc:
-    """The briefing as a Doc (rendered to HTML and to PDF); ``player`` links the median run."""
+    """The briefing as a Doc (rendered to HTML and to PDF); ``player`` links the median run.
+
+    ``steps`` is ``time_these_steps`` of a ``sensitivity.json``; given, the SRO section is
+    followed by "Time these three steps at your next drill".
+    """
     plan, fp, sc = result.plan, loaded.floorplan, loaded.scenario
     lockdown = plan.protocol == "lockdown"
     prov = stats["provenance"]
@@ -49,6 +55,10 @@ def build_briefing_doc(
         doc.add(*player_blocks({**player, "n_runs": result.n_runs}))
     doc.add(*building_blocks(stats, figures["floorplan"], figures.get("evacuation_routes")))
     doc.add(*sro_blocks(stats, fp, figures["routes"]))
+    if steps is not None:
+        from drillsim.reports.sensitivity import steps_blocks
+
+        doc.add(*steps_blocks(steps))
     doc.add(*agenda_blocks(stats, zones))
     doc.add(about_numbers_box(prov))
     doc.add(PageBreak())
@@ -78,33 +88,48 @@ def timeline_blocks(stats: dict[str, Any], png: bytes) -> list:
         keys.append(key)
 
     if lockdown:
-        row("time_all_alerted_s", "Everyone has heard the alert")
-        row(
-            "time_all_secured_s",
-            "All rooms secured",
-            note=(
-                f"not reached in {fmt_pct(m['time_all_secured_s']['share_never'])} of runs "
-                "(at least one room never secured)"
-                if m["time_all_secured_s"]["share_never"] > 0
-                else ""
-            ),
+        n_rooms = stats["rooms_to_secure"]
+        k = k95(n_rooms) if n_rooms else 0
+        row("time_95_secured_s", f"95 % of the {n_rooms} rooms to secure secured ({k} rooms)")
+        tall = m["time_all_secured_s"]
+        reached = 1.0 - tall["share_never"]
+        rows.append(
+            (
+                f"All {n_rooms} rooms secured",
+                f"in {fmt_pct(reached)} of runs",
+                fmt_s(tall["p90"]) if tall["share_never"] <= 0.1 else "not reached",
+                f"median of the runs that reached it: {fmt_s(tall['median_when_reached'])}"
+                if reached > 0
+                else "never reached: see the rooms never secured below",
+            )
         )
-        row("time_95_secured_s", "95 % of rooms secured")
+        keys.append("time_all_secured_s")
+        row("time_all_alerted_s", "Everyone has heard the alert")
         row("time_last_secured_s", "Last room that did secure")
         for t_mark in (60, 120, 300):
             row(
                 f"rooms_secured_by_{t_mark}s",
-                f"Share of rooms secured by {t_mark} s",
+                f"Share of the {n_rooms} rooms secured by {t_mark} s",
                 lo_is_bad=True,
                 share=True,
                 note="worse case = 10th percentile",
             )
         row("rooms_never_secured", "Rooms never secured (count)")
+        causes = "; ".join(
+            f"{label} {m[key]['mean']:.2f}"
+            for key, label in (
+                ("rooms_never_secured_audited", "audited condition"),
+                ("rooms_never_secured_sampled", "sampled fault"),
+                ("rooms_never_secured_attempt", "failed lock attempt"),
+                ("rooms_never_secured_alert", "never alerted"),
+            )
+            if key in m and m[key]["mean"] > 0
+        )
         rows[-1] = (
             rows[-1][0],
             f"{m['rooms_never_secured']['median']:.0f}",
             f"{m['rooms_never_secured']['p90']:.0f}",
-            "",
+            f"mean per run by cause: {causes}" if causes else "",
         )
         row("sro_arrival_s", "SRO reaches the drill origin")
         if "sweep_time_s" in m and stats["mode"] == "drill":
@@ -127,6 +152,8 @@ def timeline_blocks(stats: dict[str, Any], png: bytes) -> list:
             row_keys=tuple(keys),
         )
     )
+    if lockdown:
+        blocks.append(Para(SECURABLE_DEFINITION, "note"))
     blocks.append(
         Figure(
             png,

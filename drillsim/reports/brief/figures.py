@@ -14,6 +14,7 @@ import numpy as np
 from matplotlib.figure import Figure as MplFigure
 
 from drillsim.floorplan import Floorplan
+from drillsim.metrics.score import n_securable
 from drillsim.metrics.summary import quantile
 from drillsim.plan.compile import Plan
 from drillsim.reports.brief.stats import route_weight
@@ -337,8 +338,11 @@ def timeline_figure(result: BatchResult, stats: dict[str, Any]) -> MplFigure:
     plan = result.plan
     t = result.grid_s
     if plan.protocol == "lockdown":
-        y = 100 * result.curves["rooms_secured"] / max(plan.n_rooms, 1)
-        ylabel, what = "rooms secured (%)", "rooms secured"
+        y = 100 * result.curves["rooms_secured"] / max(n_securable(plan), 1)
+        ylabel, what = (
+            "rooms secured (%)",
+            f"share of the {n_securable(plan)} rooms to secure secured",
+        )
         end_key = "time_last_secured_s"
     else:
         y = 100 * (1 - result.curves["unsecured"] / max(plan.n_persons, 1))

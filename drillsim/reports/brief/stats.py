@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import replace
+from dataclasses import asdict, replace
 from typing import Any
 
 import networkx as nx
@@ -12,7 +12,10 @@ import numpy as np
 
 from drillsim.engines.batch import space_alerts
 from drillsim.floorplan import Floorplan
+from drillsim.floorplan.audit import door_findings
+from drillsim.metrics.score import n_securable
 from drillsim.metrics.summary import quantile, summarise
+from drillsim.plan.codes import CAUSES, REASON_CAUSE
 from drillsim.plan.compile import REASON_NAMES, STAIR_WEIGHT, Plan
 from drillsim.reports.figures import SENSITIVE
 from drillsim.reports.locks import room_lock_names
@@ -144,6 +147,13 @@ def briefing_stats(loaded: LoadedScenario, result: BatchResult) -> dict[str, Any
                 else math.nan,
                 "share_never": float(never.mean()),
                 "main_reason": REASON_NAMES[reasons.most_common(1)[0][0]] if reasons else "",
+                "never_by_cause": {
+                    cause: float(
+                        sum(n for code, n in reasons.items() if REASON_CAUSE.get(code) == cause)
+                    )
+                    / max(len(sec), 1)
+                    for cause in CAUSES
+                },
                 "checked_median_s": quantile(result.room_checked_s[:, m], 0.5),
             }
         )
@@ -215,7 +225,8 @@ def briefing_stats(loaded: LoadedScenario, result: BatchResult) -> dict[str, Any
         "protocol": plan.protocol,
         "mode": plan.mode,
         "people": people,
-        "rooms_to_secure": plan.n_rooms,
+        "rooms_to_secure": n_securable(plan),
+        "door_findings": [asdict(f) for f in door_findings(fp)],
         "origin": plan.space_ids[plan.origin],
         "origin_label": str(fp.space(plan.space_ids[plan.origin])["label"]),
         "metrics": metrics,

@@ -1,0 +1,234 @@
+"""Benchmark: the researcher-facing costs around the engine (issue 10, item 5 outside the engine).
+
+Measures, for the high-school lockdown (class in session):
+
+* ``drillsim --help`` wall time (median of 7) and which heavy modules it imports;
+* ``drillsim batch --runs 10000 --workers 1`` end to end (files and figures included, median of 3);
+* the parent's peak resident memory (``VmHWM`` of the CLI process itself) of
+  ``drillsim batch --runs 100000`` with the default workers;
+* ``run_batch_job`` on 20,000 runs on a local Dask cluster of one worker vs two (one thread per
+  worker process), after a warm-up that imports the engine on every worker.
+
+Usage: python benchmarks/bench_research.py [--before DIR] [--repeat N] [--skip-dask] [--skip-memory]
+
+``--before DIR`` measures a second source tree (e.g. ``git archive`` of an older commit unpacked
+in DIR) with the same venv, interleaved with this checkout measurement by measurement, so both
+see the same load on a shared machine; run it from outside the repository (``cd /tmp``) so the
+current folder does not shadow DIR. Wall times are given as best and median of the repeats, with
+the CPU seconds (user + system, all processes) of the best run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO = ROOT / "scenarios/high-school-lockdown-class.yaml"
+HEAVY = ("matplotlib", "pyarrow", "scipy.stats", "pandas", "simpy", "networkx", "scipy.special")
+
+#: Runs the console-script entry point in this interpreter and reports what it imported and the
+#: process's own peak resident memory (VmHWM), whatever the exit code.
+_CLI_PROBE = """
+import atexit, sys
+from pathlib import Path
+def _report():
+    hwm = [l for l in Path('/proc/self/status').read_text().splitlines() if l.startswith('VmHWM:')]
+    heavy = [m for m in HEAVY if m in sys.modules]
+    sys.stderr.write('\\nPROBE ' + hwm[0].split()[1] + ' ' + ','.join(heavy) + '\\n')
+atexit.register(_report)
+sys.argv = ['drillsim'] + ARGS
+from drillsim.cli.main import main
+main()
+"""
+
+
+SRC: str | None = None  # source tree measured (None: this checkout)
+
+
+def _env() -> dict:
+    env = dict(os.environ)
+    if SRC:
+        env["PYTHONPATH"] = SRC + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def _cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def _probe(args: list[str]) -> tuple[float, float, list[str], float]:
+    """(wall s, parent peak MiB, heavy modules imported, CPU s) of one CLI invocation."""
+    code = _CLI_PROBE.replace("HEAVY", repr(HEAVY)).replace("ARGS", repr(args))
+    c0 = _cpu()
+    t = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=_env(), check=False
+    )
+    wall = time.perf_counter() - t
+    cpu = _cpu() - c0
+    line = [x for x in out.stderr.splitlines() if x.startswith("PROBE ")]
+    if out.returncode != 0 or not line:
+        raise SystemExit(f"command failed: drillsim {' '.join(args)}\n{out.stderr[-2000:]}")
+    _, kib, heavy = (line[-1] + " ").split(" ", 2)
+    return wall, int(kib) / 1024, [h for h in heavy.strip().split(",") if h], cpu
+
+
+def help_time() -> dict:
+    """One ``drillsim --help`` through the console script: (wall s, CPU s)."""
+    exe = Path(sys.executable).with_name("drillsim")
+    c0 = _cpu()
+    t = time.perf_counter()
+    subprocess.run([str(exe), "--help"], capture_output=True, env=_env(), check=True)
+    return {"wall_s": time.perf_counter() - t, "cpu_s": _cpu() - c0}
+
+
+def help_modules() -> list[str]:
+    return _probe(["--help"])[2]
+
+
+def batch_10k_one_worker() -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        args = ["batch", str(SCENARIO), "--runs", "10000", "--workers", "1", "--quiet"]
+        wall, _, _, cpu = _probe([*args, "--out", f"{tmp}/o"])
+    return {"wall_s": wall, "cpu_s": cpu}
+
+
+def parent_peak_100k() -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        args = ["batch", str(SCENARIO), "--runs", "100000", "--quiet", "--out", f"{tmp}/o"]
+        wall, mib, _, cpu = _probe(args)
+    return {"parent_peak_mib": round(mib, 1), "wall_s": round(wall, 1), "cpu_s": round(cpu, 1)}
+
+
+_DASK_PROBE = """
+import json, time
+from distributed import Client, LocalCluster
+from drillsim.scenario.load import load_scenario
+from drillsim.run.batch import run_batch_job
+loaded = load_scenario(PATH)
+out = {}
+for n in (1, 2):
+    with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                      host='127.0.0.1') as cluster, Client(cluster):
+        run_batch_job(loaded, 256 * 2 * n, 7, scheduler=cluster.scheduler_address)  # warm-up
+        best = None
+        for _ in range(2):
+            t = time.perf_counter()
+            run_batch_job(loaded, 20000, 1, scheduler=cluster.scheduler_address)
+            dt = time.perf_counter() - t
+            best = dt if best is None else min(best, dt)
+        out[n] = best
+print(json.dumps(out))
+"""
+
+
+_CHUNK_PROBE = """
+import resource, sys, time
+import drillsim.run.workers as w
+from drillsim.plan.compile import compile_plan
+from drillsim.run.batch import run_chunk
+from drillsim.scenario.load import load_scenario
+if MODE == 'glibc defaults':
+    w._tuned = True  # run_chunk's tune_malloc() becomes a no-op
+l = load_scenario(PATH)
+p = compile_plan(l)
+run_chunk(p, l.scenario, 1, 0, 256, 'batch')
+f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+best = None
+for c in range(40):
+    t = time.perf_counter()
+    run_chunk(p, l.scenario, 1, 256 * c, 256, 'batch')
+    dt = time.perf_counter() - t
+    best = dt if best is None else min(best, dt)
+faults = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0) / 40
+print(best / 256 * 1e6, faults)
+"""
+
+
+def chunk_path() -> dict:
+    """µs per run of ``run_chunk`` (256-run chunks, best of 40) and minor page faults per chunk,
+    with glibc's defaults and with the kept memory of :func:`drillsim.run.workers.tune_malloc`."""
+    out = {}
+    for mode in ("glibc defaults", "kept memory"):
+        code = _CHUNK_PROBE.replace("MODE", repr(mode)).replace("PATH", repr(str(SCENARIO)))
+        res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             env=_env(), check=True)
+        us, faults = map(float, res.stdout.split())
+        out[mode] = {"us_per_run": round(us, 1), "minor_faults_per_chunk": int(faults)}
+    return out
+
+
+def dask_scaling() -> dict:
+    code = _DASK_PROBE.replace("PATH", repr(str(SCENARIO)))
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=_env(), check=True
+    )
+    t = json.loads(out.stdout.strip().splitlines()[-1])
+    one, two = t["1"], t["2"]
+    return {"one_worker_s": round(one, 2), "two_workers_s": round(two, 2),
+            "speedup": round(one / two, 2)}
+
+
+def _timed(fn, sources: dict[str, str | None], repeat: int) -> dict:
+    """Run ``fn`` ``repeat`` times per source, interleaved; best and median wall, CPU of best."""
+    global SRC
+    got: dict[str, list[dict]] = {k: [] for k in sources}
+    for _ in range(repeat):
+        for name, src in sources.items():
+            SRC = src
+            got[name].append(fn())
+    out = {}
+    for name, runs in got.items():
+        best = min(runs, key=lambda r: r["wall_s"])
+        out[name] = {"best_s": round(best["wall_s"], 3), "cpu_of_best_s": round(best["cpu_s"], 3),
+                     "median_s": round(statistics.median(r["wall_s"] for r in runs), 3)}
+    return out
+
+
+def _each(fn, sources: dict[str, str | None]) -> dict:
+    global SRC
+    out = {}
+    for name, src in sources.items():
+        SRC = src
+        out[name] = fn()
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--before", default=None, help="source tree to measure as 'before'")
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--skip-dask", action="store_true")
+    ap.add_argument("--skip-memory", action="store_true")
+    args = ap.parse_args()
+    sources: dict[str, str | None] = {"this checkout": None}
+    if args.before:
+        sources = {"before": str(Path(args.before).resolve()), **sources}
+    report: dict = {
+        "help": _timed(help_time, sources, 3 * args.repeat),
+        "help_heavy_modules": _each(help_modules, sources),
+        "batch_10000_runs_1_worker": _timed(batch_10k_one_worker, sources, args.repeat),
+    }
+    report["chunk_path_this_checkout"] = chunk_path()
+    print(json.dumps(report, indent=2), flush=True)
+    if not args.skip_memory:
+        report["batch_100000_runs"] = _each(parent_peak_100k, sources)
+    if not args.skip_dask:
+        report["dask_20000_runs"] = _each(dask_scaling, sources)
+    print(json.dumps(report, indent=2))
+    print("Targets: --help <= 0.3 s; 10,000 runs <= 3 s (1 worker); parent <= 300 MiB at "
+          "100,000 runs; two Dask workers >= 1.8x one.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+"""Base classes of the scenario schema: strict frozen models, and non-negative durations."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+
+def _d(dist: str, **kw: float) -> dict:
+    return {"dist": dist, **kw}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class _Checked(_Model):
+    """Durations (fields ending ``_s``) never go negative, speeds (``_mps``) stay positive."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _support(cls, value, info):
+        name = info.field_name
+        items = value.items() if isinstance(value, dict) else [(None, value)]
+        for key, dist in items:
+            if not hasattr(dist, "support_min"):
+                continue
+            where = f" ('{key}')" if key else ""
+            low = dist.support_min()
+            if name.endswith("_mps") and not low > 0:
+                raise ValueError(
+                    f"{dist.describe()}{where} can produce {low:.3g} m/s but speeds must be > 0; "
+                    "add min: 0.3 (or use a lognormal)"
+                )
+            if name.endswith("_s") and low < 0:
+                raise ValueError(
+                    f"{dist.describe()}{where} can produce {low:.3g} s but durations must be "
+                    ">= 0; add min: 0"
+                )
+        return value
