@@ -233,11 +233,20 @@ def test_unknown_protocol_lists_the_choices(tmp_path):
     assert "did you mean 'lockdown'" in p.fix and "'evacuate'" in p.fix
 
 
-@pytest.mark.parametrize("protocol", ["secure", "hold", "shelter", "options"])
-def test_accepted_but_unsimulated_protocols_are_rejected(tmp_path, protocol):
-    (p,) = _problems(tmp_path, lambda d: d.update(protocol=protocol))
-    assert f"protocol '{protocol}'" in p.message and "not simulated in this version" in p.message
-    assert "lockdown" in p.fix and "evacuate" in p.fix
+@pytest.mark.parametrize("protocol", ["secure", "hold", "options"])
+def test_every_protocol_is_simulated(protocol):
+    """Issue 9: Secure, Hold and options-based response run on a bundled school as is."""
+    data = _compiled("elementary-lockdown-class.yaml")[0].scenario.model_dump()
+    data["protocol"] = protocol
+    fp = load_floorplan(FLOORPLANS / "elementary-school.yaml")
+    loaded = scenario_from_dict(data, fp)
+    assert compile_plan(loaded).protocol == protocol
+
+
+def test_shelter_without_shelter_areas_names_the_field(tmp_path):
+    p = _one(_problems(tmp_path, lambda d: d.update(protocol="shelter")), "shelter.areas")
+    assert "designated shelter areas with capacity" in p.message
+    assert "areas: {GYM: 400}" in p.fix
 
 
 def test_lognormal_with_p90_below_median(tmp_path):

@@ -91,7 +91,9 @@ def test_compare_pair_with_common_random_numbers(tmp_path):
     assert (tmp_path / "comparison.png").exists()
 
 
-def test_compare_refuses_mixed_protocols(tmp_path):
+def test_compare_across_protocols_uses_shared_metrics_and_names_the_rest(tmp_path):
+    """Lockdown vs evacuate (issue 9): compared on the metrics both have; the others are refused
+    with a message naming them."""
     res = drillsim(
         "compare",
         HS,
@@ -101,5 +103,11 @@ def test_compare_refuses_mixed_protocols(tmp_path):
         "--out",
         tmp_path / "x",
     )
-    assert res.returncode == 1 and "different protocols" in res.stderr
-    assert not (tmp_path / "x").exists()
+    assert res.returncode == 0, res.stderr
+    assert "different protocols (evacuate, lockdown)" in res.stderr
+    assert "time_all_secured_s" in res.stderr and "evacuation_time_s" in res.stderr
+    data = json.loads((tmp_path / "x" / "comparison.json").read_text())
+    compared = {c["metric"] for c in data["comparisons"]}
+    assert {"time_all_safe_s", "hazard_exposure_person_s", "unsecured_person_s"} <= compared
+    assert "time_all_secured_s" not in compared and "evacuation_time_s" not in compared
+    assert data["protocols"] == ["lockdown", "evacuate"]

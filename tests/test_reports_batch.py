@@ -87,7 +87,9 @@ def written(request, tmp_path_factory):
 def test_every_file_is_written(written):
     _, _, out, _ = written
     names = sorted(p.name for p in out.iterdir())
-    assert names == sorted(["runs.parquet", "runs.csv", "rooms.csv", "summary.json", *FIGURES])
+    assert names == sorted(
+        ["runs.parquet", "runs.csv", "rooms.csv", "exposure.csv", "summary.json", *FIGURES]
+    )
 
 
 def test_parquet_has_one_row_per_run_and_every_metric(written):

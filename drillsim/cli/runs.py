@@ -135,12 +135,6 @@ def compare(
     if len(scenarios) < 2:
         raise DrillsimError("compare needs at least two scenario files (A B [C ...])")
     loadeds = [load(s) for s in scenarios]
-    protocols = {ld.scenario.protocol for ld in loadeds}
-    if len(protocols) > 1:
-        raise DrillsimError(
-            f"cannot compare different protocols ({', '.join(sorted(protocols))}) metric by "
-            "metric; compare lockdown with lockdown, or evacuate with evacuate"
-        )
     results = []
     for path, ld in zip(scenarios, loadeds, strict=True):
         bar = Progress(runs, Path(path).stem, enabled=not quiet)
@@ -153,6 +147,24 @@ def compare(
     with staged_output(out) as tmp:
         paths = write_compare_outputs(results, loadeds, tmp, csv=csv_too)
     _report(out, paths)
+    _note_unshared(results)
+
+
+def _note_unshared(results) -> None:
+    """Different protocols share only some metrics: say which ones were not compared and why."""
+    from drillsim.reports.compare import unshared_metrics
+
+    left_out = unshared_metrics(results)
+    if not left_out:
+        return
+    protocols = ", ".join(sorted({r.plan.protocol for r in results}))
+    click.echo(
+        f"note: the scenarios run different protocols ({protocols}); only the metrics they "
+        "share are compared. Not compared, because the other side has no such metric:",
+        err=True,
+    )
+    for label, names in left_out.items():
+        click.echo(f"  only in '{label}': {', '.join(names)}", err=True)
 
 
 def _report(out: str, paths: list[Path]) -> None:

@@ -37,6 +37,10 @@ class Outcomes(RunArrays):
     sro_arrival_s: np.ndarray  # (R,) SRO reaches the incident origin
     sweep_end_s: np.ndarray  # (R,) last door check completed (inf if no sweep)
     le_arrival_s: np.ndarray  # (R,) law enforcement arrives on site
+    # -- protocols/hazard (issue 9) --
+    perimeter_locked_s: np.ndarray  # (R, X) exterior door locked / closed (nan: not applicable)
+    hazard_step_s: np.ndarray  # (R, K) start of each hazard-zone step (scripted input)
+    space_decision: np.ndarray  # (R, S) int8 options: 1 leave, 0 lock down, -1 n/a or never alerted
 
     @property
     def n_runs(self) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from drillsim.engines.outcomes import Outcomes
+from drillsim.metrics.exposure import exposure
 from drillsim.plan.codes import (
     CAUSE_ALERT,
     CAUSE_ATTEMPT,
@@ -83,6 +84,25 @@ METRICS: dict[str, tuple[str, str]] = {
     "sweep_time_s": ("s", "SRO door-check sweep duration (drills)"),
     "doors_unlocked_at_check": ("rooms", "rooms found not locked when the SRO checked"),
     "law_enforcement_arrival_s": ("s", "law enforcement on site"),
+    # -- protocols/hazard (issue 9) --
+    "time_all_safe_s": (
+        "s",
+        "everyone secured or out: last person safe under the protocol (inf if anyone never is)",
+    ),
+    "time_95_safe_s": ("s", "95 % of people secured or out"),
+    "hazard_exposure_person_s": (
+        "person·s",
+        "unsecured person-seconds in or next to the scripted hazard zone",
+    ),
+    "hazard_exposure_students_s": ("person·s", "hazard-zone exposure of students"),
+    "hazard_exposure_adults_s": ("person·s", "hazard-zone exposure of teachers and staff"),
+    "time_halls_clear_s": ("s", "Hold: last person out of the halls (0 if nobody was in them)"),
+    "time_all_inside_s": ("s", "Secure: last person from outdoors inside (0 if nobody was out)"),
+    "time_perimeter_locked_s": ("s", "Secure: last exterior door locked"),
+    "time_all_sheltered_s": ("s", "Shelter: last person in a shelter area"),
+    "people_leaving": ("persons", "Options: people whose space chose to leave"),
+    "spaces_locking_down": ("spaces", "Options: occupied spaces that chose to lock down"),
+    "time_exterior_closed_s": ("s", "Shelter: last exterior opening closed (hazmat; 0 otherwise)"),
 }
 
 LOCKDOWN_ONLY = {
@@ -111,12 +131,21 @@ EVACUATE_ONLY = {
     "rerouted_persons",
     "max_door_queue_s",
 }
+#: Metrics that only one protocol has (issue 9 adds Hold, Secure and Shelter).
+PROTOCOL_ONLY: dict[str, set[str]] = {
+    "lockdown": LOCKDOWN_ONLY,
+    "evacuate": EVACUATE_ONLY,
+    "hold": {"time_halls_clear_s"},
+    "secure": {"time_all_inside_s", "time_perimeter_locked_s"},
+    "shelter": {"time_all_sheltered_s", "time_exterior_closed_s"},
+    "options": {"people_leaving", "spaces_locking_down"},
+}
 
 
 def metric_names(protocol: str) -> list[str]:
     """The metrics that mean something for ``protocol``, in table order."""
-    skip = EVACUATE_ONLY if protocol == "lockdown" else LOCKDOWN_ONLY
-    return [m for m in METRICS if m not in skip]
+    skip = set().union(*(v for k, v in PROTOCOL_ONLY.items() if k != protocol))
+    return [m for m in METRICS if m not in skip or m in PROTOCOL_ONLY.get(protocol, set())]
 
 
 def _kth(x: np.ndarray, share: float) -> np.ndarray:
@@ -167,6 +196,7 @@ def score(plan: Plan, o: Outcomes) -> dict[str, np.ndarray]:
         "sro_arrival_s": o.sro_arrival_s.copy(),
         "law_enforcement_arrival_s": o.le_arrival_s.copy(),
     }
+    m.update(protocol_metrics(plan, o))
     if plan.protocol == "lockdown":
         # Every room to secure counts (SECURABLE_DEFINITION), so a room that can never be
         # secured keeps "all secured" and the 95 % mark out of reach, as it would in the drill.
@@ -198,7 +228,7 @@ def score(plan: Plan, o: Outcomes) -> dict[str, np.ndarray]:
             .sum(axis=1)
             .astype(float)
         )
-    else:
+    elif plan.protocol == "evacuate":
         safe = o.person_safe_s
         m["evacuation_time_s"] = safe.max(axis=1) if plan.n_persons else np.zeros(R)
         m["time_95_evacuated_s"] = _kth(safe, 0.95) if plan.n_persons else np.zeros(R)
@@ -222,6 +252,43 @@ def classes_accounted(plan: Plan, o: Outcomes) -> np.ndarray:
     for c, s in enumerate(spaces):
         out[:, c] = o.person_safe_s[:, plan.person_space == s].max(axis=1) + plan.report_delay_s
     return out
+
+
+def _last(t: np.ndarray) -> np.ndarray:
+    """(R,) latest time over the columns, nan counted as never (inf); 0 with no columns."""
+    if t.shape[1] == 0:
+        return np.zeros(t.shape[0])
+    return np.where(np.isnan(t), np.inf, t).max(axis=1)
+
+
+def protocol_metrics(plan: Plan, o: Outcomes) -> dict[str, np.ndarray]:
+    """Issue 9 metrics: everyone safe, hazard-zone exposure, and Hold / Secure / Shelter times."""
+    R = o.n_runs
+    by_person, _ = exposure(plan, o)
+    students = plan.person_role == 0
+    m = {
+        "time_all_safe_s": o.person_safe_s.max(axis=1) if plan.n_persons else np.zeros(R),
+        "time_95_safe_s": _kth(o.person_safe_s, 0.95) if plan.n_persons else np.zeros(R),
+        "hazard_exposure_person_s": by_person.sum(axis=1),
+        "hazard_exposure_students_s": by_person[:, students].sum(axis=1),
+        "hazard_exposure_adults_s": by_person[:, ~students].sum(axis=1),
+    }
+    if plan.protocol == "hold":
+        m["time_halls_clear_s"] = _last(o.person_arrive_s[:, plan.hold_mover])
+    elif plan.protocol == "secure":
+        m["time_all_inside_s"] = _last(o.person_arrive_s[:, plan.in_mover])
+        m["time_perimeter_locked_s"] = _last(o.perimeter_locked_s)
+    elif plan.protocol == "options":
+        m["people_leaving"] = (o.space_decision[:, plan.person_space] == 1).sum(axis=1) * 1.0
+        m["spaces_locking_down"] = (o.space_decision == 0).sum(axis=1) * 1.0
+    elif plan.protocol == "shelter":
+        moves = plan.shelter_space[plan.person_shelter] != plan.person_space
+        there = np.where(moves[None, :], o.person_arrive_s, o.person_alert_s)
+        m["time_all_sheltered_s"] = _last(there)
+        m["time_exterior_closed_s"] = (
+            _last(o.perimeter_locked_s) if plan.shelter_hazmat else np.zeros(R)
+        )
+    return m
 
 
 def safe_zone_overflow(plan: Plan, o: Outcomes) -> np.ndarray:

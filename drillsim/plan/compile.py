@@ -23,9 +23,14 @@ from drillsim.plan.codes import (
 )
 from drillsim.plan.context import STAIR_WEIGHT, build_context
 from drillsim.plan.evacuate import evacuation_fields
+from drillsim.plan.hazard import hazard_fields
+from drillsim.plan.hold import hold_fields
 from drillsim.plan.lockdown import lockdown_fields
+from drillsim.plan.options import options_fields
 from drillsim.plan.population import ROLE_CODES, Person
+from drillsim.plan.secure import secure_fields
 from drillsim.plan.servers import ServerNet
+from drillsim.plan.shelter import shelter_fields
 from drillsim.plan.sro import sro_fields
 from drillsim.scenario.load import LoadedScenario
 
@@ -108,6 +113,47 @@ class Plan:
     hold_approaching: bool  # the door-hold rule: extend while expected people keep arriving
     hold_window_s: float  # an arrival keeps the door open this long after it, s
     hold_max_s: float  # longest hold after the adult reacts, s
+    # -- protocols/hazard (issue 9): scripted hazard zone, Hold, Secure, Shelter ---------------
+    # hazard zone steps: step k starts at fixed_s[k] + len_m[k] / zone speed (plan/hazard.py)
+    hazard_step_fixed_s: np.ndarray  # (K,)
+    hazard_step_len_m: np.ndarray  # (K,)
+    hazard_step_zone: np.ndarray  # (K, S) bool: spaces in the zone during step k
+    hazard_step_near: np.ndarray  # (K, S) bool: in the zone or next to it (exposure)
+    hazard_walk: bool  # the zone walks a path at a sampled speed
+    path_next: np.ndarray  # (S, S) next space on the shortest path s -> t (exposure tracks)
+    # Hold: people in halls and the nearest room (index) each enters (plan/hold.py)
+    hold_mover: np.ndarray  # (Ph,) person indices
+    hold_target: np.ndarray  # (Ph,) room index, -1 if none reachable
+    hold_level_m: np.ndarray  # (Ph,)
+    hold_stair_m: np.ndarray  # (Ph,)
+    # Secure: exterior doors, who locks them, people coming in (plan/secure.py)
+    ext_door_ids: tuple[str, ...]  # (X,)
+    ext_conn: np.ndarray  # (X,) connection index (lock-time stream column)
+    ext_space: np.ndarray  # (X,) inside end of the door
+    ext_adult: np.ndarray  # (X,) room adult who locks it, -1: a locker does, -2: central
+    ext_lock: np.ndarray  # (X,) lock code
+    in_mover: np.ndarray  # (Pi,) people starting outdoors
+    in_target: np.ndarray  # (Pi,) inside space they walk to (-1 if none)
+    in_door: np.ndarray  # (Pi,) exterior door they enter through (-1 if none)
+    in_level_m: np.ndarray  # (Pi,)
+    in_stair_m: np.ndarray  # (Pi,)
+    locker: np.ndarray  # (L,) staff person indices with doors to lock
+    tour_door: np.ndarray  # (L, Xmax) exterior door indices in visiting order, -1 padded
+    tour_level_m: np.ndarray  # (L, Xmax) level metres of each leg
+    tour_stair_m: np.ndarray  # (L, Xmax)
+    # Shelter: areas and each person's area (plan/shelter.py)
+    shelter_space: np.ndarray  # (A,)
+    shelter_capacity: np.ndarray  # (A,)
+    person_shelter: np.ndarray  # (P,) area index (-1 unless protocol is shelter)
+    shelter_level_m: np.ndarray  # (P,)
+    shelter_stair_m: np.ndarray  # (P,)
+    shelter_hazmat: bool
+    # Options: per known zone row (0 none, k + 1 step k), may a space leave, how (plan/options.py)
+    opt_leave_ok: np.ndarray  # (K + 1, S) bool
+    opt_route_level_m: np.ndarray  # (K + 1, S) level metres of the leaving route
+    opt_route_stair_m: np.ndarray  # (K + 1, S)
+    opt_route_exit: np.ndarray  # (K + 1, S) exit space index (-1 if none)
+    opt_route_next: np.ndarray  # (K + 1, S) next space on the leaving route (-1 at the exit)
 
     @property
     def n_spaces(self) -> int:
@@ -150,6 +196,7 @@ def compile_plan(loaded: LoadedScenario) -> Plan:
     app_recipient = np.isin(person_role, list(app_roles)) if app_roles else np.zeros(P, bool)
     radio_recipient = np.isin(person_role, list(radio_roles)) if radio_roles else np.zeros(P, bool)
 
+    hazard = hazard_fields(ctx)
     return Plan(
         name=sc.name,
         protocol=sc.protocol,
@@ -177,6 +224,11 @@ def compile_plan(loaded: LoadedScenario) -> Plan:
         **lockdown_fields(ctx),
         **evacuation_fields(ctx),
         **sro_fields(ctx),
+        **hazard,
+        **options_fields(ctx, hazard["hazard_step_zone"]),
+        **hold_fields(ctx),
+        **secure_fields(ctx),
+        **shelter_fields(ctx),
     )
 
 

@@ -63,6 +63,19 @@ METRIC_LABELS: Mapping[str, str] = {
     "sweep_time_s": "SRO door-check sweep duration (s)",
     "doors_unlocked_at_check": "rooms unlocked at SRO check (rooms)",
     "law_enforcement_arrival_s": "law enforcement on site (s)",
+    # -- protocols/hazard (issue 9) --
+    "time_all_safe_s": "everyone secured or out (s)",
+    "time_95_safe_s": "95 % of people secured or out (s)",
+    "hazard_exposure_person_s": "exposure near the hazard zone (person·s)",
+    "hazard_exposure_students_s": "student exposure near the hazard zone (person·s)",
+    "hazard_exposure_adults_s": "adult exposure near the hazard zone (person·s)",
+    "time_halls_clear_s": "halls clear (s)",
+    "time_all_inside_s": "everyone from outdoors inside (s)",
+    "time_perimeter_locked_s": "every exterior door locked (s)",
+    "time_all_sheltered_s": "everyone in a shelter area (s)",
+    "time_exterior_closed_s": "exterior openings closed (s)",
+    "people_leaving": "people who chose to leave (persons)",
+    "spaces_locking_down": "spaces that chose to lock down (spaces)",
 }
 
 

@@ -39,7 +39,7 @@ from drillsim.reports.staging import write_json
 from drillsim.run.batch import BatchResult
 from drillsim.scenario.load import LoadedScenario
 
-__all__ = ["HEADLINE_METRICS", "compare_rows", "write_compare_outputs"]
+__all__ = ["HEADLINE_METRICS", "compare_rows", "unshared_metrics", "write_compare_outputs"]
 
 #: Metrics in the comparison figure, by protocol of the baseline; the first also gets ECDFs.
 HEADLINE_METRICS: dict[str, tuple[str, ...]] = {
@@ -59,6 +59,21 @@ HEADLINE_METRICS: dict[str, tuple[str, ...]] = {
         "max_door_queue_s",
     ),
 }
+#: Headline metrics when the scenarios run different protocols: the ones every protocol shares.
+CROSS_PROTOCOL_METRICS: tuple[str, ...] = (
+    "time_all_safe_s",
+    "time_95_safe_s",
+    "hazard_exposure_person_s",
+    "unsecured_person_s",
+)
+HEADLINE_METRICS.update(
+    {
+        "hold": ("time_halls_clear_s", *CROSS_PROTOCOL_METRICS),
+        "secure": ("time_all_inside_s", "time_perimeter_locked_s", *CROSS_PROTOCOL_METRICS),
+        "shelter": ("time_all_sheltered_s", *CROSS_PROTOCOL_METRICS),
+        "options": CROSS_PROTOCOL_METRICS,
+    }
+)
 #: Colours: A, then each B in turn (Okabe-Ito).
 SCENARIO_COLOURS = ("#000000", "#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00")
 BETTER_COLOUR = "#1a9641"
@@ -99,6 +114,17 @@ def _labels(results: Sequence[BatchResult]) -> list[str]:
 def shared_metrics(a: BatchResult, b: BatchResult) -> list[str]:
     """Metrics both batches have, in the order of the metric tables."""
     return [m for m in METRICS if m in a.metrics and m in b.metrics]
+
+
+def unshared_metrics(results: Sequence[BatchResult]) -> dict[str, list[str]]:
+    """Per scenario label, the metrics it has that some other scenario lacks (not compared)."""
+    labels = _labels(results)
+    common = set.intersection(*(set(r.metrics) for r in results))
+    return {
+        lab: [m for m in METRICS if m in r.metrics and m not in common]
+        for lab, r in zip(labels, results, strict=True)
+        if any(m not in common for m in r.metrics)
+    }
 
 
 def compare_rows(results: Sequence[BatchResult]) -> list[dict]:
@@ -351,9 +377,9 @@ def figure_comparison(results: Sequence[BatchResult], rows: Sequence[dict]) -> F
     """Forest plot of the headline metrics (one row each) and ECDFs of the first one."""
     a = results[0]
     labels = _labels(results)
-    heads = [
-        m for m in HEADLINE_METRICS.get(a.plan.protocol, ()) if all(m in r.metrics for r in results)
-    ]
+    mixed = len({r.plan.protocol for r in results}) > 1
+    wanted = CROSS_PROTOCOL_METRICS if mixed else HEADLINE_METRICS.get(a.plan.protocol, ())
+    heads = [m for m in wanted if all(m in r.metrics for r in results)]
     by_key = {(r["b_scenario"], r["metric"]): r for r in rows}
     n_rows = max(len(heads), 1)
     height = 1.0 + n_rows * (1.25 + 0.25 * (len(results) - 1))
@@ -453,6 +479,8 @@ def write_compare_outputs(
         "a": dict(results[0].provenance),
         "b": [dict(r.provenance) for r in results[1:]],
         "paired_on_common_random_numbers": len(seeds) == 1,
+        "protocols": [r.plan.protocol for r in results],
+        "not_compared": unshared_metrics(results),
         "comparisons": [
             {k: r[k] for k in ("b_scenario", "metric", "unit", "meaning", "a", "b", "paired")}
             for r in rows

@@ -22,6 +22,7 @@ from drillsim.engines.batch import run_batch
 from drillsim.engines.outcomes import Outcomes
 from drillsim.engines.reference import run_reference
 from drillsim.errors import DrillsimError
+from drillsim.metrics.exposure import exposure
 from drillsim.metrics.score import classes_accounted, curves, score
 from drillsim.plan.compile import Plan, compile_plan
 from drillsim.run.workers import lean_spawn, tune_malloc, worker_init
@@ -60,6 +61,9 @@ class BatchResult:
     room_checked_s: np.ndarray  # (R, M)
     space_alert_s: np.ndarray  # (R, S)
     space_locked_out: np.ndarray  # (R, S) people locked out, by the space they started in
+    space_exposure_s: (
+        np.ndarray
+    )  # (R, S) person-s unsecured in or next to the hazard zone (issue 9)
     provenance: dict = field(default_factory=dict)
     # evacuation detail (nan where not applicable): per start space, the class's last member out
     # of the building and the class accounted for at assembly; per exit space, its last user out
@@ -129,6 +133,7 @@ def reduce_outcomes(plan: Plan, o: Outcomes) -> dict:
         "room_checked_s": o.room_checked_s,
         "space_alert_s": o.space_alert_s,
         "space_locked_out": locked_out,
+        "space_exposure_s": exposure(plan, o)[1],
     }
 
 
@@ -261,6 +266,7 @@ class _Collector:
         "room_checked_s": np.float32,
         "space_alert_s": np.float32,
         "space_locked_out": np.int32,
+        "space_exposure_s": np.float32,
         "room_reason": np.int8,
         "room_secured_s": np.float64,
         "space_out_s": np.float32,

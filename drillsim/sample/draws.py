@@ -40,6 +40,9 @@ STREAMS = {
     # -- lockdown (issue 8): audited doors and substitutes --
     "prop": 13,
     "substitute": 14,
+    # -- protocols/hazard (issue 9) --
+    "hazard": 15,  # one uniform per run: the hazard zone's walking speed
+    "barricade": 16,  # options-based response: barricade time, one column per space
 }
 
 #: Columns of the ``alert`` stream and of the ``sro`` stream (one uniform each per run).
@@ -77,6 +80,10 @@ class Draws(RunArrays):
     # -- lockdown (issue 8): audited doors and substitutes --
     prop_release_s: np.ndarray  # (R, D) time to free a door audited as propped (0 elsewhere)
     room_substitute: np.ndarray  # (R, M) bool: the room is taught by a substitute in this run
+    # -- protocols/hazard (issue 9) --
+    hazard_speed_mps: np.ndarray  # (R,) walking speed of the scripted hazard zone (1 if scripted)
+    ext_lock_time_s: np.ndarray  # (R, X) lock time of each exterior door (0 central, inf none)
+    barricade_s: np.ndarray  # (R, M) options: time to barricade a locked room
 
     @property
     def n_runs(self) -> int:
@@ -181,6 +188,7 @@ def sample_chunk(plan: Plan, scenario: Scenario, seed: int, chunk: int) -> Draws
         sro_door_check_s=sro.door_check_s.ppf(usro[:, 3]),
         le_arrival_s=sro.law_enforcement_arrival_s.ppf(usro[:, 4]),
         **_lockdown_draws(plan, scenario, seed, chunk),
+        **_protocol_draws(plan, scenario, seed, chunk),
     )
     return _evacuation_groups(draws, plan, scenario, seed, chunk, need)
 
@@ -243,6 +251,41 @@ def _lockdown_draws(plan: Plan, scenario: Scenario, seed: int, chunk: int) -> di
     return {"prop_release_s": prop, "room_substitute": sub}
 
 
+# -- protocols/hazard (issue 9) ---------------------------------------------------------------
+# New draws only; the streams above are untouched, so adding a hazard zone or switching to Hold,
+# Secure or Shelter leaves every other number of every run unchanged (common random numbers).
+def _protocol_draws(plan: Plan, scenario: Scenario, seed: int, chunk: int) -> dict:
+    """Hazard-zone speed (stream ``hazard``), exterior-door lock times, barricade times.
+
+    Exterior doors read the ``lock_time`` stream at their own connection column, so a door that
+    is both a room door and an exterior door gets the same lock time in both roles.
+    """
+    zone = scenario.hazard.zone
+    uz = _uniforms(seed, "hazard", chunk, 1)[:, 0]
+    speed = zone.walk.speed_mps.ppf(uz) if zone is not None and zone.walk is not None else None
+    X = plan.ext_conn.shape[0]
+    ext = np.zeros((CHUNK_RUNS, X))
+    if X:
+        ul = _uniforms(seed, "lock_time", chunk, plan.n_connections)[:, plan.ext_conn]
+        b = scenario.behaviour
+        for x in range(X):
+            name = LOCK_NAMES[int(plan.ext_lock[x])]
+            if name == "none":
+                ext[:, x] = np.inf
+            elif name != "central":
+                ext[:, x] = b.lock_time_s[name].ppf(ul[:, x])
+    if plan.protocol == "options":
+        ub = _uniforms(seed, "barricade", chunk, plan.n_spaces)[:, plan.room_space]
+        barricade = scenario.options.barricade_s.ppf(ub)
+    else:
+        barricade = np.zeros((CHUNK_RUNS, plan.n_rooms))
+    return {
+        "hazard_speed_mps": speed if speed is not None else np.ones(CHUNK_RUNS),
+        "ext_lock_time_s": ext,
+        "barricade_s": barricade,
+    }
+
+
 def failed_attempts(u: np.ndarray, p: float) -> np.ndarray:
     """Failed attempts before the first success, by inverse CDF of the geometric distribution.
 
@@ -261,6 +304,14 @@ def _needed(plan: Plan) -> dict[str, np.ndarray]:
     """Which people's reaction / speed / pre-movement values the protocol reads."""
     P = plan.n_persons
     none = np.zeros(P, dtype=bool)
+    if plan.protocol in (
+        "hold",
+        "secure",
+        "shelter",
+        "options",
+    ):  # issue 9: every person may act or move
+        every = np.ones(P, dtype=bool)
+        return {"reaction": every, "speed": every, "premovement": every}
     if plan.protocol == "lockdown":
         actors = none.copy()
         actors[plan.room_adult] = True

@@ -15,6 +15,7 @@ from drillsim.errors import Problem, ProblemList, ValidationError
 from drillsim.floorplan import Floorplan, load_floorplan
 from drillsim.scenario.evacuation import check_evacuation, read_routes_csv
 from drillsim.scenario.model import Scenario
+from drillsim.scenario.protocols import check_protocol_inputs
 from drillsim.validation import problems_from_pydantic, read_yaml_mapping
 
 
@@ -279,4 +280,5 @@ def check_against_floorplan(scenario: Scenario, fp: Floorplan, file: str) -> lis
     out += check_evacuation(
         scenario.evacuation, fp, file, lambda el, sid: _unknown_space(file, fp, el, sid)
     )
+    out.extend(check_protocol_inputs(scenario, fp, file))
     return out

@@ -15,9 +15,10 @@ from drillsim.scenario.base import _Checked, _d, _Model
 from drillsim.scenario.distributions import Distribution
 from drillsim.scenario.evacuation import Evacuation
 from drillsim.scenario.lockdown import Lockdown
+from drillsim.scenario.protocols import HazardZone, Options, Secure, Shelter
 
 PROTOCOLS = ("lockdown", "evacuate", "secure", "hold", "shelter", "options")
-IMPLEMENTED_PROTOCOLS = ("lockdown", "evacuate")
+IMPLEMENTED_PROTOCOLS = ("lockdown", "evacuate", "hold", "secure", "shelter", "options")
 AGE_BANDS = ("elementary", "middle", "high")
 PRESETS = ("class_in_session", "passing_period", "lunch", "arrival", "recess", "none")
 ROLES = ("student", "teacher", "staff", "sro")
@@ -256,6 +257,9 @@ class Hazard(_Model):
     proximity_m: float = Field(
         30.0, ge=0, description="path distance from the origin counted as exposed, metres"
     )
+    zone: HazardZone | None = Field(
+        None, description="scripted moving hazard zone (default: the origin, from t = 0)"
+    )
 
 
 class Building(_Model):
@@ -287,6 +291,9 @@ class Scenario(_Model):
     behaviour: Behaviour = Field(default_factory=Behaviour)
     sro: SRO = Field(default_factory=SRO)
     hazard: Hazard = Field(default_factory=Hazard)
+    secure: Secure = Field(default_factory=Secure)
+    shelter: Shelter = Field(default_factory=Shelter)
+    options: Options = Field(default_factory=Options)
     building: Building = Field(default_factory=Building)
     evacuation: Evacuation = Field(default_factory=Evacuation)  # see scenario/evacuation.py
     lockdown: Lockdown = Field(default_factory=Lockdown)

@@ -21,10 +21,11 @@ from collections.abc import Callable
 
 import numpy as np
 
-from drillsim.engines.batch import evacuate, lockdown, sro
+from drillsim.engines.batch import evacuate, hold, lockdown, options, secure, shelter, sro
 from drillsim.engines.batch.alert import space_alerts
 from drillsim.engines.outcomes import Outcomes
 from drillsim.plan.compile import Plan
+from drillsim.plan.hazard import hazard_step_times
 from drillsim.sample.draws import Draws
 
 __all__ = ["PROTOCOLS", "run_batch", "space_alerts"]
@@ -33,6 +34,10 @@ __all__ = ["PROTOCOLS", "run_batch", "space_alerts"]
 PROTOCOLS: dict[str, Callable[[Plan, Draws, np.ndarray, dict], dict[str, np.ndarray]]] = {
     "lockdown": lockdown.run,
     "evacuate": evacuate.run,
+    "hold": hold.run,
+    "secure": secure.run,
+    "shelter": shelter.run,
+    "options": options.run,
 }
 
 
@@ -50,6 +55,8 @@ def run_batch(plan: Plan, d: Draws) -> Outcomes:
         "person_refuge": np.full((R, P), -1, dtype=np.int64),
         "person_locked_out": np.zeros((R, P), dtype=bool),
         "person_queue_s": np.zeros((R, P)),
+        "perimeter_locked_s": np.full((R, plan.ext_conn.shape[0]), np.nan),
+        "space_decision": np.full((R, plan.n_spaces), -1, dtype=np.int8),
     }
     rooms = PROTOCOLS[plan.protocol](plan, d, alert, out)
     sro_out = sro.run(plan, d, alert, rooms["room_locked_s"])
@@ -62,4 +69,5 @@ def run_batch(plan: Plan, d: Draws) -> Outcomes:
         room_checked_s=sro_out.pop("room_checked_s"),
         **sro_out,
         le_arrival_s=t0 + d.le_arrival_s,
+        hazard_step_s=hazard_step_times(plan, d.hazard_speed_mps),
     )

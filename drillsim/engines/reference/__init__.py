@@ -21,9 +21,10 @@ import numpy as np
 import simpy
 
 from drillsim.engines.outcomes import Outcomes
-from drillsim.engines.reference import evacuate, lockdown, sro
+from drillsim.engines.reference import evacuate, hold, lockdown, options, secure, shelter, sro
 from drillsim.engines.reference.kernel import EventLog, RoomState, until
 from drillsim.plan.compile import REASON_NOT_ALERTED, Plan
+from drillsim.plan.hazard import hazard_step_times
 from drillsim.sample.draws import Draws
 
 __all__ = ["PROTOCOLS", "EventLog", "Run", "run_reference"]
@@ -31,7 +32,14 @@ __all__ = ["PROTOCOLS", "EventLog", "Run", "run_reference"]
 _ROLE_NAMES = {0: "student", 1: "teacher", 2: "staff"}
 
 #: protocol name -> module with ``start(run)`` and ``finish(run)``
-PROTOCOLS: dict[str, ModuleType] = {"lockdown": lockdown, "evacuate": evacuate}
+PROTOCOLS: dict[str, ModuleType] = {
+    "lockdown": lockdown,
+    "evacuate": evacuate,
+    "hold": hold,
+    "secure": secure,
+    "shelter": shelter,
+    "options": options,
+}
 
 
 def run_reference(plan: Plan, draws: Draws, log: EventLog | None = None) -> Outcomes:
@@ -77,6 +85,8 @@ class Run:
             "person_refuge": [-1] * P,
             "person_locked_out": [False] * P,
             "person_queue_s": [0.0] * P,
+            "perimeter_locked_s": [nan] * plan.ext_conn.shape[0],
+            "space_decision": [-1] * S,
         }
         self.sro = {"alert": inf, "arrival": inf, "sweep_end": inf}
 
@@ -173,4 +183,7 @@ class Run:
             sro_arrival_s=np.array([self.sro["arrival"]]),
             sweep_end_s=np.array([self.sro["sweep_end"]]),
             le_arrival_s=np.array([self.t_init + float(d.le_arrival_s[0])]),
+            perimeter_locked_s=row("perimeter_locked_s").reshape(1, -1),
+            hazard_step_s=hazard_step_times(plan, d.hazard_speed_mps),
+            space_decision=row("space_decision", np.int8).reshape(1, -1),
         )

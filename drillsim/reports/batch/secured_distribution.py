@@ -127,6 +127,31 @@ def _shared_bins(arrays: Sequence[np.ndarray]) -> np.ndarray | None:
     return edges
 
 
+#: protocol -> (action in the title, the two headline metrics, their panel titles)
+SRP_HEADLINES = {
+    "hold": (
+        "time to clear the halls (Hold)",
+        ("time_halls_clear_s", "time_all_safe_s"),
+        ("Halls clear", "Everyone in a room with the door closed"),
+    ),
+    "secure": (
+        "time to get inside and lock the perimeter (Secure)",
+        ("time_all_inside_s", "time_perimeter_locked_s"),
+        ("Everyone from outdoors inside", "Every exterior door locked"),
+    ),
+    "shelter": (
+        "time to reach the shelter areas (Shelter)",
+        ("time_all_sheltered_s", "time_all_safe_s"),
+        ("Everyone in a shelter area", "Everyone sheltered (and openings closed for hazmat)"),
+    ),
+    "options": (
+        "time until everyone is secured or out (options-based response)",
+        ("time_all_safe_s", "time_95_safe_s"),
+        ("Everyone secured or out", "95 % of people secured or out"),
+    ),
+}
+
+
 def figure_secured_distribution(result: BatchResult, loaded: LoadedScenario) -> Figure:
     """How long securing (lockdown) or evacuating takes, over all runs.
 
@@ -172,6 +197,17 @@ def figure_secured_distribution(result: BatchResult, loaded: LoadedScenario) -> 
             "Which rooms: rooms.csv and room_ranges.png."
         )
         colour = NEVER_TEXT_COLOUR if never_any > 0 else "black"
+    elif plan.protocol in SRP_HEADLINES:  # issue 9: Hold, Secure, Shelter
+        action, names, titles = SRP_HEADLINES[plan.protocol]
+        notes = ("", "")
+        title = scenario_title(loaded, action)
+        first = np.asarray(result.metrics[names[0]], dtype=float)
+        share = float(np.mean(~np.isfinite(first))) if n else 0.0
+        subtitle = (
+            f"{plan.n_persons} people in the school. In {share_text(share)} of runs "
+            f"'{titles[0].lower()}' never happened."
+        )
+        colour = NEVER_TEXT_COLOUR if share > 0 else "black"
     else:
         names = ("evacuation_time_s", "time_95_evacuated_s")
         notes = (

@@ -7,7 +7,7 @@ from pathlib import Path
 from drillsim.errors import DrillsimError
 from drillsim.reports.batch.room_ranges import room_ranges_pixels, save_pixels
 from drillsim.reports.batch.secured_distribution import figure_secured_distribution
-from drillsim.reports.batch.tables import room_table, summary_dict, write_runs
+from drillsim.reports.batch.tables import exposure_table, room_table, summary_dict, write_runs
 from drillsim.reports.batch.unsecured_band import figure_unsecured_band
 from drillsim.reports.charts import save_figure
 from drillsim.reports.staging import write_csv, write_json
@@ -46,7 +46,7 @@ def write_batch_outputs(
     Returns
     -------
     list of Path
-        ``runs.parquet`` [``runs.csv``], ``rooms.csv``, ``summary.json``,
+        ``runs.parquet`` [``runs.csv``], ``rooms.csv``, ``exposure.csv``, ``summary.json``,
         ``secured_distribution.png``, ``unsecured_band.png``, ``room_ranges.png``.
 
     Raises
@@ -63,6 +63,8 @@ def write_batch_outputs(
     written = write_runs(result, out_dir, csv=csv)
     header, rows = room_table(result, loaded)
     written.append(write_csv(out_dir / "rooms.csv", header, rows))
+    header, rows = exposure_table(result, loaded)  # per-space hazard exposure (issue 9)
+    written.append(write_csv(out_dir / "exposure.csv", header, rows))
     path = out_dir / "summary.json"
     write_json(path, summary_dict(result))
     written.append(path)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drillsim.reports.brief.protocols import PROFILES
 from drillsim.reports.brief.stats import expected_duration_min
 from drillsim.reports.locks import LOCK_WORDS
 from drillsim.reports.pdf import Box, Bullets, Fields, Heading, Para, Table
@@ -18,13 +19,18 @@ DEBRIEF_MIN = 30
 def drill_framing_box(protocol: str) -> Box:
     """The "this is a drill" framing at the top of every briefing."""
     action = "lockdown" if protocol == "lockdown" else "evacuation"
+    practice = (
+        "alert, lock, lights, out of sight; or leave by a safe route and account for everyone"
+    )
+    if protocol in PROFILES:  # Hold, Secure, Shelter, options (issue 9)
+        action, practice = PROFILES[protocol].action, PROFILES[protocol].practice
     return Box(
         f"This is {'an' if action[0] in 'aeiou' else 'a'} {action} DRILL — not a real event",
         (
             Para(
                 f"This pack prepares an announced {action} drill: practice of protective actions "
-                "(alert, lock, lights, out of sight; or leave by a safe route and account for "
-                'everyone). The "drill origin" is an abstract location used only to time the '
+                f"({practice}). The "
+                '"drill origin" is an abstract location used only to time the '
                 "response; nothing in this pack or in the drill depicts a threat."
             ),
             Bullets(
@@ -141,6 +147,8 @@ def agenda_blocks(stats: dict[str, Any], zones: dict[str, list[str]]) -> list:
             '"Attention please. The evacuation drill is over. This was a drill. Please '
             'return to class. Thank you."'
         )
+    if stats["protocol"] in PROFILES:
+        start, end = PROFILES[stats["protocol"]].start, PROFILES[stats["protocol"]].end
     blocks.append(
         Bullets(
             (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drillsim.reports.brief.protocols import PROFILES
 from drillsim.reports.locks import LOCK_WORDS
 from drillsim.reports.pdf import Figure, Heading, Para, Table
 from drillsim.reports.wording import fmt_m, fmt_pct, fmt_s
@@ -110,6 +111,18 @@ def building_blocks(stats: dict[str, Any], png: bytes, routes_png: bytes | None 
         else:
             blocks.append(Para("Every room secured in every simulated run."))
         blocks.extend(door_audit_blocks(stats))
+    elif stats["protocol"] in PROFILES and stats["protocol"] != "options":  # issue 9
+        blocks.append(Heading("Floorplan: alert", 2, "floorplan"))
+        blocks.append(
+            Figure(
+                png,
+                "Median time each space hears the alert. Hatched: outside PA coverage. "
+                "Red: drill origin.",
+                "Floorplan coloured by median alert time.",
+                landscape=True,
+            )
+        )
+        blocks.append(Para(PROFILES[stats["protocol"]].floorplan_note))
     else:
         blocks.append(Heading("Floorplan: alert and evacuation routes", 2, "floorplan"))
         blocks.append(
@@ -122,6 +135,8 @@ def building_blocks(stats: dict[str, Any], png: bytes, routes_png: bytes | None 
                 landscape=True,
             )
         )
+        if stats["protocol"] in PROFILES:
+            blocks.append(Para(PROFILES[stats["protocol"]].floorplan_note))
         ev = stats["evacuation"]
         if routes_png is not None:
             blocks.append(

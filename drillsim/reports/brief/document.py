@@ -8,6 +8,7 @@ from drillsim.metrics.score import SECURABLE_DEFINITION, k95
 from drillsim.reports.brief.agenda import agenda_blocks, drill_framing_box
 from drillsim.reports.brief.building_section import building_blocks
 from drillsim.reports.brief.observer_sheet import observer_sheet_blocks
+from drillsim.reports.brief.protocols import PROFILES
 from drillsim.reports.brief.sro_section import sro_blocks
 from drillsim.reports.pdf import Doc, Figure, Heading, PageBreak, Para, Table
 from drillsim.reports.wording import about_numbers_box, fmt_pct, fmt_s, provenance_line
@@ -34,12 +35,15 @@ def build_briefing_doc(
     zones: dict[str, list[str]] = {}
     for r in stats["rooms"]:
         zones.setdefault(r["zone"], []).append(r["room"])
+    kind_word = "Lockdown" if lockdown else "Evacuation"
+    if plan.protocol in PROFILES:
+        kind_word = PROFILES[plan.protocol].title
     doc = Doc(
-        title=f"{'Lockdown' if lockdown else 'Evacuation'} drill briefing: {sc.name}",
+        title=f"{kind_word} drill briefing: {sc.name}",
         subtitle=(
             f"{fp.name} · drill origin: {stats['origin_label']} ({stats['origin']}) · "
             f"{stats['people']} people · {plan.n_rooms} rooms to "
-            f"{'secure' if lockdown else 'evacuate'}"
+            f"{'secure' if lockdown else plan.protocol if plan.protocol in PROFILES else 'evacuate'}"
         ),
         kind="Drill briefing",
         provenance=provenance_line(prov),
@@ -134,6 +138,9 @@ def timeline_blocks(stats: dict[str, Any], png: bytes) -> list:
         row("sro_arrival_s", "SRO reaches the drill origin")
         if "sweep_time_s" in m and stats["mode"] == "drill":
             row("sweep_time_s", "SRO door-check sweep (duration)")
+    elif stats["protocol"] in PROFILES:  # Hold, Secure, Shelter, options (issue 9)
+        for key, label in PROFILES[stats["protocol"]].timeline:
+            row(key, label)
     else:
         row("time_all_alerted_s", "Everyone has heard the alert")
         row("time_95_evacuated_s", "95 % of people at an assembly point")

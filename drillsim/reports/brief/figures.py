@@ -17,6 +17,7 @@ from drillsim.floorplan import Floorplan
 from drillsim.metrics.score import n_securable
 from drillsim.metrics.summary import quantile
 from drillsim.plan.compile import Plan
+from drillsim.reports.brief.protocols import PROFILES
 from drillsim.reports.brief.stats import route_weight
 from drillsim.reports.figures import mark_floorplan, mark_sensitive
 from drillsim.reports.wording import fmt_pct
@@ -132,7 +133,7 @@ def alert_floorplan_figure(
         for s, sid in enumerate(plan.space_ids)
         if plan.space_kind[s] != "exit"
     }
-    highlight = {sid: WOM_COLOUR for sid in stats["evacuation"]["avoid"]}
+    highlight = {sid: WOM_COLOUR for sid in stats["evacuation"].get("avoid", [])}
     highlight[stats["origin"]] = ORIGIN_COLOUR
     fig = draw_floorplan(
         fp,
@@ -348,6 +349,9 @@ def timeline_figure(result: BatchResult, stats: dict[str, Any]) -> MplFigure:
         y = 100 * (1 - result.curves["unsecured"] / max(plan.n_persons, 1))
         ylabel, what = "people at an assembly point (%)", "people at assembly"
         end_key = "evacuation_time_s"
+        if plan.protocol in PROFILES:  # Hold, Secure, Shelter, options (issue 9)
+            prof = PROFILES[plan.protocol]
+            ylabel, what, end_key = prof.curve_label, prof.curve_label[:-4], prof.end_metric
     med = np.median(y, axis=0)
     lo, hi = np.percentile(y, 10, axis=0), np.percentile(y, 90, axis=0)
     end = stats["metrics"][end_key]["p90"]

@@ -6,6 +6,7 @@ import csv
 from pathlib import Path
 from typing import Any
 
+from drillsim.reports.brief.protocols import PROFILES
 from drillsim.reports.pdf import Bullets, Heading, Para, Table
 
 #: Columns of the observer CSV template that ``drillsim review`` reads back.
@@ -31,6 +32,13 @@ EVAC_OBSERVER_COLUMNS = (
     "assembly_reached_s",
     "notes",
 )
+
+
+def observer_columns(protocol: str) -> tuple[str, ...]:
+    """CSV columns of the observer sheet for ``protocol``."""
+    if protocol in PROFILES:
+        return ("room", "label", "observer", *PROFILES[protocol].observer_columns, "notes")
+    return OBSERVER_COLUMNS if protocol == "lockdown" else EVAC_OBSERVER_COLUMNS
 
 
 def observer_rows(stats: dict[str, Any]) -> list[dict[str, str]]:
@@ -59,6 +67,11 @@ def observer_sheet_blocks(stats: dict[str, Any], protocol: str) -> list:
             "times in seconds (or m:ss) since the start of the drill announcement; leave a "
             "box blank if it did not happen. Door locked blank = not secured."
         )
+    elif protocol in PROFILES:  # Hold, Secure, Shelter, options (issue 9)
+        cols = ("Room", "Label", "Observer", *PROFILES[protocol].observer_headers, "Notes")
+        what = "times in seconds (or m:ss) since the start of the drill announcement."
+        if protocol == "options":
+            what += " Left / locked: write 'left' or 'locked'."
     else:
         cols = ("Room", "Label", "Observer", "Alert heard", "Left room", "At assembly", "Notes")
         what = "times in seconds (or m:ss) since the start of the drill announcement."
@@ -92,6 +105,8 @@ def observer_sheet_blocks(stats: dict[str, Any], protocol: str) -> list:
 def write_observer_csv(path: Path, stats: dict[str, Any], protocol: str) -> None:
     """The observer CSV template (header plus one row per room, times blank)."""
     cols = OBSERVER_COLUMNS if protocol == "lockdown" else EVAC_OBSERVER_COLUMNS
+    if protocol in PROFILES:
+        cols = observer_columns(protocol)
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(cols)

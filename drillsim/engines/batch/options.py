@@ -1,0 +1,86 @@
+"""Options-based response in the batch engine: each space leaves or locks down at its alert time.
+
+Composed from the lockdown step (:func:`drillsim.engines.batch.lockdown.run`, run as if every
+room locked down) and a walk out by the hazard-avoiding route; the decision rule and its tables
+are in :mod:`drillsim.plan.options`. Rules on top of lockdown:
+
+* a space's occupants decide when the alert reaches the space, from the zone position then;
+* leaving: the group starts after its leader's pre-movement and walks its route to the exit (no
+  door queues), then to the assembly point; a room that leaves is not locked (its door shuts
+  behind the group at the time it would have closed for lockdown);
+* locking down: as lockdown, and the room is secured ``barricade_s`` later;
+* a person outside a room who locked down and found refuge in a room that left goes on with that
+  room's route from their arrival (``person_refuge`` stays that room: they left with its group).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from drillsim.engines.batch import lockdown
+from drillsim.plan.compile import Plan
+from drillsim.plan.hazard import hazard_step_times
+from drillsim.plan.options import known_row
+from drillsim.sample.draws import Draws
+
+
+def decisions(plan: Plan, d: Draws, alert: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(R, S) decision (1 leave, 0 lock down, -1 nobody there or never alerted), (R, S) known row."""
+    S = plan.n_spaces
+    row = known_row(hazard_step_times(plan, d.hazard_speed_mps), alert)
+    leave = plan.opt_leave_ok[row, np.arange(S)[None, :]]
+    occupied = np.zeros(S, dtype=bool)
+    occupied[plan.person_space] = True
+    decides = np.isfinite(alert) & occupied[None, :]
+    return np.where(decides, leave.astype(np.int8), np.int8(-1)), row
+
+
+def run(plan: Plan, d: Draws, alert: np.ndarray, out: dict) -> dict[str, np.ndarray]:
+    rooms = lockdown.run(plan, d, alert, out)
+    decision, row = decisions(plan, d, alert)
+    out["space_decision"] = decision
+    ps = plan.person_space
+    v, vs = d.speed_mps, d.stair_speed_mps
+    cols = np.arange(plan.n_spaces)[None, :]
+
+    # rooms: leaving rooms are not locked; locking rooms barricade after the lock
+    room_leaves = decision[:, plan.room_space] == 1
+    nan = np.full(room_leaves.shape, np.nan)
+    rooms["room_locked_s"] = np.where(room_leaves, nan, rooms["room_locked_s"])
+    secured = rooms["room_secured_s"] + d.barricade_s
+    rooms["room_secured_s"] = np.where(room_leaves, nan, secured)
+    rooms["room_reason"] = np.where(room_leaves, np.int8(-1), rooms["room_reason"])
+    rooms["room_key_outside_s"] = np.where(room_leaves, 0.0, rooms["room_key_outside_s"])
+
+    # people whose start space leaves
+    lvl = plan.opt_route_level_m[row, cols]
+    stl = plan.opt_route_stair_m[row, cols]
+    ext = plan.opt_route_exit[row, cols]
+    leaves = decision[:, ps] == 1
+    t = alert[:, ps] + d.premovement_s[:, plan.person_leader]
+    arrive = t + (lvl[:, ps] / v + stl[:, ps] / vs)
+    assembly = plan.assembly_m[np.where(leaves, ext[:, ps], 0)]
+    safe = arrive + assembly / v
+    out["person_move_s"] = np.where(leaves, t, out["person_move_s"])
+    out["person_arrive_s"] = np.where(leaves, arrive, out["person_arrive_s"])
+    out["person_safe_s"] = np.where(leaves, safe, out["person_safe_s"])
+    out["person_refuge"] = np.where(leaves, -1, out["person_refuge"])
+    out["person_locked_out"] = np.where(leaves, False, out["person_locked_out"])
+
+    # people who locked down into a room that left: on with the room's route from arrival
+    mv = plan.mover
+    if mv.size and plan.n_rooms:
+        ref = out["person_refuge"][:, mv]
+        has = ref >= 0
+        rs = plan.room_space[np.where(has, ref, 0)]  # (R, Pm) refuge space
+        joins = has & ~leaves[:, mv] & (np.take_along_axis(decision, rs, axis=1) == 1)
+        rrow = np.take_along_axis(row, rs, axis=1)
+        a = out["person_arrive_s"][:, mv]
+        on = a + (
+            plan.opt_route_level_m[rrow, rs] / v[:, mv]
+            + plan.opt_route_stair_m[rrow, rs] / vs[:, mv]
+        )
+        safe_on = on + plan.assembly_m[plan.opt_route_exit[rrow, rs]] / v[:, mv]
+        out["person_arrive_s"][:, mv] = np.where(joins, on, a)
+        out["person_safe_s"][:, mv] = np.where(joins, safe_on, out["person_safe_s"][:, mv])
+    return rooms

@@ -1,0 +1,216 @@
+"""Exposure to the scripted hazard zone: person-seconds spent unsecured in or next to the zone.
+
+A protective metric only: it counts time people were not yet secured (or out) near the zone, and
+nothing else. Where a person is, over time, is reconstructed from the Outcomes and the Plan:
+
+* before they start moving (``person_move_s``), and for the whole run if they never move or
+  never arrive (e.g. locked out), they are in their start space;
+* while moving, they pass the spaces of their path in order, each for a share of the move time
+  proportional to its share of the path metres (door queueing is spread along the path);
+* after arriving they are in the destination space.
+
+Paths: evacuation follows the route forest (``next_hop``); a lockdown mover follows the shortest
+paths via the candidate rooms tried up to the refuge; Hold, Secure and Shelter movers take the
+shortest path to their room, inside space or shelter area. Only unsecured time up to the
+scoring horizon counts (``min(person_safe_s, horizon_s)``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from drillsim.engines.outcomes import Outcomes
+from drillsim.plan.compile import Plan
+from drillsim.plan.options import known_row
+
+
+def _shortest(plan: Plan, a: int, b: int) -> list[int]:
+    path = [a]
+    while path[-1] != b:
+        n = int(plan.path_next[path[-1], b])
+        if n < 0:
+            break
+        path.append(n)
+    return path
+
+
+def _via(plan: Plan, waypoints: list[int]) -> list[int]:
+    path = [waypoints[0]]
+    for w in waypoints[1:]:
+        path += _shortest(plan, path[-1], w)[1:]
+    return path
+
+
+def person_paths(plan: Plan, o: Outcomes) -> list[list[tuple[list[int], np.ndarray]]]:
+    """Per person, the space paths they take and in which runs (an (R,) bool mask each).
+
+    Only a lockdown mover's path varies between runs (through the refuge they got).
+    """
+    R = o.n_runs
+    every = np.ones(R, dtype=bool)
+    ps = plan.person_space
+    out: list[list[tuple[list[int], np.ndarray]]] = [[([int(s)], every)] for s in ps]
+    proto = plan.protocol
+    if proto == "evacuate":
+        for p in range(plan.n_persons):  # each space's compiled route (nearest/posted/balanced)
+            path = [int(x) for x in plan.space_route[int(ps[p])]] or [int(ps[p])]
+            out[p] = [(path, every)]
+    elif proto == "lockdown":
+        for j, p in enumerate(plan.mover):
+            refuges = o.person_refuge[:, p]
+            choices = []
+            for ref in np.unique(refuges):
+                if ref < 0:
+                    choices.append(([int(ps[p])], refuges == ref))
+                    continue
+                way = [int(ps[p])]
+                for m in plan.mover_cand[j]:
+                    if m < 0:
+                        break
+                    way.append(int(plan.room_space[m]))
+                    if int(m) == int(ref):
+                        break
+                choices.append((_via(plan, way), refuges == ref))
+            out[p] = choices
+    elif proto == "options":
+        out = _options_paths(plan, o, out)
+    elif proto == "hold":
+        for j, p in enumerate(plan.hold_mover):
+            m = int(plan.hold_target[j])
+            if m >= 0:
+                out[p] = [(_shortest(plan, int(ps[p]), int(plan.room_space[m])), every)]
+    elif proto == "secure":
+        for j, p in enumerate(plan.in_mover):
+            t = int(plan.in_target[j])
+            if t >= 0:
+                out[p] = [(_shortest(plan, int(ps[p]), t), every)]
+    elif proto == "shelter":
+        for p in range(plan.n_persons):
+            a = int(plan.shelter_space[int(plan.person_shelter[p])])
+            out[p] = [(_shortest(plan, int(ps[p]), a), every)]
+    return out
+
+
+def _route(plan: Plan, row: int, s: int) -> list[int]:
+    path = [s]
+    while plan.opt_route_next[row, path[-1]] >= 0:
+        path.append(int(plan.opt_route_next[row, path[-1]]))
+    return path
+
+
+def _options_paths(plan: Plan, o: Outcomes, out: list) -> list:
+    """Options: leavers take their space's leaving route; lockdown movers go as in lockdown and,
+    when their refuge room left, on with that room's route."""
+    ps = plan.person_space
+    rows = known_row(o.hazard_step_s, o.space_alert_s)
+    mover_j = {int(p): j for j, p in enumerate(plan.mover)}
+    by_space: dict[int, list] = {}  # people who stay or leave from their space share choices
+    for p in range(plan.n_persons):
+        s = int(ps[p])
+        if p not in mover_j and s in by_space:
+            out[p] = by_space[s]
+            continue
+        leave = (o.space_decision[:, s] == 1).astype(np.int64)
+        ref = o.person_refuge[:, p] if p in mover_j else np.full(o.n_runs, -1)
+        keys = np.stack([leave, rows[:, s], ref], axis=1)
+        choices = []
+        for key in np.unique(keys, axis=0):
+            mask = np.all(keys == key, axis=1)
+            lv, row, m = bool(key[0]), int(key[1]), int(key[2])
+            if lv:
+                path = _route(plan, row, s)
+            elif p in mover_j and m >= 0:
+                path = _via(plan, _waypoints(plan, mover_j[p], s, m))
+                rs = int(plan.room_space[m])
+                left = o.space_decision[:, rs] == 1
+                if np.any(left & mask):  # joined a room that left: on with its route
+                    rrow = rows[:, rs]
+                    for rr in np.unique(rrow[left & mask]):
+                        sub = mask & left & (rrow == rr)
+                        choices.append((path + _route(plan, int(rr), rs)[1:], sub))
+                    mask = mask & ~left
+                    if not mask.any():
+                        continue
+            else:
+                path = [s]
+            choices.append((path, mask))
+        out[p] = choices
+        if p not in mover_j:
+            by_space[s] = choices
+    return out
+
+
+def _waypoints(plan: Plan, j: int, s: int, m: int) -> list[int]:
+    """Start space, then the candidate rooms tried up to refuge ``m``."""
+    way = [s]
+    for c in plan.mover_cand[j]:
+        if c < 0:
+            break
+        way.append(int(plan.room_space[c]))
+        if int(c) == m:
+            break
+    return way
+
+
+def _path_fractions(plan: Plan, path: list[int]) -> np.ndarray:
+    """Cumulative share of path metres at each node (0 ... 1)."""
+    if len(path) == 1:
+        return np.zeros(1)
+    legs = [
+        plan.level_len[a, b] + plan.stair_len[a, b]
+        for a, b in zip(path[:-1], path[1:], strict=True)
+    ]
+    cum = np.concatenate([[0.0], np.cumsum(legs)])
+    return cum / cum[-1] if cum[-1] > 0 else np.linspace(0.0, 1.0, len(path))
+
+
+def exposure(plan: Plan, o: Outcomes) -> tuple[np.ndarray, np.ndarray]:
+    """Unsecured person-seconds in or next to the hazard zone.
+
+    Returns
+    -------
+    by_person : (R, P) seconds per person
+    by_space : (R, S) seconds per space where they were spent
+    """
+    R, P, S = o.n_runs, plan.n_persons, plan.n_spaces
+    by_person = np.zeros((R, P))
+    by_space = np.zeros((R, S))
+    start = o.hazard_step_s  # (R, K)
+    end = np.concatenate([start[:, 1:], np.full((R, 1), np.inf)], axis=1)
+    near = plan.hazard_step_near  # (K, S)
+    cap = np.minimum(o.person_safe_s, plan.horizon_s)
+    # path -> person -> runs in which that person takes that path (masks of one person merged)
+    groups: dict[tuple[int, ...], dict[int, np.ndarray]] = defaultdict(dict)
+    for p, choices in enumerate(person_paths(plan, o)):
+        for path, mask in choices:
+            have = groups[tuple(path)]
+            have[p] = have[p] | mask if p in have else mask
+    for path, by_p in groups.items():
+        members = list(by_p.items())
+        if not near[:, list(path)].any():
+            continue
+        cols = np.array([p for p, _ in members])
+        weight = np.stack([mask for _, mask in members], axis=1)  # (R, c)
+        m, a = o.person_move_s[:, cols], o.person_arrive_s[:, cols]
+        moving = np.isfinite(m) & np.isfinite(a)
+        f = _path_fractions(plan, list(path))
+        L = len(path) - 1
+        with np.errstate(invalid="ignore"):
+            at = [np.where(moving, m + (a - m) * fi, np.inf) for fi in f]
+        for i, n in enumerate(path):
+            if not near[:, n].any():
+                continue
+            lo = np.zeros(m.shape) if i == 0 else at[i]
+            hi = at[i + 1] if i < L else np.full(m.shape, np.inf)
+            hi = np.minimum(hi, cap[:, cols])
+            dur = np.zeros(m.shape)
+            for k in np.flatnonzero(near[:, n]):
+                with np.errstate(invalid="ignore"):
+                    span = np.minimum(hi, end[:, k : k + 1]) - np.maximum(lo, start[:, k : k + 1])
+                dur = dur + np.where(span > 0, span, 0.0)
+            dur = np.where(weight, dur, 0.0)
+            by_person[:, cols] += dur  # a person appears once per path group
+            by_space[:, n] += dur.sum(axis=1)
+    return by_person, by_space
