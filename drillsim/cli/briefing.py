@@ -117,7 +117,7 @@ def review(scenario: str, observed: str, runs: int, seed: int, out: str, workers
 
     loaded = load(scenario)
     if loaded.scenario.protocol == "evacuate" and not calibrate:
-        _review_evacuation(scenario, observed, runs, seed, out, workers, quiet)
+        _review_evacuation(loaded, scenario, observed, runs, seed, out, workers, quiet, force)
         return
     refuse_unsupported(loaded)
     obs = read_observed(Path(observed), loaded)
@@ -141,9 +141,10 @@ def review(scenario: str, observed: str, runs: int, seed: int, out: str, workers
         click.echo(line)
 
 
-def _review_evacuation(scenario, observed, runs, seed, out, workers, quiet) -> None:
+def _review_evacuation(loaded, scenario, observed, runs, seed, out, workers, quiet, force) -> None:
     """``review`` of an evacuation drill: classes' observed moments in the simulated ranges."""
     from drillsim.plan.compile import compile_plan
+    from drillsim.reports.outdir import sha256_file
     from drillsim.reports.review.evacuation import (
         build_evacuation_review,
         read_evacuation_observed,
@@ -151,12 +152,15 @@ def _review_evacuation(scenario, observed, runs, seed, out, workers, quiet) -> N
         write_evacuation_review,
     )
 
-    loaded = load(scenario)
     rows = read_evacuation_observed(Path(observed), compile_plan(loaded))
-    loaded, result = _simulate(scenario, runs, seed, workers, quiet)
-    data = build_evacuation_review(loaded, result, rows, Path(observed).name)
-    with staged_output(out) as tmp:
-        paths = write_evacuation_review(loaded, data, tmp)
+    inputs = {**scenario_inputs(loaded),
+              "observed": {"file": Path(observed).name, "sha256": sha256_file(Path(observed))}}
+    options = {"runs": runs, "seed": seed, "calibrate": False}
+    with open_out(out, "review", inputs, options, force) as folder:
+        loaded, result = _simulate(loaded, scenario, runs, seed, workers, quiet)
+        data = build_evacuation_review(loaded, result, rows, Path(observed).name)
+        with folder.staged() as tmp:
+            paths = write_evacuation_review(loaded, data, tmp)
     _report(out, paths)
     for line in summary_lines(data):
         click.echo(line)
