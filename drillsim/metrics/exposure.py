@@ -54,10 +54,8 @@ def person_paths(plan: Plan, o: Outcomes) -> list[list[tuple[list[int], np.ndarr
     out: list[list[tuple[list[int], np.ndarray]]] = [[([int(s)], every)] for s in ps]
     proto = plan.protocol
     if proto == "evacuate":
-        for p in range(plan.n_persons):
-            path = [int(ps[p])]
-            while plan.next_hop[path[-1]] >= 0:
-                path.append(int(plan.next_hop[path[-1]]))
+        for p in range(plan.n_persons):  # each space's compiled route (nearest/posted/balanced)
+            path = [int(x) for x in plan.space_route[int(ps[p])]] or [int(ps[p])]
             out[p] = [(path, every)]
     elif proto == "lockdown":
         for j, p in enumerate(plan.mover):
