@@ -196,11 +196,14 @@ def test_gif_frames_show_the_run_progress(animated):
 
 
 def test_cli_animate_writes_player_and_gif(animated, tmp_path):
-    assert sorted(p.name for p in animated.iterdir()) == ["player.html", "run.gif"]
+    # the player, the GIF and the manifest that says which command wrote the folder (--out policy)
+    names = sorted(p.name for p in animated.iterdir())
+    assert names == ["drillsim-manifest.json", "player.html", "run.gif"]
     html = (animated / "player.html").read_text()
     assert "run 2 of seed 4" in html
     res = CliRunner().invoke(cli, ["animate", str(LOCKDOWN), "--no-gif", "--out", str(tmp_path)])
-    assert res.exit_code == 0 and sorted(p.name for p in tmp_path.iterdir()) == ["player.html"]
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert res.exit_code == 0 and names == ["drillsim-manifest.json", "player.html"]
 
 
 def test_cli_animate_bad_scenario_is_readable(tmp_path):

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from drillsim.errors import Problem
+from drillsim.scenario.base import _Model
 from drillsim.scenario.distributions import Distribution
 
 ROUTINGS = ("nearest", "posted", "balanced")
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
 
 class PostedRoute(_Model):
