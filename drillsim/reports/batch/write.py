@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from drillsim.errors import DrillsimError
-from drillsim.reports.batch.room_ranges import room_ranges_pixels, save_pixels
+from drillsim.reports.batch.room_ranges import figure_room_ranges
 from drillsim.reports.batch.secured_distribution import figure_secured_distribution
 from drillsim.reports.batch.tables import exposure_table, room_table, summary_dict, write_runs
 from drillsim.reports.batch.unsecured_band import figure_unsecured_band
@@ -22,7 +22,7 @@ def write_figures(result: BatchResult, loaded: LoadedScenario, out_dir: Path) ->
             figure_secured_distribution(result, loaded), out_dir / "secured_distribution.png"
         ),
         save_figure(figure_unsecured_band(result, loaded), out_dir / "unsecured_band.png"),
-        save_pixels(room_ranges_pixels(result, loaded), out_dir / "room_ranges.png"),
+        save_figure(figure_room_ranges(result, loaded), out_dir / "room_ranges.png"),
     ]
 
 
