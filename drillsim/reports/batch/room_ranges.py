@@ -36,6 +36,12 @@ from drillsim.reports.charts import (
 from drillsim.run.batch import BatchResult
 from drillsim.scenario.load import LoadedScenario
 
+#: Resolution of ``room_ranges.png``: the figure is about 29 x 15 in (the floorplan at a fixed
+#: scale), so at :data:`~drillsim.reports.charts.DPI` it was 4,365 x 2,235 px and its render set
+#: the parent's peak memory; at this resolution the smallest floorplan labels (5 pt) are still
+#: about 8 px tall.
+DPI_ROOM_RANGES = 120
+
 #: A room is outlined as "at risk" when it was never secured in at least this share of runs.
 RISK_SHARE = 0.10
 

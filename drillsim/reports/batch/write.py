@@ -2,28 +2,41 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from drillsim.errors import DrillsimError
-from drillsim.reports.batch.room_ranges import figure_room_ranges
+from drillsim.reports.batch.room_ranges import DPI_ROOM_RANGES, figure_room_ranges
 from drillsim.reports.batch.secured_distribution import figure_secured_distribution
 from drillsim.reports.batch.tables import exposure_table, room_table, summary_dict, write_runs
 from drillsim.reports.batch.unsecured_band import figure_unsecured_band
-from drillsim.reports.charts import save_figure
+from drillsim.reports.charts import DPI, save_figure
 from drillsim.reports.staging import write_csv, write_json
 from drillsim.run.batch import BatchResult
 from drillsim.scenario.load import LoadedScenario
 
 
 def write_figures(result: BatchResult, loaded: LoadedScenario, out_dir: Path) -> list[Path]:
-    """The three batch figures as PNGs in ``out_dir``."""
-    return [
-        save_figure(
-            figure_secured_distribution(result, loaded), out_dir / "secured_distribution.png"
-        ),
-        save_figure(figure_unsecured_band(result, loaded), out_dir / "unsecured_band.png"),
-        save_figure(figure_room_ranges(result, loaded), out_dir / "room_ranges.png"),
-    ]
+    """The three batch figures as PNGs in ``out_dir``.
+
+    One at a time: each figure is cleared and collected once saved (figures hold reference
+    cycles and a rendered pixel buffer), so the parent's peak memory is that of the largest
+    figure alone, not of all three.
+    """
+    makers = (
+        (figure_secured_distribution, "secured_distribution.png"),
+        (figure_unsecured_band, "unsecured_band.png"),
+        (figure_room_ranges, "room_ranges.png"),
+    )
+    written = []
+    for make, name in makers:
+        fig = make(result, loaded)
+        dpi = DPI_ROOM_RANGES if name == "room_ranges.png" else DPI
+        written.append(save_figure(fig, out_dir / name, dpi=dpi))
+        fig.clear()
+        del fig
+        gc.collect()
+    return written
 
 
 def write_batch_outputs(
