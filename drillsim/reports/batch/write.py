@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from pathlib import Path
 
 from drillsim.errors import DrillsimError
@@ -19,9 +18,9 @@ from drillsim.scenario.load import LoadedScenario
 def write_figures(result: BatchResult, loaded: LoadedScenario, out_dir: Path) -> list[Path]:
     """The three batch figures as PNGs in ``out_dir``.
 
-    One at a time: each figure is cleared and collected once saved (figures hold reference
-    cycles and a rendered pixel buffer), so the parent's peak memory is that of the largest
-    figure alone, not of all three.
+    One at a time, each dropped once saved. (Clearing and garbage-collecting each one saved
+    about 20 MiB of the parent's peak at 100,000 runs, 259 vs 279 MiB, but cost 0.6 s of a
+    10,000-run command; collecting only before the largest saved nothing.)
     """
     makers = (
         (figure_secured_distribution, "secured_distribution.png"),
@@ -33,9 +32,7 @@ def write_figures(result: BatchResult, loaded: LoadedScenario, out_dir: Path) ->
         fig = make(result, loaded)
         dpi = DPI_ROOM_RANGES if name == "room_ranges.png" else DPI
         written.append(save_figure(fig, out_dir / name, dpi=dpi))
-        fig.clear()
         del fig
-        gc.collect()
     return written
 
 
