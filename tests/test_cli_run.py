@@ -30,6 +30,7 @@ def test_run_writes_every_output_and_is_reproducible(tmp_path):
         assert res.returncode == 0, res.stderr
     names = sorted(p.name for p in out1.iterdir())
     assert names == [
+        "drillsim-manifest.json",  # what wrote the folder (see reports/outdir.py)
         "events.csv",
         "people.csv",
         "rooms.csv",

@@ -88,7 +88,8 @@ def test_every_file_is_written(written):
     _, _, out, _ = written
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(
-        ["runs.parquet", "runs.csv", "rooms.csv", "exposure.csv", "summary.json", *FIGURES]
+        ["drillsim-manifest.json", "runs.parquet", "runs.csv", "rooms.csv", "exposure.csv",
+         "summary.json", *FIGURES]
     )
 
 

@@ -6,8 +6,18 @@ from pathlib import Path
 
 import click
 
-from drillsim.cli.common import Progress, friendly, load, out_option, scenario_arg, seed_option
-from drillsim.cli.lazy import run_batch_job, staged_output
+from drillsim.cli.common import (
+    Progress,
+    force_option,
+    friendly,
+    load,
+    open_out,
+    out_option,
+    scenario_arg,
+    scenario_inputs,
+    seed_option,
+)
+from drillsim.cli.lazy import run_batch_job
 
 runs_option = click.option(
     "--runs",
@@ -26,8 +36,7 @@ workers_option = click.option(
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 
 
-def _simulate(scenario: str, runs: int, seed: int, workers: int | None, quiet: bool):
-    loaded = load(scenario)
+def _simulate(loaded, scenario: str, runs: int, seed: int, workers: int | None, quiet: bool):
     bar = Progress(runs, Path(scenario).stem, enabled=not quiet)
     try:
         result = run_batch_job(loaded, runs, seed, workers=workers, progress=bar)
@@ -46,9 +55,10 @@ def _simulate(scenario: str, runs: int, seed: int, workers: int | None, quiet: b
               default=None, help="sensitivity.json of `drillsim sensitivity` on this scenario: "
                                  "adds 'time these three steps at your next drill'.")
 @quiet_option
+@force_option
 @friendly
 def brief(scenario: str, runs: int, seed: int, out: str, workers: int | None,
-          sensitivity_json: str | None, quiet: bool) -> None:
+          sensitivity_json: str | None, quiet: bool, force: bool) -> None:
     """Write a drill briefing pack for SCENARIO (HTML + PDF + observer sheet CSV).
 
     The pack holds the floorplan with each room's expected time to secure and the alert-coverage
@@ -59,14 +69,17 @@ def brief(scenario: str, runs: int, seed: int, out: str, workers: int | None,
     """
     from drillsim.reports.brief import write_briefing
 
+    loaded = load(scenario)
     steps = None
     if sensitivity_json:
         from drillsim.reports.sensitivity import read_steps
 
-        steps = read_steps(Path(sensitivity_json), load(scenario))
-    loaded, result = _simulate(scenario, runs, seed, workers, quiet)
-    with staged_output(out) as tmp:
-        paths = write_briefing(loaded, result, tmp, steps)
+        steps = read_steps(Path(sensitivity_json), loaded)
+    options = {"runs": runs, "seed": seed}
+    with open_out(out, "brief", scenario_inputs(loaded), options, force) as folder:
+        loaded, result = _simulate(loaded, scenario, runs, seed, workers, quiet)
+        with folder.staged() as tmp:
+            paths = write_briefing(loaded, result, tmp, steps)
     _report(out, paths)
 
 
@@ -84,17 +97,10 @@ def brief(scenario: str, runs: int, seed: int, out: str, workers: int | None,
     "calibrated-scenario.yaml and calibration.json.",
 )
 @quiet_option
+@force_option
 @friendly
-def review(
-    scenario: str,
-    observed: str,
-    runs: int,
-    seed: int,
-    out: str,
-    workers: int | None,
-    calibrate: bool,
-    quiet: bool,
-) -> None:
+def review(scenario: str, observed: str, runs: int, seed: int, out: str, workers: int | None,
+           calibrate: bool, quiet: bool, force: bool) -> None:
     """Compare a filled observer sheet OBSERVED (CSV) with SCENARIO's simulated drill.
 
     Places each room's observed time within its simulated distribution, flags rooms slower than
@@ -112,15 +118,21 @@ def review(
     loaded = load(scenario)
     refuse_unsupported(loaded)
     obs = read_observed(Path(observed), loaded)
-    loaded, result = _simulate(scenario, runs, seed, workers, quiet)
-    fit = None
-    if calibrate:
-        from drillsim.reports.calibrate import calibrate as fit_scales
+    from drillsim.reports.outdir import sha256_file
 
-        fit = fit_scales(loaded, obs, seed=seed)
-    data = build_review(loaded, result, obs, calibration=fit)
-    with staged_output(out) as tmp:
-        paths = write_review(loaded, result, data, tmp, calibration=fit, final_out=Path(out))
+    inputs = {**scenario_inputs(loaded),
+              "observed": {"file": Path(observed).name, "sha256": sha256_file(Path(observed))}}
+    options = {"runs": runs, "seed": seed, "calibrate": calibrate}
+    with open_out(out, "review", inputs, options, force) as folder:
+        loaded, result = _simulate(loaded, scenario, runs, seed, workers, quiet)
+        fit = None
+        if calibrate:
+            from drillsim.reports.calibrate import calibrate as fit_scales
+
+            fit = fit_scales(loaded, obs, seed=seed)
+        data = build_review(loaded, result, obs, calibration=fit)
+        with folder.staged() as tmp:
+            paths = write_review(loaded, result, data, tmp, calibration=fit, final_out=Path(out))
     _report(out, paths)
     for line in summary_lines(data):
         click.echo(line)

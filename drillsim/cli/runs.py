@@ -6,8 +6,18 @@ from pathlib import Path
 
 import click
 
-from drillsim.cli.common import Progress, friendly, load, out_option, scenario_arg, seed_option
-from drillsim.cli.lazy import run_batch_job, run_single, staged_output
+from drillsim.cli.common import (
+    Progress,
+    force_option,
+    friendly,
+    load,
+    open_out,
+    out_option,
+    scenario_arg,
+    scenario_inputs,
+    seed_option,
+)
+from drillsim.cli.lazy import run_batch_job, run_single
 from drillsim.errors import DrillsimError
 
 workers_option = click.option(
@@ -50,8 +60,9 @@ runs_option = click.option(
     help="Which run of the batch seeded --seed to replay.",
 )
 @out_option
+@force_option
 @friendly
-def run(scenario: str, seed: int, run_index: int, out: str) -> None:
+def run(scenario: str, seed: int, run_index: int, out: str, force: bool) -> None:
     """Simulate one run of SCENARIO with the reference engine and write what happened.
 
     Writes events.csv (one row per event), rooms.csv, people.csv, summary.json, timeline.png
@@ -60,9 +71,11 @@ def run(scenario: str, seed: int, run_index: int, out: str) -> None:
     from drillsim.reports.single import write_single_outputs
 
     loaded = load(scenario)
-    result = run_single(loaded, seed, run_index)
-    with staged_output(out) as tmp:
-        paths = write_single_outputs(result, tmp)
+    options = {"seed": seed, "run_index": run_index}
+    with open_out(out, "run", scenario_inputs(loaded), options, force) as folder:
+        result = run_single(loaded, seed, run_index)
+        with folder.staged() as tmp:
+            paths = write_single_outputs(result, tmp)
     _report(out, paths)
 
 
@@ -76,6 +89,13 @@ def run(scenario: str, seed: int, run_index: int, out: str) -> None:
 @engine_option
 @scheduler_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Continue an interrupted batch in --out (same scenario, runs, seed and engine); the "
+    "files are the same as an uninterrupted run's.",
+)
+@force_option
 @friendly
 def batch(
     scenario: str,
@@ -87,20 +107,64 @@ def batch(
     engine: str,
     scheduler: str | None,
     quiet: bool,
+    resume: bool,
+    force: bool,
 ) -> None:
-    """Simulate RUNS seeded runs of SCENARIO and write per-run metrics, a summary and plots."""
-    from drillsim.reports.batch import write_batch_outputs
+    """Simulate RUNS seeded runs of SCENARIO and write per-run metrics, a summary and plots.
 
+    Finished chunks are kept in OUT/partial-batch/ as they complete, so a batch that was killed
+    or interrupted continues with --resume; the final files appear only when all runs are done.
+    """
+    from drillsim.reports.batch import write_batch_outputs
+    from drillsim.run.batch import DETAIL_RUNS, check_scheduler_address
+    from drillsim.run.chunkstore import open_chunk_store
+    from drillsim.sample.draws import CHUNK_RUNS
+
+    if scheduler:
+        check_scheduler_address(scheduler)
     loaded = load(scenario)
-    bar = Progress(runs, Path(scenario).stem, enabled=not quiet)
-    try:
-        result = run_batch_job(
-            loaded, runs, seed, engine=engine, workers=workers, scheduler=scheduler, progress=bar
+    inputs = scenario_inputs(loaded)
+    key = {"runs": runs, "seed": seed, "engine": engine, "chunk_runs": CHUNK_RUNS}
+    with open_out(out, "batch", inputs, {**key, "csv": csv_too}, force) as folder:
+        prev = folder.previous
+        if resume and not (folder.out / "partial-batch").exists():
+            if (
+                prev
+                and prev.get("command") == "batch"
+                and prev.get("inputs") == inputs
+                and {k: prev.get("options", {}).get(k) for k in key} == key
+            ):
+                click.echo(f"nothing to resume: {out}/ already holds this batch, complete")
+                return
+            click.echo(f"nothing to resume in {out}/; starting the batch", err=True)
+        store, done = open_chunk_store(
+            folder.out, inputs, key, min(runs, DETAIL_RUNS), resume=resume, force=force
         )
-    finally:
-        bar.close()
-    with staged_output(out) as tmp:
-        paths = write_batch_outputs(result, loaded, tmp, csv=csv_too)
+        if done:
+            click.echo(f"resuming: {done} of {runs} runs already done", err=True)
+        bar = Progress(runs, Path(scenario).stem, enabled=not quiet)
+        try:
+            result = run_batch_job(
+                loaded,
+                runs,
+                seed,
+                engine=engine,
+                workers=workers,
+                scheduler=scheduler,
+                progress=bar,
+                store=store,
+                notify=lambda msg: click.echo(msg, err=True),
+            )
+        except KeyboardInterrupt:
+            bar.close()
+            raise KeyboardInterrupt(
+                f"interrupted; {store.count()} of {runs} runs are kept in {out}/partial-batch/ "
+                "(run the same command with --resume to continue)"
+            ) from None
+        finally:
+            bar.close()
+        with folder.staged() as tmp:
+            paths = write_batch_outputs(result, loaded, tmp, csv=csv_too)
     _report(out, paths)
 
 
@@ -113,6 +177,7 @@ def batch(
 @workers_option
 @scheduler_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@force_option
 @friendly
 def compare(
     scenarios: tuple[str, ...],
@@ -123,6 +188,7 @@ def compare(
     workers: int | None,
     scheduler: str | None,
     quiet: bool,
+    force: bool,
 ) -> None:
     """Compare SCENARIOS (A B [C ...]) run by run with common random numbers.
 
@@ -135,17 +201,24 @@ def compare(
     if len(scenarios) < 2:
         raise DrillsimError("compare needs at least two scenario files (A B [C ...])")
     loadeds = [load(s) for s in scenarios]
-    results = []
-    for path, ld in zip(scenarios, loadeds, strict=True):
-        bar = Progress(runs, Path(path).stem, enabled=not quiet)
-        try:
-            results.append(
-                run_batch_job(ld, runs, seed, workers=workers, scheduler=scheduler, progress=bar)
-            )
-        finally:
-            bar.close()
-    with staged_output(out) as tmp:
-        paths = write_compare_outputs(results, loadeds, tmp, csv=csv_too)
+    inputs: dict = {}
+    for i, ld in enumerate(loadeds):
+        inputs.update(scenario_inputs(ld, f"scenario_{i + 1}"))
+    options = {"runs": runs, "seed": seed, "csv": csv_too}
+    with open_out(out, "compare", inputs, options, force) as folder:
+        results = []
+        for path, ld in zip(scenarios, loadeds, strict=True):
+            bar = Progress(runs, Path(path).stem, enabled=not quiet)
+            try:
+                results.append(
+                    run_batch_job(
+                        ld, runs, seed, workers=workers, scheduler=scheduler, progress=bar
+                    )
+                )
+            finally:
+                bar.close()
+        with folder.staged() as tmp:
+            paths = write_compare_outputs(results, loadeds, tmp, csv=csv_too)
     _report(out, paths)
     _note_unshared(results)
 

@@ -9,11 +9,16 @@ flat as the run count grows, and the result is identical whatever the worker cou
 from __future__ import annotations
 
 import os
+import signal
+import sys
+import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing import get_context
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
@@ -25,10 +30,13 @@ from drillsim.errors import DrillsimError
 from drillsim.metrics.exposure import exposure
 from drillsim.metrics.score import curves, score
 from drillsim.plan.compile import Plan, compile_plan
-from drillsim.run.workers import lean_spawn, tune_malloc, worker_init
+from drillsim.run.workers import lean_spawn, tune_malloc
 from drillsim.sample.draws import CHUNK_RUNS, sample
 from drillsim.scenario.load import LoadedScenario
 from drillsim.scenario.model import Scenario
+
+if TYPE_CHECKING:  # pyarrow stays out of the workers, which import this module
+    from drillsim.run.chunkstore import ChunkStore
 
 ENGINES = ("batch", "reference")
 #: Per-room, per-space and over-time detail is kept for the first this many runs; per-run metrics
@@ -144,6 +152,8 @@ def run_batch_job(
     scheduler: str | None = None,
     progress: Callable[[int], None] | None = None,
     plan: Plan | None = None,
+    store: ChunkStore | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> BatchResult:
     """Run ``n_runs`` seeded runs of a scenario and keep their reduced results.
 
@@ -163,6 +173,11 @@ def run_batch_job(
         Address of a Dask scheduler (``tcp://host:8786``); runs the same chunks there.
     progress : callable, optional
         Called with the number of runs finished after each chunk.
+    store : ChunkStore, optional
+        Where finished chunks are saved as they arrive; chunks already there are loaded instead
+        of run (``drillsim batch --resume``). The result is the same either way.
+    notify : callable, optional
+        Called with a one-line message when a lost worker's chunk is retried.
     """
     if engine not in ENGINES:
         raise DrillsimError(f"unknown engine '{engine}'; use one of: {', '.join(ENGINES)}")
@@ -176,38 +191,121 @@ def run_batch_job(
     workers = default_workers() if workers is None else workers
     if workers < 1:
         raise DrillsimError(f"--workers must be at least 1, got {workers}")
-    args = [(plan, sc, seed, lo, n, engine) for lo, n in jobs]
     out = _Collector(n_runs)
 
-    def take(a: tuple, part: dict) -> None:
+    def add(a: tuple, part: dict) -> None:
         out.add(a[3], part)
         if progress:
             progress(a[4])
 
-    if scheduler:
+    def take(a: tuple, part: dict) -> None:
+        if store is not None:
+            store.save(a[3], part)  # on disk before it counts as done
+        add(a, part)
+
+    args = []
+    for lo, n in jobs:
+        if store is not None and store.has(lo, n):
+            add((plan, sc, seed, lo, n, engine), store.load(lo))
+        else:
+            args.append((plan, sc, seed, lo, n, engine))
+    if not args:
+        pass
+    elif scheduler:
         _on_dask(scheduler, args, take)
-    elif workers == 1 or len(jobs) == 1:
+    elif workers == 1 or len(args) == 1:
         for a in args:
             take(a, run_chunk(*a))
     else:
-        _on_processes(min(workers, len(jobs)), args, take)
+        _on_processes(min(workers, len(args)), args, take, notify or (lambda msg: None))
     return out.result(plan, loaded, seed, engine)
 
 
-def _on_processes(workers: int, args: list[tuple], take) -> None:
-    """Run chunks on local processes, at most two per worker in flight (bounded memory)."""
-    with lean_spawn(), ProcessPoolExecutor(
-        max_workers=workers, mp_context=get_context("spawn"), initializer=worker_init
-    ) as pool:
-        pending: dict = {}
-        queue = list(args)
-        while queue or pending:
-            while queue and len(pending) < 2 * workers:
-                a = queue.pop(0)
-                pending[pool.submit(run_chunk, *a)] = a
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in done:
-                take(pending.pop(fut), fut.result())
+_QUIET_TRACKER = "ignore::UserWarning:multiprocessing.resource_tracker"
+#: How often a chunk is run again after the worker running it was lost.
+RETRIES = 1
+
+
+def _on_processes(workers: int, args: list[tuple], take, notify: Callable[[str], None]) -> None:
+    """Run chunks on local processes, at most two per worker in flight (bounded memory).
+
+    Workers die with this process (see :mod:`drillsim.run.workers`) and ignore Ctrl-C, which
+    this process handles alone. If a worker is lost (killed by the system, e.g. out of memory),
+    the pool is rebuilt and the chunks that were in flight run again, each at most ``RETRIES``
+    times; the results do not depend on it, since a chunk's runs depend only on the seed.
+    """
+    from drillsim.run.workers import start_worker
+
+    # The resource tracker (started with the first pool, with this interpreter's -W options)
+    # still removes the pool's semaphores after an interrupt or a kill -9 of this process, but
+    # without a "leaked semaphore objects" warning on the user's terminal.
+    if _QUIET_TRACKER not in sys.warnoptions:
+        sys.warnoptions.append(_QUIET_TRACKER)
+    queue = list(args)
+    tries: dict[int, int] = {}
+    with lean_spawn():  # workers import the engine, not the CLI
+        while queue:
+            pool = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=get_context("spawn"),
+                initializer=start_worker,
+                initargs=(os.getpid(),),
+            )
+            pending: dict = {}
+            try:
+                while queue or pending:
+                    while queue and len(pending) < 2 * workers:
+                        a = queue.pop(0)
+                        with _sigint_ignored():  # a worker spawned now starts with Ctrl-C ignored
+                            pending[pool.submit(run_chunk, *a)] = a
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for fut in sorted(done, key=lambda f: pending[f][3]):
+                        part = fut.result()  # a lost worker raises here; the chunk stays pending
+                        take(pending.pop(fut), part)
+            except BrokenProcessPool:
+                lost = sorted([a for a in pending.values()], key=lambda a: a[3])
+                span = ", ".join(f"runs {a[3]}-{a[3] + a[4] - 1}" for a in lost)
+                failed = [a for a in lost if tries.get(a[3], 0) >= RETRIES]
+                if failed:
+                    a = failed[0]
+                    raise DrillsimError(
+                        f"a worker process was lost twice while running runs {a[3]}-"
+                        f"{a[3] + a[4] - 1} (killed by the system, perhaps out of memory); try "
+                        "fewer --workers, or free memory, and run again"
+                    ) from None
+                for a in lost:
+                    tries[a[3]] = tries.get(a[3], 0) + 1
+                notify(f"a worker process was lost (killed by the system?); running {span} again")
+                queue = lost + queue
+            finally:
+                _stop(pool)
+
+
+@contextmanager
+def _sigint_ignored():
+    """Ignore SIGINT for a moment (only in the main thread), so that a worker process spawned
+    meanwhile inherits the ignored disposition from its first instruction: a Ctrl-C while it
+    is still importing must not print a traceback. A Ctrl-C in that moment (a few ms) is lost."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Shut a pool down now: cancel queued chunks and end the workers (after Ctrl-C or an
+    error there is nothing to wait for)."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        if p.is_alive():
+            p.terminate()
+    for p in procs:
+        p.join(timeout=5)
 
 
 def _on_dask(address: str, args: list[tuple], take) -> None:
@@ -215,10 +313,7 @@ def _on_dask(address: str, args: list[tuple], take) -> None:
         from distributed import Client, as_completed
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise DrillsimError("--scheduler needs Dask: pip install 'drillsim[cluster]'") from exc
-    try:
-        client = Client(address, timeout="10s")
-    except OSError as exc:
-        raise DrillsimError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+    client = _connect(address, Client)
     with client:
         plan = client.scatter(args[0][0], broadcast=True, hash=False)  # sent once, not per chunk
         futures = [client.submit(run_chunk, plan, *a[1:], pure=False) for a in args]
@@ -226,6 +321,53 @@ def _on_dask(address: str, args: list[tuple], take) -> None:
         for fut in as_completed(futures):
             take(args[index[fut.key]], fut.result())
             fut.release()
+
+
+#: Dask comm schemes with a host and port; ``inproc://`` (one process, for tests) has no port.
+SCHEDULER_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
+
+
+def check_scheduler_address(address: str) -> str:
+    """``address`` if it looks like a Dask scheduler address (``tcp://host:port``), else a
+    :class:`DrillsimError` naming it and the fix. No network is touched."""
+    from urllib.parse import urlsplit
+
+    fix = "use the address `dask scheduler` prints, e.g. tcp://10.0.0.5:8786"
+    text = address.strip()
+    if text.startswith("inproc://"):
+        return text
+    if "://" not in text:
+        text = "tcp://" + text
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        raise DrillsimError(f"--scheduler '{address}' is not a valid address; {fix}") from None
+    if parts.scheme not in SCHEDULER_SCHEMES or not parts.hostname or port is None:
+        raise DrillsimError(
+            f"--scheduler '{address}' is not a valid address (need tcp:// or tls://, a host and "
+            f"a port); {fix}"
+        )
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise DrillsimError(f"--scheduler '{address}' has a path; {fix}")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _connect(address: str, client_cls):
+    """A Dask client for ``address``; any failure is one line naming the address and the fix."""
+    target = check_scheduler_address(address)
+    try:
+        return client_cls(target, timeout="10s")
+    except (OSError, TimeoutError) as exc:
+        raise DrillsimError(
+            f"cannot reach the Dask scheduler at {target} ({exc.__class__.__name__}); check that "
+            "`dask scheduler` runs there and the port is open"
+        ) from None
+    except Exception as exc:
+        raise DrillsimError(
+            f"{target} did not answer as a Dask scheduler ({exc.__class__.__name__}); check the "
+            "host and port (a scheduler listens on 8786 by default)"
+        ) from None
 
 
 class _Collector:

@@ -8,6 +8,7 @@ from typing import Any
 
 from drillsim.reports.brief.protocols import PROFILES
 from drillsim.reports.pdf import Bullets, Heading, Para, Table
+from drillsim.reports.staging import safe_row
 
 #: Columns of the observer CSV template that ``drillsim review`` reads back.
 OBSERVER_COLUMNS = (
@@ -109,6 +110,6 @@ def write_observer_csv(path: Path, stats: dict[str, Any], protocol: str) -> None
         cols = observer_columns(protocol)
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(cols)
-        for r in observer_rows(stats):
-            w.writerow([r["room"], r["label"], *([""] * (len(cols) - 2))])
+        w.writerow(safe_row(cols))
+        for r in observer_rows(stats):  # labels neutralised: observers open this in a spreadsheet
+            w.writerow(safe_row([r["room"], r["label"], *([""] * (len(cols) - 2))]))

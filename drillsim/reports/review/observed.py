@@ -18,6 +18,7 @@ from pathlib import Path
 from drillsim.errors import DrillsimError, Problem, ValidationError
 from drillsim.plan.compile import Plan, compile_plan
 from drillsim.reports.brief.observer_sheet import OBSERVER_COLUMNS
+from drillsim.reports.staging import unneutralise
 from drillsim.scenario.load import LoadedScenario
 
 TIME_COLUMNS = ("alert_heard_s", "door_locked_s", "lights_off_s", "safe_zone_s")
@@ -175,7 +176,8 @@ def read_observed(path: Path, loaded: LoadedScenario, plan: Plan | None = None) 
 
         def cell(name: str, cells: list[str] = cells) -> str:
             i = col.get(name)
-            return cells[i].strip() if i is not None and i < len(cells) else ""
+            # unneutralise: a sheet edited as text keeps the "'" drillsim put before "-A1"
+            return unneutralise(cells[i].strip()) if i is not None and i < len(cells) else ""
 
         room = cell("room")
         where = f"row {line_no} (room '{room}')"

@@ -12,7 +12,7 @@ from drillsim.reports.render import write_doc, write_figure_pngs
 from drillsim.reports.review.document import build_review_doc
 from drillsim.reports.review.figures import percentile_floorplan_figure, rooms_figure
 from drillsim.reports.review.placement import FLAG_NOT_SECURED, FLAG_SLOW
-from drillsim.reports.staging import write_json
+from drillsim.reports.staging import safe_row, write_json
 from drillsim.run.batch import BatchResult
 from drillsim.scenario.load import LoadedScenario
 
@@ -42,7 +42,7 @@ def write_rooms_csv(path: Path, data: dict[str, Any]) -> None:
         )
         for r in data["rooms"]:
             w.writerow(
-                [
+                safe_row([
                     r["room"],
                     r["label"],
                     r["status"],
@@ -54,7 +54,7 @@ def write_rooms_csv(path: Path, data: dict[str, Any]) -> None:
                     int(FLAG_SLOW in r["flags"]),
                     int(FLAG_NOT_SECURED in r["flags"]),
                     "; ".join(f"{c}: {t}" for c, t in r["factors"]),
-                ]
+                ])
             )
 
 
