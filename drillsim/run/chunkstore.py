@@ -37,6 +37,7 @@ _DETAIL = (
     "room_checked_s",
     "space_alert_s",
     "space_locked_out",
+    "space_exposure_s",
 )
 
 
