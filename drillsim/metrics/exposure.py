@@ -17,6 +17,7 @@ scoring horizon counts (``min(person_safe_s, horizon_s)``).
 
 from __future__ import annotations
 
+import weakref
 from collections import defaultdict
 
 import numpy as np
@@ -166,14 +167,31 @@ def _path_fractions(plan: Plan, path: list[int]) -> np.ndarray:
     return cum / cum[-1] if cum[-1] > 0 else np.linspace(0.0, 1.0, len(path))
 
 
+#: the last (plan, outcomes) -> result, by weak reference: a chunk's scoring and its per-space
+#: table both ask for the same chunk's exposure, and it is the costliest step of the reduction
+_LAST: list = [None, None, None]
+
+
 def exposure(plan: Plan, o: Outcomes) -> tuple[np.ndarray, np.ndarray]:
     """Unsecured person-seconds in or next to the hazard zone.
+
+    The result of the last call is kept (by weak reference to ``plan`` and ``o``, which are
+    immutable) so that asking twice for the same chunk computes it once; treat it as read-only.
 
     Returns
     -------
     by_person : (R, P) seconds per person
     by_space : (R, S) seconds per space where they were spent
     """
+    p_ref, o_ref, last = _LAST
+    if p_ref is not None and p_ref() is plan and o_ref() is o:
+        return last
+    result = _exposure(plan, o)
+    _LAST[:] = [weakref.ref(plan), weakref.ref(o), result]
+    return result
+
+
+def _exposure(plan: Plan, o: Outcomes) -> tuple[np.ndarray, np.ndarray]:
     R, P, S = o.n_runs, plan.n_persons, plan.n_spaces
     by_person = np.zeros((R, P))
     by_space = np.zeros((R, S))

@@ -158,9 +158,10 @@ def add_footer(fig: Figure, footer: str) -> None:
     )
 
 
-def save_figure(fig: Figure, path: Path) -> Path:
-    """Save a PNG at :data:`DPI` with no software tag (byte-identical on re-runs)."""
-    fig.savefig(path, dpi=DPI, format="png", metadata=dict(PNG_METADATA))
+def save_figure(fig: Figure, path: Path, dpi: float = DPI) -> Path:
+    """Save a PNG at ``dpi`` (default :data:`DPI`) with no software tag (byte-identical on
+    re-runs)."""
+    fig.savefig(path, dpi=dpi, format="png", metadata=dict(PNG_METADATA))
     return path
 
 

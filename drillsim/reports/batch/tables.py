@@ -47,6 +47,15 @@ def _run_columns(result: BatchResult) -> dict[str, np.ndarray]:
     return cols
 
 
+def _zero_copy(values: np.ndarray) -> pa.Array:
+    """An Arrow array on the NumPy buffer itself (``pa.array`` copies every column: at 100,000
+    runs that copy was a third of the parent's peak memory); same file bytes."""
+    values = np.ascontiguousarray(values)
+    return pa.Array.from_buffers(
+        pa.from_numpy_dtype(values.dtype), len(values), [None, pa.py_buffer(values)]
+    )
+
+
 def write_runs_csv(result: BatchResult, path: Path) -> Path:
     """The per-run table as CSV (``inf`` written as "inf", floats in round-trip form)."""
     cols = _run_columns(result)
@@ -70,9 +79,11 @@ def write_runs(result: BatchResult, out_dir: Path, *, csv: bool = False) -> list
     ]
     meta = {"drillsim.provenance": json.dumps(result.provenance, sort_keys=True)}
     schema = pa.schema(fields, metadata=meta)
-    table = pa.table([pa.array(cols[f.name]) for f in fields], schema=schema)
+    table = pa.table([_zero_copy(cols[f.name]) for f in fields], schema=schema)
     path = out_dir / "runs.parquet"
     pq.write_table(table, path, compression="snappy")
+    del table
+    pa.default_memory_pool().release_unused()  # the encoder's buffers, before the figures
     written = [path]
     if csv:
         written.append(write_runs_csv(result, out_dir / "runs.csv"))
