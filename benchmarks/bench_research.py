@@ -3,6 +3,8 @@
 Measures, for the high-school lockdown (class in session):
 
 * ``drillsim --help`` wall time (median of 7) and which heavy modules it imports;
+* the lockdown batch engine per run against a NumPy floor measured in the same process (one
+  uniform per person drawn and sorted, per run), 256-run chunks, best of 30 each, interleaved;
 * ``drillsim batch --runs 10000 --workers 1`` end to end (files and figures included, median of 3);
 * the parent's peak resident memory (``VmHWM`` of the CLI process itself) of
   ``drillsim batch --runs 100000`` with the default workers;
@@ -155,6 +157,50 @@ print(best / 256 * 1e6, faults)
 """
 
 
+_FLOOR_PROBE = """
+import json, time
+import numpy as np
+from drillsim.engines.batch import run_batch
+from drillsim.plan.compile import compile_plan
+from drillsim.run.batch import reduce_outcomes
+from drillsim.run.workers import tune_malloc
+from drillsim.sample.draws import sample
+from drillsim.scenario.load import load_scenario
+tune_malloc()  # as run_chunk does
+l = load_scenario(PATH)
+p, sc, R = compile_plan(l), l.scenario, 256
+rng = np.random.default_rng(0)
+best = dict(floor=1e9, sample=1e9, engine=1e9, reduce=1e9)
+for c in range(30):
+    t0 = time.perf_counter()
+    np.sort(rng.random((R, p.n_persons)), axis=1)
+    t1 = time.perf_counter()
+    d = sample(p, sc, 1, R, first_run=R * c)
+    t2 = time.perf_counter()
+    o = run_batch(p, d)
+    t3 = time.perf_counter()
+    reduce_outcomes(p, o)
+    t4 = time.perf_counter()
+    for k, dt in zip(best, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
+        best[k] = min(best[k], dt / R * 1e6)
+print(json.dumps({k: round(v, 1) for k, v in best.items()}))
+"""
+
+
+def engine_vs_floor() -> dict:
+    """µs per run (best of 30 chunks of 256 runs) of the NumPy floor, sampling, the batch engine
+    and the reduction, and the engine's multiple of the floor."""
+    code = _FLOOR_PROBE.replace("PATH", repr(str(SCENARIO)))
+    res = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=_env(), check=True
+    )
+    us = json.loads(res.stdout.strip().splitlines()[-1])
+    us["engine_over_floor"] = round(us["engine"] / us["floor"], 2)
+    us["sample_and_engine_over_floor"] = round((us["sample"] + us["engine"]) / us["floor"], 2)
+    us["load_average_1min"] = os.getloadavg()[0]
+    return us
+
+
 def chunk_path() -> dict:
     """µs per run of ``run_chunk`` (256-run chunks, best of 40) and minor page faults per chunk,
     with glibc's defaults and with the kept memory of :func:`drillsim.run.workers.tune_malloc`."""
@@ -176,7 +222,7 @@ def dask_scaling() -> dict:
     t = json.loads(out.stdout.strip().splitlines()[-1])
     one, two = t["1"], t["2"]
     return {"one_worker_s": round(one, 2), "two_workers_s": round(two, 2),
-            "speedup": round(one / two, 2)}
+            "speedup": round(one / two, 2), "load_average_1min_after": os.getloadavg()[0]}
 
 
 def _timed(fn, sources: dict[str, str | None], repeat: int) -> dict:
@@ -217,6 +263,7 @@ def main() -> None:
     report: dict = {
         "help": _timed(help_time, sources, 3 * args.repeat),
         "help_heavy_modules": _each(help_modules, sources),
+        "engine_vs_numpy_floor_us_per_run": _each(engine_vs_floor, sources),
         "batch_10000_runs_1_worker": _timed(batch_10k_one_worker, sources, args.repeat),
     }
     report["chunk_path_this_checkout"] = chunk_path()

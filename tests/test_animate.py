@@ -176,8 +176,9 @@ def test_labels_cannot_break_out_of_the_script(lockdown_run):
 @pytest.fixture(scope="module")
 def animated(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("anim") / "out"
-    res = CliRunner().invoke(cli, ["animate", str(LOCKDOWN), "--seed", "4", "--run-index", "2",
-                                   "--out", str(out)])
+    res = CliRunner().invoke(
+        cli, ["animate", str(LOCKDOWN), "--seed", "4", "--run-index", "2", "--out", str(out)]
+    )
     assert res.exit_code == 0, res.output
     return out
 
@@ -195,11 +196,14 @@ def test_gif_frames_show_the_run_progress(animated):
 
 
 def test_cli_animate_writes_player_and_gif(animated, tmp_path):
-    assert sorted(p.name for p in animated.iterdir()) == ["player.html", "run.gif"]
+    # the player, the GIF and the manifest that says which command wrote the folder (--out policy)
+    names = sorted(p.name for p in animated.iterdir())
+    assert names == ["drillsim-manifest.json", "player.html", "run.gif"]
     html = (animated / "player.html").read_text()
     assert "run 2 of seed 4" in html
     res = CliRunner().invoke(cli, ["animate", str(LOCKDOWN), "--no-gif", "--out", str(tmp_path)])
-    assert res.exit_code == 0 and sorted(p.name for p in tmp_path.iterdir()) == ["player.html"]
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert res.exit_code == 0 and names == ["drillsim-manifest.json", "player.html"]
 
 
 def test_cli_animate_bad_scenario_is_readable(tmp_path):
@@ -224,14 +228,31 @@ def test_brief_links_the_player_of_its_median_run(tmp_path):
     from drillsim.run import run_batch_job
 
     out = tmp_path / "pack"
-    res = CliRunner().invoke(cli, ["brief", str(LOCKDOWN), "--runs", "31", "--seed", "5",
-                                   "--workers", "1", "-q", "--out", str(out)])
+    res = CliRunner().invoke(
+        cli,
+        [
+            "brief",
+            str(LOCKDOWN),
+            "--runs",
+            "31",
+            "--seed",
+            "5",
+            "--workers",
+            "1",
+            "-q",
+            "--out",
+            str(out),
+        ],
+    )
     assert res.exit_code == 0, res.output
     soup = BeautifulSoup((out / "briefing.html").read_text(encoding="utf-8"), "html.parser")
     link = soup.find("a", href="player.html")
     assert link is not None and "median run" in link.text
-    scene = json.loads(BeautifulSoup((out / "player.html").read_text(encoding="utf-8"),
-                                     "html.parser").find(id="scene").string)
+    scene = json.loads(
+        BeautifulSoup((out / "player.html").read_text(encoding="utf-8"), "html.parser")
+        .find(id="scene")
+        .string
+    )
     assert scene["seed"] == 5
     # the linked run's unsecured person-seconds is the median of the batch's 31 runs
     loaded = load_scenario(LOCKDOWN)

@@ -39,7 +39,8 @@ def test_brief_adapts_to_the_protocol(protocol, tmp_path):
     soup = BeautifulSoup((out / "briefing.html").read_text(encoding="utf-8"), "html.parser")
     text = " ".join(soup.get_text(" ").split())
     assert f"{prof.title} drill briefing" in text
-    assert f"This is a {prof.action} DRILL" in text
+    article = "an" if prof.action[0] in "aeiou" else "a"  # "an evacuation", "an options-based"
+    assert f"This is {article} {prof.action} DRILL" in text
     assert directive in text
     stats = json.loads((out / "briefing.json").read_text(encoding="utf-8"))
     timeline = soup.find(attrs={"data-key": "timeline"}) or soup

@@ -235,7 +235,7 @@ SCENARIO_CORPUS = {
     ),
     "horizon_huge": ("mode: drill\n", "mode: drill\nhorizon_s: 1.0e+300\n", "horizon_s"),
     "shelter_in_place": ("protocol: lockdown", "protocol: shelter_in_place",
-                         "not simulated in this version"),
+                         "did you mean 'shelter'?"),
 }
 
 
@@ -251,13 +251,17 @@ def test_corpus_scenarios(name, tmp_path):
     assert expected in result.output, result.output
 
 
-def test_shelter_in_place_does_not_suggest_a_refused_protocol(tmp_path):
+def test_shelter_in_place_suggests_shelter_which_runs(tmp_path):
+    """The hint names a protocol that is simulated (shelter is, since issue 9), never a refused one."""
     path = tmp_path / "s.yaml"
     path.write_text(_scenario_text(**{"protocol: lockdown": "protocol: shelter_in_place"}),
                     encoding="utf-8")
     out = CliRunner().invoke(cli, ["validate", str(path)]).output
-    assert "did you mean 'shelter'" not in out
-    assert "use one of: lockdown, evacuate" in out
+    assert "did you mean 'shelter'" in out
+    fixed = _scenario_text(**{"protocol: lockdown": "protocol: shelter"})
+    path.write_text(fixed, encoding="utf-8")
+    out = CliRunner().invoke(cli, ["validate", str(path)]).output
+    assert "not simulated" not in out
 
 
 def test_floorplan_capacity_1e308_is_refused_quickly(tmp_path):

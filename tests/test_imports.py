@@ -75,33 +75,72 @@ def _fc(features: list[dict]) -> dict:
 def imdf_files(units=UNITS, openings=OPENINGS) -> dict[str, dict]:
     """The fictional school as IMDF feature collections (lon/lat geometry)."""
     levels = [
-        {"type": "Feature", "id": f"lv-{o}", "feature_type": "level",
-         "geometry": None, "properties": {"ordinal": o, "name": {"en": n}, "category": "unspecified",
-                                          "outdoor": False}}
+        {
+            "type": "Feature",
+            "id": f"lv-{o}",
+            "feature_type": "level",
+            "geometry": None,
+            "properties": {
+                "ordinal": o,
+                "name": {"en": n},
+                "category": "unspecified",
+                "outdoor": False,
+            },
+        }
         for o, n in ((0, "Ground"), (1, "First"))
     ]
     unit_features = [
-        {"type": "Feature", "id": k, "feature_type": "unit",
-         "geometry": {"type": "Polygon", "coordinates": [[_ll(x0, y0), _ll(x1, y0), _ll(x1, y1),
-                                                          _ll(x0, y1), _ll(x0, y0)]]},
-         "properties": {"category": cat, "level_id": f"lv-{lv}", "name": {"en": name}}}
+        {
+            "type": "Feature",
+            "id": k,
+            "feature_type": "unit",
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [[_ll(x0, y0), _ll(x1, y0), _ll(x1, y1), _ll(x0, y1), _ll(x0, y0)]],
+            },
+            "properties": {"category": cat, "level_id": f"lv-{lv}", "name": {"en": name}},
+        }
         for k, name, cat, lv, x0, y0, x1, y1 in units
     ]
     opening_features = [
-        {"type": "Feature", "id": k, "feature_type": "opening",
-         "geometry": {"type": "LineString", "coordinates": [_ll(*a), _ll(*b)]},
-         "properties": {"category": "pedestrian", "level_id": f"lv-{lv}",
-                        "door": {"type": "door", "automatic": False} if door else None}}
+        {
+            "type": "Feature",
+            "id": k,
+            "feature_type": "opening",
+            "geometry": {"type": "LineString", "coordinates": [_ll(*a), _ll(*b)]},
+            "properties": {
+                "category": "pedestrian",
+                "level_id": f"lv-{lv}",
+                "door": {"type": "door", "automatic": False} if door else None,
+            },
+        }
         for k, lv, a, b, door in openings
     ]
-    venue = [{"type": "Feature", "id": "venue", "feature_type": "venue",
-              "geometry": None, "properties": {"name": {"en": "Fictional Test Middle School"},
-                                               "category": "school"}}]
-    amenity = [{"type": "Feature", "id": "am-1", "feature_type": "amenity",
-                "geometry": {"type": "Point", "coordinates": _ll(20, 4)},
-                "properties": {"category": "restroom.unisex", "unit_ids": ["u-rr"]}}]
-    return {"venue": _fc(venue), "level": _fc(levels), "unit": _fc(unit_features),
-            "opening": _fc(opening_features), "amenity": _fc(amenity)}
+    venue = [
+        {
+            "type": "Feature",
+            "id": "venue",
+            "feature_type": "venue",
+            "geometry": None,
+            "properties": {"name": {"en": "Fictional Test Middle School"}, "category": "school"},
+        }
+    ]
+    amenity = [
+        {
+            "type": "Feature",
+            "id": "am-1",
+            "feature_type": "amenity",
+            "geometry": {"type": "Point", "coordinates": _ll(20, 4)},
+            "properties": {"category": "restroom.unisex", "unit_ids": ["u-rr"]},
+        }
+    ]
+    return {
+        "venue": _fc(venue),
+        "level": _fc(levels),
+        "unit": _fc(unit_features),
+        "opening": _fc(opening_features),
+        "amenity": _fc(amenity),
+    }
 
 
 def write_imdf(folder: Path, files: dict[str, dict]) -> Path:
@@ -124,7 +163,12 @@ ROOMS = [  # (label, x0, y0, x1, y1) in mm; walls drawn as the inner faces, 150 
     ("GYM", 30000, 11150, 45000, 25000),
 ]
 DOORS = [  # door block insertion points (hinge on the corridor-side wall), mm; rotation
-    (4000, 11000), (13000, 11000), (22000, 11000), (4000, 8000), (13000, 8000), (20000, 8000),
+    (4000, 11000),
+    (13000, 11000),
+    (22000, 11000),
+    (4000, 8000),
+    (13000, 8000),
+    (20000, 8000),
     (36000, 11000),
 ]
 
@@ -144,12 +188,16 @@ def write_dxf(path: Path, *, rooms=ROOMS, doors=DOORS, open_one=False, units=4, 
         pts = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
         msp.add_lwpolyline(pts, close=not (open_one and i == 2), dxfattribs={"layer": "A-ROOMS"})
         msp.add_text(label, height=300, dxfattribs={"layer": "A-TEXT"}).set_placement(
-            ((x0 + x1) / 2, (y0 + y1) / 2))
+            ((x0 + x1) / 2, (y0 + y1) / 2)
+        )
     for x, y in doors:
         # swing into the room on the far side of the wall from the corridor
         rot = 0 if y >= 11000 else 270
-        msp.add_blockref("DOOR900", (x, y + (150 if y >= 11000 else -150)),
-                         dxfattribs={"layer": "A-DOORS", "rotation": rot})
+        msp.add_blockref(
+            "DOOR900",
+            (x, y + (150 if y >= 11000 else -150)),
+            dxfattribs={"layer": "A-DOORS", "rotation": rot},
+        )
     # exterior double doors at both ends of the corridor: lines across the openings
     msp.add_line((0, 8600), (0, 10400), dxfattribs={"layer": "A-DOORS"})
     msp.add_line((45000, 8600), (45000, 10400), dxfattribs={"layer": "A-DOORS"})
@@ -161,11 +209,19 @@ def write_dxf(path: Path, *, rooms=ROOMS, doors=DOORS, open_one=False, units=4, 
 
 def scenario_yaml(folder: Path, floorplan: Path, protocol: str, origin: str) -> Path:
     p = folder / f"{protocol}.yaml"
-    p.write_text(yaml.safe_dump({
-        "name": f"imported {protocol}", "floorplan": str(floorplan), "protocol": protocol,
-        "mode": "drill", "incident": {"origin": origin},
-        "population": {"preset": "class_in_session", "student_age_band": "middle"},
-    }), encoding="utf-8")
+    p.write_text(
+        yaml.safe_dump(
+            {
+                "name": f"imported {protocol}",
+                "floorplan": str(floorplan),
+                "protocol": protocol,
+                "mode": "drill",
+                "incident": {"origin": origin},
+                "population": {"preset": "class_in_session", "student_age_band": "middle"},
+            }
+        ),
+        encoding="utf-8",
+    )
     return p
 
 
@@ -216,8 +272,15 @@ def test_imdf_import_validates_and_runs(tmp_path):
     d103 = by_pair[frozenset(("Room-103", "Hall-1"))]
     assert d103["kind"] == "door" and d103["lock"] == "thumbturn"
     report = (tmp_path / "out" / "import-report.txt").read_text()
-    for words in ("GUESSED VALUES", "lock hardware", "class sizes", "PA coverage", "exits",
-                  "doors on openings into securable rooms", "Room-103"):
+    for words in (
+        "GUESSED VALUES",
+        "lock hardware",
+        "class sizes",
+        "PA coverage",
+        "exits",
+        "doors on openings into securable rooms",
+        "Room-103",
+    ):
         assert words in report, words
     assert _run(["validate", str(fp_path)]).exit_code == 0
     _lockdown_and_evacuation(tmp_path, fp_path, "Hall-2")
@@ -247,10 +310,14 @@ def test_imdf_malformed_files_are_named_with_element_and_fix(tmp_path):
     venue = write_imdf(tmp_path / "venue", files)
     problems = _problems(import_imdf, venue)
     text = "\n".join(problems)
-    assert "unit.geojson: features[14] (id 'u-bad').properties.category: unknown unit category " \
-           "'clasroom' (did you mean 'classroom'?)" in text
-    assert "opening.geojson: features[0] (id 'o-c1').properties.category: unknown opening " \
-           "category 'trapdoor'" in text
+    assert (
+        "unit.geojson: features[14] (id 'u-bad').properties.category: unknown unit category "
+        "'clasroom' (did you mean 'classroom'?)" in text
+    )
+    assert (
+        "opening.geojson: features[0] (id 'o-c1').properties.category: unknown opening "
+        "category 'trapdoor'" in text
+    )
     assert "(id 'o-far'): opening touches no unit" in text
     assert all("-> fix:" in p for p in problems)
 
@@ -280,8 +347,21 @@ def test_imdf_cli_error_is_readable(tmp_path):
 # -- DXF ----------------------------------------------------------------------------------------
 def test_dxf_import_validates_and_runs(tmp_path):
     plan = write_dxf(tmp_path / "school.dxf")
-    res = _run(["import", "dxf", str(plan), "--rooms-layer", "A-ROOMS", "--doors-layer",
-                "A-DOORS", "--name", "Fictional DXF School", "--out", str(tmp_path / "out")])
+    res = _run(
+        [
+            "import",
+            "dxf",
+            str(plan),
+            "--rooms-layer",
+            "A-ROOMS",
+            "--doors-layer",
+            "A-DOORS",
+            "--name",
+            "Fictional DXF School",
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
     assert res.exit_code == 0, res.output
     fp_path = tmp_path / "out" / "floorplan.yaml"
     fp = load_floorplan(fp_path)
@@ -313,8 +393,7 @@ def test_dxf_missing_layer_suggests_the_real_one(tmp_path):
 
 
 def test_dxf_unclosed_polyline_and_stray_door_are_rejected(tmp_path):
-    plan = write_dxf(tmp_path / "school.dxf", open_one=True,
-                     doors=[*DOORS, (80000, 80000)])
+    plan = write_dxf(tmp_path / "school.dxf", open_one=True, doors=[*DOORS, (80000, 80000)])
     problems = _problems(import_dxf, plan, rooms_layer="A-ROOMS", doors_layer="A-DOORS")
     text = "\n".join(problems)
     assert "layer 'A-ROOMS', LWPOLYLINE (handle" in text and "polyline is not closed" in text
@@ -340,17 +419,39 @@ def test_dxf_room_without_door_is_named(tmp_path):
 def test_dxf_cli_bad_file_no_traceback(tmp_path):
     bad = tmp_path / "bad.dxf"
     bad.write_text("this is not a drawing\n")
-    res = _run(["import", "dxf", str(bad), "--rooms-layer", "R", "--doors-layer", "D",
-                "--out", str(tmp_path / "o")])
+    res = _run(
+        [
+            "import",
+            "dxf",
+            str(bad),
+            "--rooms-layer",
+            "R",
+            "--doors-layer",
+            "D",
+            "--out",
+            str(tmp_path / "o"),
+        ]
+    )
     assert res.exit_code in (1, 2) and "Traceback" not in res.output
     assert "bad.dxf" in res.output and "fix" in res.output
 
 
-@pytest.mark.parametrize("label,kind", [
-    ("ROOM 204", "classroom"), ("Science Lab", "classroom"), ("Main Corridor", "corridor"),
-    ("Boys", "restroom"), ("Stair B", "stair"), ("Nurse", "office"), ("Media Center", "library"),
-    ("Dining", "cafeteria"), ("Front Lobby", "commons"), ("Auditorium", "gym"), ("X", "office"),
-])
+@pytest.mark.parametrize(
+    "label,kind",
+    [
+        ("ROOM 204", "classroom"),
+        ("Science Lab", "classroom"),
+        ("Main Corridor", "corridor"),
+        ("Boys", "restroom"),
+        ("Stair B", "stair"),
+        ("Nurse", "office"),
+        ("Media Center", "library"),
+        ("Dining", "cafeteria"),
+        ("Front Lobby", "commons"),
+        ("Auditorium", "gym"),
+        ("X", "office"),
+    ],
+)
 def test_kind_from_label(label, kind):
     assert kind_from_label(label)[0] == kind
 
@@ -367,8 +468,9 @@ def test_imdf_bad_zip_and_bad_amenity_are_named(tmp_path):
 
 
 def test_dxf_stray_entity_on_the_doors_layer(tmp_path):
-    plan = write_dxf(tmp_path / "school.dxf",
-                     extra=lambda msp: msp.add_circle((5000, 5000), 300,
-                                                      dxfattribs={"layer": "A-DOORS"}))
+    plan = write_dxf(
+        tmp_path / "school.dxf",
+        extra=lambda msp: msp.add_circle((5000, 5000), 300, dxfattribs={"layer": "A-DOORS"}),
+    )
     (problem,) = _problems(import_dxf, plan, rooms_layer="A-ROOMS", doors_layer="A-DOORS")
     assert "layer 'A-DOORS', CIRCLE (handle" in problem and "is not a door" in problem

@@ -36,14 +36,30 @@ def chromium() -> str | None:
 def screenshot(tmp: Path, url: str, out: Path) -> np.ndarray:
     exe = chromium()
     if exe is None:
-        pytest.skip("headless Chromium not found on PATH (apt-get install -y chromium "
-                    "chromium-driver; .ci/run installs it where missing)")
+        pytest.skip(
+            "headless Chromium not found on PATH (apt-get install -y chromium "
+            "chromium-driver; .ci/run installs it where missing)"
+        )
     proc = subprocess.run(
-        [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-dev-shm-usage", f"--user-data-dir={tmp / 'profile'}",
-         "--window-size=1400,900", f"--screenshot={out}", url],
-        capture_output=True, text=True, timeout=120,
+        [
+            exe,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            f"--user-data-dir={tmp / 'profile'}",
+            "--window-size=1400,900",
+            f"--screenshot={out}",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert out.exists(), proc.stderr[-2000:]
     return np.asarray(Image.open(out).convert("RGB"), dtype=float)
@@ -52,8 +68,9 @@ def screenshot(tmp: Path, url: str, out: Path) -> np.ndarray:
 @pytest.fixture(scope="module")
 def player(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("player") / "anim"
-    res = CliRunner().invoke(cli, ["animate", str(SCENARIO), "--seed", "1", "--no-gif",
-                                   "--out", str(out)])
+    res = CliRunner().invoke(
+        cli, ["animate", str(SCENARIO), "--seed", "1", "--no-gif", "--out", str(out)]
+    )
     assert res.exit_code == 0, res.output
     return out / "player.html"
 

@@ -139,7 +139,13 @@ def test_rooms_csv_has_one_row_per_room(written):
     plan = result.plan
     with open(out / "rooms.csv", newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    assert [r["room"] for r in rows] == [plan.room_id(m) for m in range(plan.n_rooms)]
+    if plan.protocol == "evacuate":  # one row per occupied space, with its route (issue 7)
+        assert [r["space"] for r in rows] == [
+            plan.space_ids[s] for s in np.unique(plan.person_space)
+        ]
+        rows = [{**r, "room": r["space"]} for r in rows]
+    else:
+        assert [r["room"] for r in rows] == [plan.room_id(m) for m in range(plan.n_rooms)]
     assert all(r["room"] in loaded.floorplan.graph for r in rows)
     assert all(r["label"] == loaded.floorplan.space(r["room"])["label"] for r in rows)
     lockdown_cols = {

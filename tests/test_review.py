@@ -239,13 +239,14 @@ def test_time_formats():
             parse_time(bad)
 
 
-def test_review_refuses_evacuation(tmp_path):
+def test_review_of_an_evacuation_wants_the_evacuation_sheet(tmp_path):
+    """Evacuation drills are reviewed too (issue 7), from the evacuation observer sheet."""
     obs = write_csv(tmp_path / "obs.csv", [{"room": "A01"}])
     result = review(
         ROOT / "scenarios" / "elementary-evacuate-class.yaml", obs, "--out", tmp_path / "out"
     )
-    assert result.exit_code == 1
-    assert "review compares lockdown drills" in result.output
+    assert result.exit_code != 0
+    assert "missing column 'left_room_s'" in result.output
     assert not (tmp_path / "out").exists()
 
 

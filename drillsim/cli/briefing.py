@@ -122,6 +122,9 @@ def review(scenario: str, observed: str, runs: int, seed: int, out: str, workers
     if loaded.scenario.protocol in ("hold", "secure", "shelter", "options"):  # issue 9
         _review_protocol(loaded, observed, runs, seed, out, calibrate, force)
         return
+    if loaded.scenario.protocol == "evacuate" and not calibrate:
+        _review_evacuation(loaded, scenario, observed, runs, seed, out, workers, quiet, force)
+        return
     refuse_unsupported(loaded)
     obs = read_observed(Path(observed), loaded)
     from drillsim.reports.outdir import sha256_file
@@ -179,6 +182,31 @@ def _review_protocol(
         )
         with folder.staged() as tmp:
             paths = write_protocol_review(loaded, data, tmp)
+    _report(out, paths)
+    for line in summary_lines(data):
+        click.echo(line)
+
+
+def _review_evacuation(loaded, scenario, observed, runs, seed, out, workers, quiet, force) -> None:
+    """``review`` of an evacuation drill: classes' observed moments in the simulated ranges."""
+    from drillsim.plan.compile import compile_plan
+    from drillsim.reports.outdir import sha256_file
+    from drillsim.reports.review.evacuation import (
+        build_evacuation_review,
+        read_evacuation_observed,
+        summary_lines,
+        write_evacuation_review,
+    )
+
+    rows = read_evacuation_observed(Path(observed), compile_plan(loaded))
+    inputs = {**scenario_inputs(loaded),
+              "observed": {"file": Path(observed).name, "sha256": sha256_file(Path(observed))}}
+    options = {"runs": runs, "seed": seed, "calibrate": False}
+    with open_out(out, "review", inputs, options, force) as folder:
+        loaded, result = _simulate(loaded, scenario, runs, seed, workers, quiet)
+        data = build_evacuation_review(loaded, result, rows, Path(observed).name)
+        with folder.staged() as tmp:
+            paths = write_evacuation_review(loaded, data, tmp)
     _report(out, paths)
     for line in summary_lines(data):
         click.echo(line)

@@ -41,10 +41,23 @@ def validate(file: str) -> None:
         loaded = load_scenario(path)
         plan = compile_plan(loaded)
         movers = int(plan.mover.size)
-        click.echo(
+        head = (
             f"ok: scenario '{loaded.scenario.name}' ({plan.protocol}, {plan.mode}) on "
-            f"'{loaded.floorplan.name}': {plan.n_persons} people, {plan.n_rooms} rooms to secure, "
-            f"{movers} people outside a staffed room at t0"
+            f"'{loaded.floorplan.name}': {plan.n_persons} people, "
+        )
+        if plan.protocol == "evacuate":
+            ev = loaded.scenario.evacuation
+            used = len({int(e) for e in plan.person_exit if e >= 0})
+            blocked = f", blocked: {', '.join(ev.blocked)}" if ev.blocked else ""
+            click.echo(
+                head + f"routing {ev.routing}, {used} exits in use{blocked}, "
+                f"{int(plan.person_rerouted.sum())} people rerouted around blocked spaces, "
+                f"{plan.evac_net.n_servers} flow-limited legs on the routes, "
+                f"{int((plan.assist_helper >= 0).sum())} waiting in an area of refuge for help"
+            )
+            return
+        click.echo(
+            head + f"{plan.n_rooms} rooms to secure, {movers} people outside a staffed room at t0"
         )
         _lockdown_warnings(loaded.floorplan)
         _refuge_warnings(loaded, plan)

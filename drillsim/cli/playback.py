@@ -20,8 +20,12 @@ from drillsim.run import run_single
     help="Which run of the batch seeded --seed to show (the brief names its median run).",
 )
 @out_option
-@click.option("--gif/--no-gif", default=True, show_default=True,
-              help="Also write run.gif (for slides; takes longer than the player).")
+@click.option(
+    "--gif/--no-gif",
+    default=True,
+    show_default=True,
+    help="Also write run.gif (for slides; takes longer than the player).",
+)
 @friendly
 def animate(scenario: str, seed: int, run_index: int, out: str, gif: bool) -> None:
     """Write player.html (and run.gif) showing one run of SCENARIO over the floorplan.

@@ -16,7 +16,7 @@ import matplotlib.colors as mcolors
 import networkx as nx
 from matplotlib.axes import Axes
 from matplotlib.cm import ScalarMappable
-from matplotlib.figure import Figure
+from matplotlib.figure import Figure, FigureBase
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
@@ -172,6 +172,35 @@ def _draw_exit(
     )
 
 
+def _layout(fp: Floorplan, has_values: bool) -> tuple:
+    """Floors, space rectangles, x range per floor, shared y range, inches per metre and the
+    figure size (inches) :func:`draw_floorplan` uses."""
+    g = fp.graph
+    levels = fp.levels or sorted({int(a["floor"]) for _, a in g.nodes(data=True)})
+    rects = {s: _rect(a) for s, a in g.nodes(data=True)}
+    xs: dict[int, tuple[float, float]] = {}
+    all_y: list[float] = []
+    for lv in levels:
+        on = [rects[s] for s, a in g.nodes(data=True) if a["floor"] == lv]
+        if on:
+            xs[lv] = (min(r[0] for r in on) - _MARGIN_M, max(r[2] for r in on) + _MARGIN_M)
+            all_y += [min(r[1] for r in on), max(r[3] for r in on)]
+        else:
+            xs[lv] = (0.0, 10.0)
+    # every panel shows the same y range, so the floors line up as in the building
+    y_lo, y_hi = (min(all_y) - _MARGIN_M, max(all_y) + _MARGIN_M) if all_y else (0.0, 10.0)
+    widths = [xs[lv][1] - xs[lv][0] for lv in levels]
+    scale = min(_MAX_SCALE_IN_PER_M, _MAX_WIDTH_IN / sum(widths))  # inches per metre
+    fig_w = sum(widths) * scale + 0.9 * len(levels) + (1.3 if has_values else 0.3)
+    fig_h = (y_hi - y_lo) * scale + 2.4
+    return levels, rects, xs, (y_lo, y_hi), scale, (max(6.0, fig_w), max(4.0, fig_h))
+
+
+def floorplan_size_in(fp: Floorplan, *, values: bool = False) -> tuple[float, float]:
+    """(width, height) in inches of the figure :func:`draw_floorplan` makes for ``fp``."""
+    return _layout(fp, values)[5]
+
+
 def draw_floorplan(
     fp: Floorplan,
     *,
@@ -181,7 +210,8 @@ def draw_floorplan(
     title: str | None = None,
     annotate: bool = True,
     highlight: Mapping[str, str] | None = None,
-) -> Figure:
+    into: FigureBase | None = None,
+) -> FigureBase:
     """Draw the floorplan, one panel per floor, side by side.
 
     Parameters
@@ -201,10 +231,14 @@ def draw_floorplan(
         Write each room's label (and value) on it.
     highlight : mapping of space id to colour, optional
         Outline these spaces in the given colour (e.g. the incident origin).
+    into : matplotlib.figure.FigureBase, optional
+        Draw into this (sub)figure instead of a new one, so a report can put the floorplan and
+        other panels in one figure rendered once; size it with :func:`floorplan_size_in`.
 
     Returns
     -------
     matplotlib.figure.Figure
+        The new figure, or ``into``.
         One axes per floor in ``fp.floors`` order (plus a colorbar axes when ``values`` is given).
 
     Raises
@@ -220,26 +254,11 @@ def draw_floorplan(
     values = dict(values or {})
     highlight = dict(highlight or {})
 
-    levels = fp.levels or sorted({int(a["floor"]) for _, a in g.nodes(data=True)})
-    rects = {s: _rect(a) for s, a in g.nodes(data=True)}
-    xs: dict[int, tuple[float, float]] = {}
-    all_y: list[float] = []
-    for lv in levels:
-        on = [rects[s] for s, a in g.nodes(data=True) if a["floor"] == lv]
-        if on:
-            xs[lv] = (min(r[0] for r in on) - _MARGIN_M, max(r[2] for r in on) + _MARGIN_M)
-            all_y += [min(r[1] for r in on), max(r[3] for r in on)]
-        else:
-            xs[lv] = (0.0, 10.0)
-    # every panel shows the same y range, so the floors line up as in the building
-    y_lo, y_hi = (min(all_y) - _MARGIN_M, max(all_y) + _MARGIN_M) if all_y else (0.0, 10.0)
+    levels, rects, xs, (y_lo, y_hi), scale, size = _layout(fp, bool(values))
     widths = [xs[lv][1] - xs[lv][0] for lv in levels]
-    scale = min(_MAX_SCALE_IN_PER_M, _MAX_WIDTH_IN / sum(widths))  # inches per metre
     font = max(5.0, min(7.0, 60 * scale))
     points_per_m = scale * 72
-    fig_w = sum(widths) * scale + 0.9 * len(levels) + (1.3 if values else 0.3)
-    fig_h = (y_hi - y_lo) * scale + 2.4
-    fig = Figure(figsize=(max(6.0, fig_w), max(4.0, fig_h)), layout="constrained")
+    fig = into if into is not None else Figure(figsize=size, layout="constrained")
     axes = fig.subplots(1, len(levels), squeeze=False, width_ratios=widths)[0]
 
     norm = cm = None

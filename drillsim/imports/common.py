@@ -173,15 +173,25 @@ def assemble(
                 continue
             overlap = s.geom.intersection(t.geom).area
             if overlap >= STAIR_OVERLAP * min(s.geom.area, t.geom.area):
-                stair_links.append(Passage(f"{s.element} / {t.element}", s.key, t.key, "stair",
-                                           None, reference_point(s.geom)))
+                stair_links.append(
+                    Passage(
+                        f"{s.element} / {t.element}",
+                        s.key,
+                        t.key,
+                        "stair",
+                        None,
+                        reference_point(s.geom),
+                    )
+                )
     if stair_links:
-        guesses.append((
-            f"stair flights ({len(stair_links)})",
-            _short([f"{ids[p.a]} to {ids[p.b]}" for p in stair_links]),
-            f"joined stairwells that overlap on consecutive floors; width "
-            f"{DEFAULT_WIDTH_M['stair']} m, length from the storey height: measure the flights",
-        ))
+        guesses.append(
+            (
+                f"stair flights ({len(stair_links)})",
+                _short([f"{ids[p.a]} to {ids[p.b]}" for p in stair_links]),
+                f"joined stairwells that overlap on consecutive floors; width "
+                f"{DEFAULT_WIDTH_M['stair']} m, length from the storey height: measure the flights",
+            )
+        )
 
     # one connection per pair of spaces; exterior passages get an exit each
     pair: dict[tuple[str, str], list[Passage]] = defaultdict(list)
@@ -196,16 +206,26 @@ def assemble(
             dx, dy = p.at[0] - ax, p.at[1] - ay
             norm = math.hypot(dx, dy) or 1.0
             eid = f"EXIT-{len(exits) + 1}"
-            exits.append({
-                "id": eid, "kind": "exit", "floor": a.level,
-                "x": round(p.at[0] + dx / norm * EXIT_OFFSET_M, 3),
-                "y": round(p.at[1] + dy / norm * EXIT_OFFSET_M, 3),
-                "label": f"Exit {len(exits) + 1} ({a.label})",
-            })
+            exits.append(
+                {
+                    "id": eid,
+                    "kind": "exit",
+                    "floor": a.level,
+                    "x": round(p.at[0] + dx / norm * EXIT_OFFSET_M, 3),
+                    "y": round(p.at[1] + dy / norm * EXIT_OFFSET_M, 3),
+                    "label": f"Exit {len(exits) + 1} ({a.label})",
+                }
+            )
             width = p.width_m if p.width_m else DEFAULT_WIDTH_M["door"]
-            exit_links.append({"id": f"D-{eid}", "a": ids[p.a], "b": eid,
-                               "kind": "door" if p.kind != "opening" else "opening",
-                               "width_m": round(width, 3)})
+            exit_links.append(
+                {
+                    "id": f"D-{eid}",
+                    "a": ids[p.a],
+                    "b": eid,
+                    "kind": "door" if p.kind != "opening" else "opening",
+                    "width_m": round(width, 3),
+                }
+            )
             continue
         key = tuple(sorted((p.a, p.b)))
         pair[key].append(p)
@@ -214,7 +234,7 @@ def assemble(
     circ = [a for a in areas if a.kind in CIRCULATION_KINDS]
     touching_open = []
     for i, a in enumerate(circ):
-        for b in circ[i + 1:]:
+        for b in circ[i + 1 :]:
             if a.level != b.level or tuple(sorted((a.key, b.key))) in pair:
                 continue
             shared = a.geom.buffer(snap_m / 2).intersection(b.geom.buffer(snap_m / 2))
@@ -224,16 +244,25 @@ def assemble(
             if length >= 1.0:
                 mid = shared.centroid
                 pair[tuple(sorted((a.key, b.key)))].append(
-                    Passage(f"{a.element} / {b.element}", a.key, b.key, "opening",
-                            min(length, 6.0), (mid.x, mid.y)))
+                    Passage(
+                        f"{a.element} / {b.element}",
+                        a.key,
+                        b.key,
+                        "opening",
+                        min(length, 6.0),
+                        (mid.x, mid.y),
+                    )
+                )
                 touching_open.append(f"{ids[a.key]}-{ids[b.key]}")
     if touching_open:
-        guesses.append((
-            f"open passages between touching hallways ({len(touching_open)})",
-            _short(touching_open),
-            "hallway areas that share a wall segment and have no door between them are joined by "
-            "an opening as wide as the shared segment (at most 6 m): check they are really open",
-        ))
+        guesses.append(
+            (
+                f"open passages between touching hallways ({len(touching_open)})",
+                _short(touching_open),
+                "hallway areas that share a wall segment and have no door between them are joined by "
+                "an opening as wide as the shared segment (at most 6 m): check they are really open",
+            )
+        )
 
     connections = []
     merged, door_guess, lock_guess, width_guess = [], [], [], []
@@ -264,27 +293,33 @@ def assemble(
             f"their widths added (drillsim models one connection per pair): {_short(merged)}"
         )
     if door_guess:
-        guesses.append((
-            f"doors on openings into securable rooms ({len(door_guess)})",
-            _short(door_guess),
-            "the source had no door on these openings; a classroom, office, library or gym can "
-            "only be locked down through a door: confirm a door leaf exists",
-        ))
+        guesses.append(
+            (
+                f"doors on openings into securable rooms ({len(door_guess)})",
+                _short(door_guess),
+                "the source had no door on these openings; a classroom, office, library or gym can "
+                "only be locked down through a door: confirm a door leaf exists",
+            )
+        )
     if lock_guess:
-        guesses.append((
-            f"lock hardware of {len(lock_guess)} doors of securable rooms",
-            f"lock: {default_lock} on the doors of {_short(sorted(set(lock_guess)))}",
-            "the source does not record lock hardware; set each door's lock (thumbturn, "
-            "key_inside, key_outside, auto_locking, central, none) from a door audit "
-            "(--default-lock changes the guess)",
-        ))
+        guesses.append(
+            (
+                f"lock hardware of {len(lock_guess)} doors of securable rooms",
+                f"lock: {default_lock} on the doors of {_short(sorted(set(lock_guess)))}",
+                "the source does not record lock hardware; set each door's lock (thumbturn, "
+                "key_inside, key_outside, auto_locking, central, none) from a door audit "
+                "(--default-lock changes the guess)",
+            )
+        )
     if width_guess:
-        guesses.append((
-            f"door widths ({len(width_guess)})",
-            _short(width_guess),
-            f"no width in the source; default {DEFAULT_WIDTH_M['door']} m door / "
-            f"{DEFAULT_WIDTH_M['opening']} m opening: measure them",
-        ))
+        guesses.append(
+            (
+                f"door widths ({len(width_guess)})",
+                _short(width_guess),
+                f"no width in the source; default {DEFAULT_WIDTH_M['door']} m door / "
+                f"{DEFAULT_WIDTH_M['opening']} m opening: measure them",
+            )
+        )
 
     # spaces
     spaces = []
@@ -292,12 +327,21 @@ def assemble(
     for a in areas:
         x, y = reference_point(a.geom)
         x0, y0, x1, y1 = a.geom.bounds
-        rec = {"id": ids[a.key], "kind": a.kind, "floor": a.level, "x": round(x, 3),
-               "y": round(y, 3), "area_m2": round(a.geom.area, 2), "label": a.label,
-               "size_w_m": round(max(x1 - x0, 0.5), 3), "size_h_m": round(max(y1 - y0, 0.5), 3)}
+        rec = {
+            "id": ids[a.key],
+            "kind": a.kind,
+            "floor": a.level,
+            "x": round(x, 3),
+            "y": round(y, 3),
+            "area_m2": round(a.geom.area, 2),
+            "label": a.label,
+            "size_w_m": round(max(x1 - x0, 0.5), 3),
+            "size_h_m": round(max(y1 - y0, 0.5), 3),
+        }
         if a.kind == "classroom":
-            rec["capacity"] = max(1, min(DEFAULT_CLASS_SIZE,
-                                         int(a.geom.area // CLASSROOM_M2_PER_PERSON)))
+            rec["capacity"] = max(
+                1, min(DEFAULT_CLASS_SIZE, int(a.geom.area // CLASSROOM_M2_PER_PERSON))
+            )
             classes.append(f"{rec['id']}: {rec['capacity']}")
         spaces.append(rec)
     spaces += exits
@@ -305,58 +349,88 @@ def assemble(
 
     kind_guess = [f"{ids[a.key]} -> {a.kind} ({a.kind_note})" for a in areas if a.kind_note]
     if kind_guess:
-        guesses.append((f"space kinds ({len(kind_guess)})", _short(kind_guess, 20),
-                        "set each space's kind (floorplans/README.md lists them)"))
+        guesses.append(
+            (
+                f"space kinds ({len(kind_guess)})",
+                _short(kind_guess, 20),
+                "set each space's kind (floorplans/README.md lists them)",
+            )
+        )
     if classes:
-        guesses.append((
-            f"class sizes of {len(classes)} classrooms",
-            _short(classes, 8),
-            f"no occupancy in the source: {DEFAULT_CLASS_SIZE} students [U] (range 20-30), fewer "
-            f"where the area allows fewer at {CLASSROOM_M2_PER_PERSON} m2 per person (IBC "
-            "educational classroom load factor); set each room's capacity to its class size",
-        ))
-        guesses.append((
-            "safe-zone capacities",
-            "every securable room: equal to its capacity (everyone fits out of the door's sight)",
-            "walk each room and set safe_zone_capacity",
-        ))
+        guesses.append(
+            (
+                f"class sizes of {len(classes)} classrooms",
+                _short(classes, 8),
+                f"no occupancy in the source: {DEFAULT_CLASS_SIZE} students [U] (range 20-30), fewer "
+                f"where the area allows fewer at {CLASSROOM_M2_PER_PERSON} m2 per person (IBC "
+                "educational classroom load factor); set each room's capacity to its class size",
+            )
+        )
+        guesses.append(
+            (
+                "safe-zone capacities",
+                "every securable room: equal to its capacity (everyone fits out of the door's sight)",
+                "walk each room and set safe_zone_capacity",
+            )
+        )
     if any(a.kind != "exit" for a in areas):
-        guesses.append((
-            "PA coverage",
-            "every indoor space is inside PA coverage (pa: true)",
-            "mark spaces the PA does not reach (portables, gyms, outdoor areas) with pa: false",
-        ))
+        guesses.append(
+            (
+                "PA coverage",
+                "every indoor space is inside PA coverage (pa: true)",
+                "mark spaces the PA does not reach (portables, gyms, outdoor areas) with pa: false",
+            )
+        )
     if exits:
-        guesses.append((
-            f"{len(exits)} exits",
-            f"one exit space {EXIT_OFFSET_M} m outside each exterior door; assembly point 30 m "
-            "away (default)",
-            "set each exit's assembly_distance_m to the walking distance to its assembly point",
-        ))
+        guesses.append(
+            (
+                f"{len(exits)} exits",
+                f"one exit space {EXIT_OFFSET_M} m outside each exterior door; assembly point 30 m "
+                "away (default)",
+                "set each exit's assembly_distance_m to the walking distance to its assembly point",
+            )
+        )
     elif areas:
-        out.add("(whole file)", "no exterior door or opening found: nobody could leave the building",
-                "add the exterior doors (an opening/door that touches only one room counts as "
-                "exterior)")
+        out.add(
+            "(whole file)",
+            "no exterior door or opening found: nobody could leave the building",
+            "add the exterior doors (an opening/door that touches only one room counts as "
+            "exterior)",
+        )
 
     # spaces nobody can enter: reported against the source element, not the generated YAML
     linked = {c["a"] for c in connections} | {c["b"] for c in connections}
     for a in areas:
         if ids[a.key] not in linked:
-            out.add(a.element, f"'{a.label}' has no door or opening, so nobody can walk in or out",
-                    "add a door/opening on its wall that touches it and its neighbour (within "
-                    f"{snap_m} m)")
+            out.add(
+                a.element,
+                f"'{a.label}' has no door or opening, so nobody can walk in or out",
+                "add a door/opening on its wall that touches it and its neighbour (within "
+                f"{snap_m} m)",
+            )
     out.raise_if_any()
 
-    data = {"name": name, "floors": [{"level": lv, "name": nm} for lv, nm in floors],
-            "spaces": spaces, "connections": connections}
+    data = {
+        "name": name,
+        "floors": [{"level": lv, "name": nm} for lv, nm in floors],
+        "spaces": spaces,
+        "connections": connections,
+    }
     try:
         fp = floorplan_from_dict(data, source=f"{source} (imported)")
     except ValidationError as err:  # a gap this importer did not foresee: still no traceback
-        raise ValidationError([
-            Problem(source, p.element, p.message,
-                    (p.fix + "; " if p.fix else "") + "fix the source drawing/data and import again")
-            for p in err.problems
-        ]) from None
+        raise ValidationError(
+            [
+                Problem(
+                    source,
+                    p.element,
+                    p.message,
+                    (p.fix + "; " if p.fix else "")
+                    + "fix the source drawing/data and import again",
+                )
+                for p in err.problems
+            ]
+        ) from None
     return ImportResult(fp, data, source, guesses, notes)
 
 

@@ -34,8 +34,13 @@ from drillsim.imports.common import (
 )
 
 #: ``--units`` names -> ezdxf unit codes.
-UNIT_CODES = {"m": dxf_units.M, "cm": dxf_units.CM, "mm": dxf_units.MM, "in": dxf_units.IN,
-              "ft": dxf_units.FT}
+UNIT_CODES = {
+    "m": dxf_units.M,
+    "cm": dxf_units.CM,
+    "mm": dxf_units.MM,
+    "in": dxf_units.IN,
+    "ft": dxf_units.FT,
+}
 #: Words in a room label -> space kind, first match wins (case-insensitive, whole words).
 KIND_WORDS: tuple[tuple[str, str], ...] = (
     (r"corridor|hall|hallway|passage|vestibule", "corridor"),
@@ -150,8 +155,12 @@ def import_dxf(
     try:
         doc = ezdxf.readfile(p)
     except Exception as err:  # ezdxf raises many types on a damaged file: report, never raise
-        _problem(out, "(file)", f"cannot read as DXF: {err}",
-                 "save the drawing as DXF (ASCII or binary, any version) and try again")
+        _problem(
+            out,
+            "(file)",
+            f"cannot read as DXF: {err}",
+            "save the drawing as DXF (ASCII or binary, any version) and try again",
+        )
         out.raise_if_any()
     msp = doc.modelspace()
 
@@ -161,24 +170,35 @@ def import_dxf(
     else:
         code = int(doc.header.get("$INSUNITS", 0) or 0)
         if code == 0:
-            _problem(out, "header $INSUNITS", "the drawing does not say its units (unitless)",
-                     "pass --units m|cm|mm|in|ft")
+            _problem(
+                out,
+                "header $INSUNITS",
+                "the drawing does not say its units (unitless)",
+                "pass --units m|cm|mm|in|ft",
+            )
             out.raise_if_any()
     try:
         scale = float(dxf_units.conversion_factor(code, dxf_units.M))
     except Exception:  # an exotic unit code ezdxf cannot convert: reported, never raised
-        _problem(out, "header $INSUNITS", f"unsupported drawing unit code {code}",
-                 "pass --units m|cm|mm|in|ft")
+        _problem(
+            out,
+            "header $INSUNITS",
+            f"unsupported drawing unit code {code}",
+            "pass --units m|cm|mm|in|ft",
+        )
         out.raise_if_any()
 
-    layer_names = sorted({ly.dxf.name for ly in doc.layers} | {e.dxf.get("layer", "0")
-                                                                for e in msp})
+    layer_names = sorted(
+        {ly.dxf.name for ly in doc.layers} | {e.dxf.get("layer", "0") for e in msp}
+    )
     for what, layer in (("rooms", rooms_layer), ("doors", doors_layer)):
         if not _layer_entities(msp, layer):
-            _problem(out, f"layer '{layer}'", f"no entities on the {what} layer"
-                     + did_you_mean(layer, layer_names),
-                     f"pass --{what}-layer with one of the drawing's layers: "
-                     f"{', '.join(layer_names)}")
+            _problem(
+                out,
+                f"layer '{layer}'",
+                f"no entities on the {what} layer" + did_you_mean(layer, layer_names),
+                f"pass --{what}-layer with one of the drawing's layers: {', '.join(layer_names)}",
+            )
     out.raise_if_any()
 
     def m(x: float, y: float) -> tuple[float, float]:
@@ -192,19 +212,27 @@ def import_dxf(
             continue
         el = _el(e, rooms_layer)
         if t not in ("LWPOLYLINE", "POLYLINE"):
-            _problem(out, el, f"a {t} on the rooms layer: rooms must be closed polylines",
-                     "join the room's outline into one closed polyline (PEDIT > Join, Close), "
-                     "or move this entity to another layer")
+            _problem(
+                out,
+                el,
+                f"a {t} on the rooms layer: rooms must be closed polylines",
+                "join the room's outline into one closed polyline (PEDIT > Join, Close), "
+                "or move this entity to another layer",
+            )
             continue
         pts, closed = _polyline_points(e)
         pts = [m(x, y) for x, y in pts]
         if len(pts) >= 2 and math.dist(pts[0], pts[-1]) <= CLOSE_TOL_M:
             closed, pts = True, pts[:-1]
         if not closed:
-            _problem(out, el, f"polyline is not closed (its ends are "
-                     f"{math.dist(pts[0], pts[-1]):.2f} m apart)" if len(pts) >= 2 else
-                     "polyline is not closed",
-                     "close it (PEDIT > Close) so it outlines one room")
+            _problem(
+                out,
+                el,
+                f"polyline is not closed (its ends are {math.dist(pts[0], pts[-1]):.2f} m apart)"
+                if len(pts) >= 2
+                else "polyline is not closed",
+                "close it (PEDIT > Close) so it outlines one room",
+            )
             continue
         if len(pts) < 3:
             _problem(out, el, "a room outline needs at least 3 corners", "redraw the outline")
@@ -213,8 +241,12 @@ def import_dxf(
         if not poly.is_valid:
             poly = poly.buffer(0)
         if poly.is_empty or poly.area < 0.5 or poly.geom_type != "Polygon":
-            _problem(out, el, "outline crosses itself or has no area",
-                     "redraw it as a simple closed outline")
+            _problem(
+                out,
+                el,
+                "outline crosses itself or has no area",
+                "redraw it as a simple closed outline",
+            )
             continue
         polys.append((poly, el))
 
@@ -254,8 +286,12 @@ def import_dxf(
         if t in ("TEXT", "MTEXT"):
             continue
         if geom is None or geom.is_empty:
-            _problem(out, el, f"a {t} on the doors layer is not a door",
-                     "use door blocks (INSERT), or lines across the doorways")
+            _problem(
+                out,
+                el,
+                f"a {t} on the doors layer is not a door",
+                "use door blocks (INSERT), or lines across the doorways",
+            )
             continue
         if width is not None and not DOOR_WIDTH_RANGE_M[0] <= width <= DOOR_WIDTH_RANGE_M[1]:
             odd_widths.append(f"{e.dxf.handle} ({width:.2f} m)")
@@ -264,26 +300,46 @@ def import_dxf(
         c = geom.centroid
         at = (float(c.x), float(c.y))
         if not hits:
-            _problem(out, el, f"door at ({at[0] / scale:.1f}, {at[1] / scale:.1f}) touches no "
-                     f"room (none within {snap_m} m)",
-                     "move it onto the wall between the two rooms it joins, or raise --snap-m")
+            _problem(
+                out,
+                el,
+                f"door at ({at[0] / scale:.1f}, {at[1] / scale:.1f}) touches no "
+                f"room (none within {snap_m} m)",
+                "move it onto the wall between the two rooms it joins, or raise --snap-m",
+            )
             continue
         ends = [a for _, a in hits[:2]]
         b = ends[1].key if len(ends) > 1 else None
         passages.append(Passage(el, ends[0].key, b, "door", width, at))
         if ambiguous(hits):
-            notes.append(f"door {e.dxf.handle} touches {len(hits)} rooms; joined the two it "
-                         f"overlaps most ({ends[0].label}, {ends[1].label})")
+            notes.append(
+                f"door {e.dxf.handle} touches {len(hits)} rooms; joined the two it "
+                f"overlaps most ({ends[0].label}, {ends[1].label})"
+            )
     if odd_widths:
-        notes.append("door widths outside 0.5-4 m were replaced by the default width (check the "
-                     f"block's scale): {', '.join(odd_widths[:10])}")
+        notes.append(
+            "door widths outside 0.5-4 m were replaced by the default width (check the "
+            f"block's scale): {', '.join(odd_widths[:10])}"
+        )
     if unlabelled:
-        notes.append(f"{unlabelled} rooms have no text inside; they are named 'Room N' and "
-                     "guessed to be offices")
-    notes.append("a DXF holds one storey: the result has one floor (level 0). For a school on "
-                 "several storeys import each, then join the stairwells by stair connections "
-                 "(floorplans/README.md), or import IMDF")
+        notes.append(
+            f"{unlabelled} rooms have no text inside; they are named 'Room N' and "
+            "guessed to be offices"
+        )
+    notes.append(
+        "a DXF holds one storey: the result has one floor (level 0). For a school on "
+        "several storeys import each, then join the stairwells by stair connections "
+        "(floorplans/README.md), or import IMDF"
+    )
     out.raise_if_any()
-    return assemble(name or p.stem.replace("_", " ").replace("-", " ").strip().title(), src,
-                    [(0, "Ground floor")], areas, passages, default_lock=default_lock,
-                    problems=out, notes=notes, snap_m=snap_m)
+    return assemble(
+        name or p.stem.replace("_", " ").replace("-", " ").strip().title(),
+        src,
+        [(0, "Ground floor")],
+        areas,
+        passages,
+        default_lock=default_lock,
+        problems=out,
+        notes=notes,
+        snap_m=snap_m,
+    )

@@ -22,6 +22,7 @@ A person whose refuge room was ordered out (inform) has a second unsecured inter
 
 from __future__ import annotations
 
+import weakref
 from collections import defaultdict
 
 import numpy as np
@@ -59,10 +60,8 @@ def person_paths(plan: Plan, o: Outcomes) -> list[list[tuple[list[int], np.ndarr
     out: list[list[tuple[list[int], np.ndarray]]] = [[([int(s)], every)] for s in ps]
     proto = plan.protocol
     if proto == "evacuate":
-        for p in range(plan.n_persons):
-            path = [int(ps[p])]
-            while plan.next_hop[path[-1]] >= 0:
-                path.append(int(plan.next_hop[path[-1]]))
+        for p in range(plan.n_persons):  # each space's compiled route (nearest/posted/balanced)
+            path = [int(x) for x in plan.space_route[int(ps[p])]] or [int(ps[p])]
             out[p] = [(path, every)]
     elif proto == "lockdown":
         for j, p in enumerate(plan.mover):
@@ -173,14 +172,31 @@ def _path_fractions(plan: Plan, path: list[int]) -> np.ndarray:
     return cum / cum[-1] if cum[-1] > 0 else np.linspace(0.0, 1.0, len(path))
 
 
+#: the last (plan, outcomes) -> result, by weak reference: a chunk's scoring and its per-space
+#: table both ask for the same chunk's exposure, and it is the costliest step of the reduction
+_LAST: list = [None, None, None]
+
+
 def exposure(plan: Plan, o: Outcomes) -> tuple[np.ndarray, np.ndarray]:
     """Unsecured person-seconds in or next to the hazard zone.
+
+    The result of the last call is kept (by weak reference to ``plan`` and ``o``, which are
+    immutable) so that asking twice for the same chunk computes it once; treat it as read-only.
 
     Returns
     -------
     by_person : (R, P) seconds per person
     by_space : (R, S) seconds per space where they were spent
     """
+    p_ref, o_ref, last = _LAST
+    if p_ref is not None and p_ref() is plan and o_ref() is o:
+        return last
+    result = _exposure(plan, o)
+    _LAST[:] = [weakref.ref(plan), weakref.ref(o), result]
+    return result
+
+
+def _exposure(plan: Plan, o: Outcomes) -> tuple[np.ndarray, np.ndarray]:
     R, P, S = o.n_runs, plan.n_persons, plan.n_spaces
     by_person = np.zeros((R, P))
     by_space = np.zeros((R, S))

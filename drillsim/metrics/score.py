@@ -64,7 +64,16 @@ METRICS: dict[str, tuple[str, str]] = {
     "key_outside_exposure_s": ("s", "adult-seconds in the hallway locking from outside"),
     "evacuation_time_s": ("s", "last person at the assembly point (inf if anyone never is)"),
     "time_95_evacuated_s": ("s", "95 % of people at the assembly point"),
-    "max_door_queue_s": ("s", "longest total door queueing of one person"),
+    "time_all_outside_s": ("s", "last person through an exit door (inf if anyone never is)"),
+    "time_all_accounted_s": (
+        "s",
+        "every class accounted for: its last member at assembly plus the teacher's report delay",
+    ),
+    "rerouted_persons": ("persons", "people whose usual route was blocked (alternate taken)"),
+    "max_door_queue_s": (
+        "s",
+        "longest total queueing of one person (doors, openings, corridors, stairs)",
+    ),
     "unsecured_person_s": ("person·s", "person-seconds unsecured, capped at the horizon"),
     "exposed_person_s": (
         "person·s",
@@ -120,7 +129,14 @@ LOCKDOWN_ONLY = {
     "sweep_time_s",
     "doors_unlocked_at_check",
 }
-EVACUATE_ONLY = {"evacuation_time_s", "time_95_evacuated_s", "max_door_queue_s"}
+EVACUATE_ONLY = {
+    "evacuation_time_s",
+    "time_95_evacuated_s",
+    "time_all_outside_s",
+    "time_all_accounted_s",
+    "rerouted_persons",
+    "max_door_queue_s",
+}
 #: Metrics that only one protocol has (issue 9 adds Hold, Secure and Shelter).
 PROTOCOL_ONLY: dict[str, set[str]] = {
     "lockdown": LOCKDOWN_ONLY,
@@ -245,8 +261,26 @@ def score(plan: Plan, o: Outcomes) -> dict[str, np.ndarray]:
         m["evacuation_time_s"] = safe.max(axis=1) if plan.n_persons else np.zeros(R)
         m["time_95_evacuated_s"] = _kth(safe, 0.95) if plan.n_persons else np.zeros(R)
         m["max_door_queue_s"] = o.person_queue_s.max(axis=1, initial=0.0)
+        out = np.where(np.isnan(o.person_arrive_s), np.inf, o.person_arrive_s)
+        m["time_all_outside_s"] = out.max(axis=1) if plan.n_persons else np.zeros(R)
+        m["time_all_accounted_s"] = classes_accounted(plan, o).max(axis=1, initial=0.0)
+        m["rerouted_persons"] = np.full(R, float(plan.person_rerouted.sum()))
     _not_applicable(plan, m, R)
     return {k: m[k].astype(float) for k in metric_names(plan.protocol)}
+
+
+def classes_accounted(plan: Plan, o: Outcomes) -> np.ndarray:
+    """(R, C) when each class is accounted for at assembly, one column per occupied start space.
+
+    A class (everyone who started in the same space) is accounted for when its last member is at
+    the assembly point and its teacher has reported, ``plan.report_delay_s`` later (inf if some
+    member never arrives). Columns follow ``np.unique(plan.person_space)``.
+    """
+    spaces = np.unique(plan.person_space)
+    out = np.empty((o.n_runs, spaces.size))
+    for c, s in enumerate(spaces):
+        out[:, c] = o.person_safe_s[:, plan.person_space == s].max(axis=1) + plan.report_delay_s
+    return out
 
 
 def _last(t: np.ndarray) -> np.ndarray:

@@ -30,6 +30,7 @@ from drillsim.plan.lockdown import lockdown_fields
 from drillsim.plan.options import options_fields
 from drillsim.plan.population import ROLE_CODES, Person
 from drillsim.plan.secure import secure_fields
+from drillsim.plan.servers import ServerNet
 from drillsim.plan.shelter import shelter_fields
 from drillsim.plan.sro import sro_fields
 from drillsim.scenario.load import LoadedScenario
@@ -77,16 +78,26 @@ class Plan:
     mover_cand: np.ndarray  # (Pm, K) candidate room indices, -1 padded, nearest first
     mover_leg_level: np.ndarray  # (Pm, K) level metres of each leg (start->c1, c1->c2, ...)
     mover_leg_stair: np.ndarray  # (Pm, K)
-    # evacuation routes (a forest pointing at exits)
-    next_hop: np.ndarray  # (S,) next space toward an exit, -1 at exits
-    route_order: np.ndarray  # spaces with a next hop, upstream first
-    edge_door: np.ndarray  # (S,) bool: connection s -> next_hop[s] is a door (FIFO server)
-    edge_service_s: np.ndarray  # (S,) s per person through that door (1 / capacity)
-    edge_level: np.ndarray  # (S,) level metres of s -> next_hop[s]
-    edge_stair: np.ndarray  # (S,) stair metres
-    node_persons: tuple[np.ndarray, ...]  # per space: persons whose route passes it, ascending
+    # evacuation (plan/evacuate.py, plan/routing.py, plan/servers.py)
+    next_hop: np.ndarray  # (S,) first step of the nearest usable route toward an exit, -1 if none
+    space_route: tuple[tuple[int, ...], ...]  # (S,) each space's evacuation path (to its exit)
+    space_alternate: tuple[tuple[int, ...], ...]  # (S,) posted alternate path (empty if none)
+    space_rerouted: np.ndarray  # (S,) bool: the usual route was blocked, the alternate is used
+    person_rerouted: np.ndarray  # (P,) bool: space_rerouted of the person's start space
+    evac_net: ServerNet  # FIFO servers (directed legs) and the rows of the people passing them
     assembly_m: np.ndarray  # (S,) exit -> assembly point metres (exits only)
-    person_exit: np.ndarray  # (P,) exit space index on the person's route
+    person_exit: np.ndarray  # (P,) exit space index on the person's route, -1 if none
+    hazard_zone: tuple[str, ...]  # spaces nearest routes avoid where they can
+    report_delay_s: float  # teacher's accountability report after the class's last arrival
+    # assisted evacuation (plan/assisted.py): people waiting in an area of refuge for a helper
+    assist_helper: np.ndarray  # (P,) person index of the adult who comes back, -1 if not assisted
+    assist_refuge: np.ndarray  # (P,) refuge space index (end of their walked route), -1 if none
+    assist_back_level: np.ndarray  # (P,) level metres helper's exit -> refuge
+    assist_back_stair: np.ndarray  # (P,) stair metres (/ stair speed factor) helper exit -> refuge
+    assist_down_level: np.ndarray  # (P,) level metres refuge -> their exit
+    assist_down_stair: np.ndarray  # (P,) stair metres (/ factor) refuge -> their exit
+    assist_level_mps: float  # assisted level speed
+    assist_stair_mps: float  # assisted stair speed
     # SRO
     sro_on_duty: bool
     sro_radio: bool  # the SRO carries a radio on the alert chain
@@ -94,7 +105,6 @@ class Plan:
     sro_to_origin_m: float  # weighted metres post -> origin
     sweep_rooms: np.ndarray  # (M,) room indices in sweep order
     sweep_leg_m: np.ndarray  # (M,) weighted metres of each sweep leg (origin -> first, ...)
-    hazard_zone: tuple[str, ...]  # spaces evacuation routes avoid where they can
     # -- lockdown (issue 8): audited doors and substitutes ------------------------------------
     door_condition: np.ndarray  # (D,) audited condition code (plan.codes.CONDITION_CODES)
     room_substitute: np.ndarray  # (M,) bool: named in lockdown.substitutes.rooms

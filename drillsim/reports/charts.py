@@ -53,7 +53,10 @@ METRIC_LABELS: Mapping[str, str] = {
     "key_outside_exposure_s": "adult time in hallway locking from outside (s)",
     "evacuation_time_s": "evacuation time, last person at assembly (s)",
     "time_95_evacuated_s": "time to 95 % of people at assembly (s)",
-    "max_door_queue_s": "longest door queueing of one person (s)",
+    "max_door_queue_s": "longest queueing of one person (s)",
+    "time_all_outside_s": "time everyone is outside (s)",
+    "time_all_accounted_s": "time every class is accounted for (s)",
+    "rerouted_persons": "people rerouted around a blocked exit (persons)",
     "unsecured_person_s": "person-seconds unsecured (person·s)",
     "peak_hallway": "peak people in hallways (persons)",
     "sro_arrival_s": "SRO reaches incident origin (s)",
@@ -155,9 +158,10 @@ def add_footer(fig: Figure, footer: str) -> None:
     )
 
 
-def save_figure(fig: Figure, path: Path) -> Path:
-    """Save a PNG at :data:`DPI` with no software tag (byte-identical on re-runs)."""
-    fig.savefig(path, dpi=DPI, format="png", metadata=dict(PNG_METADATA))
+def save_figure(fig: Figure, path: Path, dpi: float = DPI) -> Path:
+    """Save a PNG at ``dpi`` (default :data:`DPI`) with no software tag (byte-identical on
+    re-runs)."""
+    fig.savefig(path, dpi=dpi, format="png", metadata=dict(PNG_METADATA))
     return path
 
 

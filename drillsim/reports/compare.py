@@ -53,6 +53,8 @@ HEADLINE_METRICS: dict[str, tuple[str, ...]] = {
     ),
     "evacuate": (
         "evacuation_time_s",
+        "time_all_accounted_s",
+        "time_all_outside_s",
         "time_95_evacuated_s",
         "unsecured_person_s",
         "max_door_queue_s",

@@ -28,7 +28,7 @@ from drillsim.engines.outcomes import Outcomes
 from drillsim.engines.reference import run_reference
 from drillsim.errors import DrillsimError
 from drillsim.metrics.exposure import exposure
-from drillsim.metrics.score import curves, score
+from drillsim.metrics.score import classes_accounted, curves, score
 from drillsim.plan.compile import Plan, compile_plan
 from drillsim.run.workers import lean_spawn, tune_malloc
 from drillsim.sample.draws import CHUNK_RUNS, sample
@@ -73,6 +73,12 @@ class BatchResult:
         np.ndarray
     )  # (R, S) person-s unsecured in or next to the hazard zone (issue 9)
     provenance: dict = field(default_factory=dict)
+    # evacuation detail (nan where not applicable): per start space, the class's last member out
+    # of the building and the class accounted for at assembly; per exit space, its last user out
+    space_out_s: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (R, S)
+    space_move_s: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (R, S) first mover
+    space_accounted_s: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (R, S)
+    exit_last_s: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (R, S)
 
     @property
     def n_runs(self) -> int:
@@ -107,7 +113,25 @@ def reduce_outcomes(plan: Plan, o: Outcomes) -> dict:
         for s in np.unique(plan.person_space):
             cols = plan.person_space == s
             locked_out[:, s] = o.person_locked_out[:, cols].sum(axis=1)
+    out_s = np.full((o.n_runs, S), np.nan)
+    move_s = np.full((o.n_runs, S), np.nan)
+    accounted = np.full((o.n_runs, S), np.nan)
+    exit_last = np.full((o.n_runs, S), np.nan)
+    if plan.protocol == "evacuate":
+        arrive = np.where(np.isnan(o.person_arrive_s), np.inf, o.person_arrive_s)
+        spaces = np.unique(plan.person_space)
+        accounted[:, spaces] = classes_accounted(plan, o)
+        for s in spaces:
+            out_s[:, s] = arrive[:, plan.person_space == s].max(axis=1)
+            mv = np.where(np.isnan(o.person_move_s), np.inf, o.person_move_s)
+            move_s[:, s] = mv[:, plan.person_space == s].min(axis=1)
+        for e in np.unique(plan.person_exit[plan.person_exit >= 0]):
+            exit_last[:, e] = arrive[:, plan.person_exit == e].max(axis=1)
     return {
+        "space_out_s": out_s,
+        "space_move_s": move_s,
+        "space_accounted_s": accounted,
+        "exit_last_s": exit_last,
         "metrics": score(plan, o),
         "curves": curves(plan, o, _grid(plan)),
         "room_alert_s": o.space_alert_s[:, plan.room_space],
@@ -387,6 +411,10 @@ class _Collector:
         "space_exposure_s": np.float32,
         "room_reason": np.int8,
         "room_secured_s": np.float64,
+        "space_out_s": np.float32,
+        "space_move_s": np.float32,
+        "space_accounted_s": np.float32,
+        "exit_last_s": np.float32,
     }
 
     def __init__(self, n_runs: int):

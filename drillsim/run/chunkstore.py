@@ -41,8 +41,9 @@ def _to_table(first_run: int, part: dict, detail: bool) -> pa.Table:
 
         arrays = {
             **{f"curve:{k}": (v, np.int32) for k, v in part["curves"].items()},
-            # every detail array the batch keeps, so a field added there is stored too
-            **{f"detail:{k}": (part[k], t) for k, t in _Collector.COMPACT.items()},
+            # every array the collector keeps (its COMPACT list), so a resumed batch has the
+            # same detail as an uninterrupted one whatever other modules add there
+            **{f"detail:{k}": (part[k], dt) for k, dt in _Collector.COMPACT.items()},
         }
         for name, (v, dtype) in arrays.items():
             v = np.ascontiguousarray(v, dtype=dtype)

@@ -152,7 +152,7 @@ def sample_chunk(plan: Plan, scenario: Scenario, seed: int, chunk: int) -> Draws
         lock_failed[:, cols] = failures >= tries
         attempts[:, cols] = np.minimum(failures + 1.0, tries)
 
-    return Draws(
+    draws = Draws(
         first_run=chunk * CHUNK_RUNS,
         detection_s=scenario.incident.detection_delay_s.ppf(col["detection"]),
         pa_latency_s=ch.pa.latency_s.ppf(col["pa"]) if ch.pa else inf,
@@ -196,6 +196,44 @@ def sample_chunk(plan: Plan, scenario: Scenario, seed: int, chunk: int) -> Draws
         **_protocol_draws(plan, scenario, seed, chunk),
         **_inform_draws(plan, scenario, seed, chunk),
     )
+    return _evacuation_groups(draws, plan, scenario, seed, chunk, need)
+
+
+# ---- evacuation groups (issue 7) --------------------------------------------------------------
+# Groups of spaces with their own pre-movement / speed distributions. They reuse the *same*
+# uniforms of the existing per-person streams (premovement, speed, stair_speed), only mapped
+# through the group's distribution, so every other value and the common random numbers of the
+# same people across scenarios stay unchanged.
+def _evacuation_groups(
+    d: Draws, plan: Plan, scenario: Scenario, seed: int, chunk: int, need: dict
+) -> Draws:
+    groups = scenario.evacuation.groups
+    if not groups:
+        return d
+    from dataclasses import replace
+
+    ids = {s: i for i, s in enumerate(plan.space_ids)}
+    out = {
+        "premovement_s": d.premovement_s.copy(),
+        "speed_mps": d.speed_mps.copy(),
+        "stair_speed_mps": d.stair_speed_mps.copy(),
+    }
+    streams = {
+        "premovement_s": "premovement",
+        "speed_mps": "speed",
+        "stair_speed_mps": "stair_speed",
+    }
+    needs = {"premovement_s": "premovement", "speed_mps": "speed", "stair_speed_mps": "speed"}
+    for g in groups:
+        members = np.isin(plan.person_space, [ids[s] for s in g.spaces])
+        for name, stream in streams.items():
+            dist = getattr(g, name)
+            cols = members & need[needs[name]]
+            if dist is None or not cols.any():
+                continue
+            u = _uniforms(seed, stream, chunk, plan.n_persons)
+            out[name][:, cols] = dist.ppf(u[:, cols])
+    return replace(d, **out)
 
 
 # -- lockdown (issue 8): audited doors and substitutes ----------------------------------------

@@ -13,6 +13,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from drillsim.errors import Problem, ProblemList, ValidationError
 from drillsim.floorplan import Floorplan, load_floorplan
+from drillsim.scenario.evacuation import check_evacuation, read_routes_csv
 from drillsim.scenario.inform import check_inform_inputs
 from drillsim.scenario.model import MAX_PEOPLE, Scenario
 from drillsim.scenario.protocols import check_protocol_inputs
@@ -81,7 +82,29 @@ def load_scenario(path: str | Path) -> LoadedScenario:
         problems.extend(_check_raw_ids(data, floorplan, source))
     if scenario is None or floorplan is None:
         problems.raise_if_any()
+    scenario = _with_routes_csv(scenario, Path(path).parent, problems)
+    problems.raise_if_any()
     return scenario_with_floorplan(scenario, floorplan, source)
+
+
+def _with_routes_csv(scenario: Scenario, base: Path, problems: ProblemList) -> Scenario:
+    """Merge the posted routes of ``evacuation.routes_csv`` (relative to the scenario file)."""
+    ev = scenario.evacuation
+    if not ev.routes_csv:
+        return scenario
+    routes, probs = read_routes_csv(base / ev.routes_csv)
+    problems.extend(probs)
+    both = sorted(set(routes) & set(ev.routes))
+    if both:
+        problems.add(
+            "evacuation.routes",
+            f"room(s) {', '.join(both)} have a route both here and in {ev.routes_csv}",
+            "keep each room's route in one place",
+        )
+    merged = {**{k: v.model_dump() for k, v in ev.routes.items()}, **routes}
+    data = scenario.model_dump()
+    data["evacuation"]["routes"] = merged
+    return Scenario.model_validate(data)
 
 
 def _check_raw_ids(data: dict, fp: Floorplan, file: str) -> list[Problem]:
@@ -320,6 +343,9 @@ def check_against_floorplan(scenario: Scenario, fp: Floorplan, file: str) -> lis
                     "place people in a space inside",
                 )
             )
+    out += check_evacuation(
+        scenario.evacuation, fp, file, lambda el, sid: _unknown_space(file, fp, el, sid)
+    )
     out.extend(check_protocol_inputs(scenario, fp, file))
     out.extend(check_inform_inputs(scenario, fp, file))
     return out

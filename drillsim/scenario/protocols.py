@@ -13,15 +13,12 @@ Hold needs no input of its own: people in corridors and on stairs go to the near
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from drillsim.errors import Problem
 from drillsim.floorplan import Floorplan
+from drillsim.scenario.base import _Model
 from drillsim.scenario.distributions import Distribution
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
 
 class HazardStep(_Model):

@@ -28,6 +28,9 @@ _KEY_OUTSIDE = LOCK_CODES["key_outside"]
 
 def run(plan: Plan, d: Draws, alert: np.ndarray, out: dict) -> dict[str, np.ndarray]:
     mv = plan.mover
+    # people who start in a room-to-secure stay there (plan.mover is everyone else): one
+    # broadcast row copy instead of a fancy-indexed write of every run
+    out["person_refuge"][:] = np.where(plan.person_room >= 0, plan.person_room, -1)
     t = alert[:, plan.person_space[mv]] + d.reaction_s[:, mv]
     T = stage_arrivals(plan, d, t)
     rooms = lock_rooms(plan, d, alert, d.hold_s, T[:, :, 0], t)
@@ -40,14 +43,22 @@ def run(plan: Plan, d: Draws, alert: np.ndarray, out: dict) -> dict[str, np.ndar
         out["person_arrive_s"][:, mv] = np.where(moved, arrive, np.nan)
         out["person_locked_out"][:, mv] = moved & ~accepted
         out["person_refuge"][:, mv] = refuge
+    # Everyone else stays in their own room (or, outside rooms, has none): their refuge and
+    # time safe are column gathers of the room columns, done once for all runs; only movers
+    # need a per-run gather. ``inf`` in an extra last column stands for "no room".
     stay = np.flatnonzero(plan.person_room >= 0)
-    out["person_refuge"][:, stay] = plan.person_room[stay]
-    has_room = out["person_refuge"] >= 0
+    if np.intersect1d(stay, mv).size:  # not so in compiled plans; kept exact if it were
+        out["person_refuge"][:, stay] = plan.person_room[stay]
     if plan.n_rooms:
-        safe = np.take_along_axis(
-            rooms["room_locked_s"], np.where(has_room, out["person_refuge"], 0), axis=1
-        )
-        out["person_safe_s"] = np.where(has_room, safe, np.inf)
+        M = plan.n_rooms
+        locked = np.concatenate([rooms["room_locked_s"], np.full((d.n_runs, 1), np.inf)], axis=1)
+        col = np.where(plan.person_room >= 0, plan.person_room, M)
+        col[mv] = M
+        safe = np.take(locked, col, axis=1)
+        if mv.size:
+            ref = out["person_refuge"][:, mv]
+            safe[:, mv] = np.take_along_axis(locked, np.where(ref >= 0, ref, M), axis=1)
+        out["person_safe_s"] = safe
     return rooms
 
 

@@ -1,22 +1,25 @@
-"""Evacuation in the reference engine: each person walks the route to an exit through FIFO doors."""
+"""Evacuation in the reference engine: each person walks the route to an exit through the FIFO
+servers of every door, opening, stair and corridor on it (:mod:`.servers`), then to assembly."""
 
 from __future__ import annotations
 
 import math
 
-from drillsim.engines.reference.kernel import FifoServer, until
+from drillsim.engines.reference.kernel import until
+from drillsim.engines.reference.servers import Network
 
 
 def start(run) -> None:
-    """One FIFO server per door on a route; one process per person."""
-    plan, env = run.plan, run.env
-    doors = {
-        s: FifoServer(env, float(plan.edge_service_s[s]))
-        for s in range(plan.n_spaces)
-        if plan.edge_door[s]
+    """One server per directed leg of the compiled network; one process per person."""
+    servers = Network(run.env, run.plan.evac_net)
+    run.servers = servers
+    helpers = {int(h) for h in run.plan.assist_helper if h >= 0}
+    run.exit_event = {h: run.env.event() for h in helpers}  # helper reached an exit
+    run.assist_safe = {  # assisted person at assembly
+        p: run.env.event() for p in range(run.plan.n_persons) if run.plan.assist_helper[p] >= 0
     }
-    for p in range(plan.n_persons):
-        env.process(evacuee(run, p, doors))
+    for p in range(run.plan.n_persons):
+        run.env.process(evacuee(run, p, servers))
 
 
 def finish(run) -> None:
@@ -27,7 +30,7 @@ def finish(run) -> None:
     run.out["room_reason"] = [-1] * M
 
 
-def evacuee(run, p: int, doors: dict[int, FifoServer]):
+def evacuee(run, p: int, servers: Network):
     plan, d, env = run.plan, run.d, run.env
     who, role = run.who(p)
     s = int(plan.person_space[p])
@@ -37,23 +40,36 @@ def evacuee(run, p: int, doors: dict[int, FifoServer]):
     yield until(env, t)
     run.out["person_move_s"][p] = t
     run.log.add(t, who, role, "starts_evacuating", run.sid(s))
-    v, vs = float(d.speed_mps[0, p]), float(d.stair_speed_mps[0, p])
-    wait = 0.0
-    while plan.next_hop[s] >= 0:
-        if plan.edge_door[s]:
-            svc = float(plan.edge_service_s[s])
-            dep = yield doors[s].arrive(t, p)
-            wait = wait + max(0.0, (dep - t) - svc)  # never -1e-14 from rounding
-            t = dep
-            yield until(env, t)
-            run.log.add(t, who, role, "through_door", run.sid(s))
-        t = t + (float(plan.edge_level[s]) / v + float(plan.edge_stair[s]) / vs)
-        s = int(plan.next_hop[s])
-        yield until(env, t)
-    run.out["person_arrive_s"][p] = t
+    t, wait = yield from servers.walk(run, p, t)
+    end = int(plan.evac_net.person_end[p])
     run.out["person_queue_s"][p] = wait
-    run.log.add(t, who, role, "exits", run.sid(s))
-    safe = t + float(plan.assembly_m[s]) / v
+    v = float(d.speed_mps[0, p])
+    h = int(plan.assist_helper[p])
+    if h >= 0:  # waits in the area of refuge until the helper comes back (plan/assisted.py)
+        run.log.add(t, who, role, "waits_in_refuge", run.sid(end))
+        th = yield run.exit_event[h]
+        back = th + (
+            float(plan.assist_back_level[p]) / float(d.speed_mps[0, h])
+            + float(plan.assist_back_stair[p]) / float(d.stair_speed_mps[0, h])
+        )
+        t = max(back, t) + (
+            float(plan.assist_down_level[p]) / plan.assist_level_mps
+            + float(plan.assist_down_stair[p]) / plan.assist_stair_mps
+        )
+        yield until(env, t)
+        end = int(plan.person_exit[p])
+        v = plan.assist_level_mps
+    run.out["person_arrive_s"][p] = t
+    run.log.add(t, who, role, "exits", run.sid(end))
+    if p in run.exit_event:
+        run.exit_event[p].succeed(t)
+    safe = t + float(plan.assembly_m[int(plan.person_exit[p])]) / v
     yield until(env, safe)
+    if h >= 0:
+        run.assist_safe[p].succeed(safe)
+    if p in run.exit_event:  # a helper: safe when the group they went back for is
+        group = [run.assist_safe[q] for q in run.assist_safe if int(plan.assist_helper[q]) == p]
+        yield env.all_of(group)
+        safe = max([safe, *(ev.value for ev in group)])
     run.out["person_safe_s"][p] = safe
     run.log.add(safe, who, role, "at_assembly_point", "assembly")

@@ -97,7 +97,9 @@ def build_layout(fp: Floorplan) -> Layout:
         lo = min((r[0] for r in on), default=0.0) - MARGIN_M - ASSEMBLY_DRAW_M
         hi = max((r[2] for r in on), default=10.0) + MARGIN_M + ASSEMBLY_DRAW_M
         shift[lv] = cursor - lo
-        panels.append({"level": lv, "name": fp.floor_name(lv), "x0": cursor, "x1": cursor + hi - lo})
+        panels.append(
+            {"level": lv, "name": fp.floor_name(lv), "x0": cursor, "x1": cursor + hi - lo}
+        )
         cursor += hi - lo + GAP_M
     width = cursor - GAP_M
     rects = {}

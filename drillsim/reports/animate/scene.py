@@ -41,8 +41,15 @@ LISTED_KINDS = {
 }
 #: Kinds every person produces (not listed one by one; an unknown kind is listed once per space).
 PER_PERSON_KINDS = {
-    "reacts", "seeks_refuge", "enters_refuge", "refused_door_closed", "starts_evacuating",
-    "through_door", "exits", "at_assembly_point", "door_check_locked",
+    "reacts",
+    "seeks_refuge",
+    "enters_refuge",
+    "refused_door_closed",
+    "starts_evacuating",
+    "through_door",
+    "exits",
+    "at_assembly_point",
+    "door_check_locked",
 }
 
 
@@ -79,7 +86,8 @@ def build_scene(run: SingleRun, spread_seed: int | None = None) -> dict[str, Any
     # -- spaces and rooms -------------------------------------------------------------------
     room_of = {int(plan.room_space[m]): m for m in range(plan.n_rooms)}
     failed_at = {
-        space: t for t, _who, _role, kind, space in rows
+        space: t
+        for t, _who, _role, kind, space in rows
         if kind in ("lock_failed", "door_did_not_latch", "cannot_lock")
     }
     lockdown = plan.protocol == "lockdown"
@@ -88,10 +96,13 @@ def build_scene(run: SingleRun, spread_seed: int | None = None) -> dict[str, Any
         a = fp.space(sid)
         x0, y0, x1, y1 = layout.rects[sid]
         rec: dict[str, Any] = {
-            "id": sid, "label": _label(a, sid), "kind": a["kind"],
+            "id": sid,
+            "label": _label(a, sid),
+            "kind": a["kind"],
             "colour": KIND_COLOURS.get(a["kind"], "#dddddd"),
             "r": [round(x0, 2), round(y0, 2), round(x1 - x0, 2), round(y1 - y0, 2)],
-            "alert": _t(o.space_alert_s[0, s]), "pa": bool(a["pa"]),
+            "alert": _t(o.space_alert_s[0, s]),
+            "pa": bool(a["pa"]),
         }
         m = room_of.get(s)
         if m is not None and lockdown:
@@ -117,11 +128,17 @@ def build_scene(run: SingleRun, spread_seed: int | None = None) -> dict[str, Any
         x, y = layout.door(a, b)
         m = door_room.get(k)
         locked = _t(o.room_locked_s[0, m]) if (m is not None and lockdown) else None
-        doors.append({
-            "id": attrs["id"], "x": round(x, 2), "y": round(y, 2), "kind": attrs["kind"],
-            "lock": attrs.get("lock", "none"), "exterior": bool(attrs.get("exterior")),
-            "locked": locked,
-        })
+        doors.append(
+            {
+                "id": attrs["id"],
+                "x": round(x, 2),
+                "y": round(y, 2),
+                "kind": attrs["kind"],
+                "lock": attrs.get("lock", "none"),
+                "exterior": bool(attrs.get("exterior")),
+                "locked": locked,
+            }
+        )
 
     # -- people ------------------------------------------------------------------------------
     own: dict[str, list[tuple[float, str, str]]] = defaultdict(list)
@@ -138,12 +155,14 @@ def build_scene(run: SingleRun, spread_seed: int | None = None) -> dict[str, Any
         ev = own.get(str(p), [])
         speed = _walk_speed(plan, ev, idx)
         kf = person_keyframes(tracks, p, ev, start, speed)
-        people.append({
-            "role": ROLE_NAMES.get(int(plan.person_role[p]), "person"),
-            "k": [list(f) for f in kf],
-            "safe": _t(o.person_safe_s[0, p]),
-            "out": next((round(t, 2) for t, kind, _ in ev if kind == "locked_out"), None),
-        })
+        people.append(
+            {
+                "role": ROLE_NAMES.get(int(plan.person_role[p]), "person"),
+                "k": [list(f) for f in kf],
+                "safe": _t(o.person_safe_s[0, p]),
+                "out": next((round(t, 2) for t, kind, _ in ev if kind == "locked_out"), None),
+            }
+        )
     # a class moves to its room's safe zone between the lock and the secured time
     for m, members in in_room.items():
         locked, secured = float(o.room_locked_s[0, m]), float(o.room_secured_s[0, m])
@@ -185,8 +204,12 @@ def build_scene(run: SingleRun, spread_seed: int | None = None) -> dict[str, Any
             continue
         if kind in LISTED_KINDS:
             text = LISTED_KINDS[kind]
-            listed.append([round(t, 2), f"{where}: {text}" + (f" (person {who})"
-                                                              if kind == "locked_out" else "")])
+            listed.append(
+                [
+                    round(t, 2),
+                    f"{where}: {text}" + (f" (person {who})" if kind == "locked_out" else ""),
+                ]
+            )
         elif kind not in PER_PERSON_KINDS and (kind, space) not in seen_unknown:
             seen_unknown.add((kind, space))
             listed.append([round(t, 2), f"{where}: {kind.replace('_', ' ')}"])

@@ -74,7 +74,10 @@ class Tracks:
 
     def in_space(self, who: int, sid: str) -> Point:
         """Where person ``who`` stands in space ``sid`` (start grid if it is their start space)."""
-        if who < self.plan.n_persons and self.plan.space_ids[int(self.plan.person_space[who])] == sid:
+        if (
+            who < self.plan.n_persons
+            and self.plan.space_ids[int(self.plan.person_space[who])] == sid
+        ):
             return float(self.home[who, 0]), float(self.home[who, 1])
         x0, y0, x1, y1 = self._inset(sid, 0.2)
         u = self.offset[who]
@@ -118,7 +121,14 @@ class Tracks:
         return self._paths[key]
 
     def walk(
-        self, who: int, t0: float, start: Point, a: str, b: str, t1: float, end: Point,
+        self,
+        who: int,
+        t0: float,
+        start: Point,
+        a: str,
+        b: str,
+        t1: float,
+        end: Point,
         speed: float | None = None,
     ) -> list[Keyframe]:
         """Keyframes walking from ``start`` in ``a`` to ``end`` in ``b`` between t0 and t1.
@@ -159,7 +169,10 @@ class Tracks:
 
 
 def person_keyframes(
-    tracks: Tracks, who: int, events: Sequence[tuple[float, str, str]], start_space: str,
+    tracks: Tracks,
+    who: int,
+    events: Sequence[tuple[float, str, str]],
+    start_space: str,
     exits_speed: float | None = None,
 ) -> list[Keyframe]:
     """Keyframes of one person from their own events ``(time, kind, space)`` in time order."""
@@ -189,16 +202,25 @@ def person_keyframes(
             continue
         if space not in g:
             continue  # an event without a place in the building: listed, not drawn
-        if kind in ("refused_door_closed", "locked_out", "door_check_locked",
-                    "door_check_unlocked", "sweep_complete"):
+        if kind in (
+            "refused_door_closed",
+            "locked_out",
+            "door_check_locked",
+            "door_check_unlocked",
+            "sweep_complete",
+        ):
             route = tracks.path(here, space)
             before = route[-2] if len(route) > 1 else here
             end = tracks._near(who, L.door(before, space)) if before != space else L.centre(space)
             go(t, before, end)
             continue
         if kind == "through_door":
-            nxt = int(tracks.plan.next_hop[tracks.index[space]])
-            target = tracks.plan.space_ids[nxt] if nxt >= 0 else space
+            # the next space on this person's own evacuation route (posted / balanced routes
+            # need not follow next_hop), else the nearest-exit next hop
+            plan, i = tracks.plan, tracks.index[space]
+            route = list(plan.space_route[int(plan.person_space[who])]) if who >= 0 else []
+            nxt = route[route.index(i) + 1] if i in route[:-1] else int(plan.next_hop[i])
+            target = plan.space_ids[nxt] if nxt >= 0 else space
             go(t, space, tracks._near(who, L.door(space, target)), exits_speed)
             continue
         if kind == "steps_out_to_lock":
@@ -208,16 +230,23 @@ def person_keyframes(
                 frames.append((t + STEP_OUT_S, *L.door(space, door)))
             t_last = t + STEP_OUT_S
             continue
-        if kind.startswith("lock_tried") and frames and frames[-1][0] > t_last - 1e-9 and \
-                frames[-1][1:] != pos:
+        if (
+            kind.startswith("lock_tried")
+            and frames
+            and frames[-1][0] > t_last - 1e-9
+            and frames[-1][1:] != pos
+        ):
             frames.append((t, *frames[-1][1:]))
             frames.append((t + STEP_OUT_S, *pos))
             t_last = t + STEP_OUT_S
             continue
         if kind == "exits":
             last_exit = space
-        end = tracks.in_space(who, space) if g.nodes[space]["kind"] != "exit" else \
-            tracks._near(who, L.centre(space))
+        end = (
+            tracks.in_space(who, space)
+            if g.nodes[space]["kind"] != "exit"
+            else tracks._near(who, L.centre(space))
+        )
         go(t, space, end, exits_speed if kind == "exits" else None)
     out: list[Keyframe] = []
     for t, x, y in _monotone(frames):

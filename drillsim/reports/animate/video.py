@@ -27,8 +27,14 @@ from drillsim.reports.pdf import BANNER
 MAX_FRAMES = 120
 FPS = 8
 COLOURS = {
-    "alerted": "#f0a202", "locked": "#66bd63", "secured": "#1b7837", "failed": "#d73027",
-    "unsecured": "#e66101", "safe": "#2c6fbb", "out": "#b2182b", "hazard": "#c51b7d",
+    "alerted": "#f0a202",
+    "locked": "#66bd63",
+    "secured": "#1b7837",
+    "failed": "#d73027",
+    "unsecured": "#e66101",
+    "safe": "#2c6fbb",
+    "out": "#b2182b",
+    "hazard": "#c51b7d",
     "exit": "#1a9641",
 }
 
@@ -95,40 +101,80 @@ def write_gif(scene: dict[str, Any], path: Path, dpi: int = 72) -> Path:
     ax.set_ylim(H + 2, -4)
     ax.set_aspect("equal")
     ax.axis("off")
-    fig.text(0.5, 0.985, BANNER, ha="center", va="top", color="white", fontsize=10,
-             fontweight="bold", bbox={"facecolor": "#7f0000", "edgecolor": "none", "pad": 3})
+    fig.text(
+        0.5,
+        0.985,
+        BANNER,
+        ha="center",
+        va="top",
+        color="white",
+        fontsize=10,
+        fontweight="bold",
+        bbox={"facecolor": "#7f0000", "edgecolor": "none", "pad": 3},
+    )
     top = 1.0 - 0.3 / fig_h
-    fig.text(0.01, top, f"{scene['title']} — run {scene['run_index']} of seed {scene['seed']}",
-             fontsize=10, va="top", color="#14285a", fontweight="bold")
+    fig.text(
+        0.01,
+        top,
+        f"{scene['title']} — run {scene['run_index']} of seed {scene['seed']}",
+        fontsize=10,
+        va="top",
+        color="#14285a",
+        fontweight="bold",
+    )
     for p in scene["panels"]:
-        ax.add_patch(Rectangle((p["x0"], 0), p["x1"] - p["x0"], H, facecolor="#fafafa",
-                               edgecolor="#cfd3da", lw=0.6))
+        ax.add_patch(
+            Rectangle(
+                (p["x0"], 0), p["x1"] - p["x0"], H, facecolor="#fafafa", edgecolor="#cfd3da", lw=0.6
+            )
+        )
         ax.text(p["x0"] + 1.5, -1.2, p["name"], fontsize=8, color="#14285a", fontweight="bold")
     back = ("outdoor", "corridor", "commons")
-    spaces = sorted((s for s in scene["spaces"] if s["kind"] != "exit"),
-                    key=lambda s: s["kind"] not in back)
-    coll = PatchCollection([Rectangle((s["r"][0], s["r"][1]), s["r"][2], s["r"][3])
-                            for s in spaces], linewidths=0.4, zorder=2)
+    spaces = sorted(
+        (s for s in scene["spaces"] if s["kind"] != "exit"), key=lambda s: s["kind"] not in back
+    )
+    coll = PatchCollection(
+        [Rectangle((s["r"][0], s["r"][1]), s["r"][2], s["r"][3]) for s in spaces],
+        linewidths=0.4,
+        zorder=2,
+    )
     ax.add_collection(coll)
     for s in scene["spaces"]:
         if s["kind"] == "exit":
-            ax.plot(s["r"][0] + s["r"][2] / 2, s["r"][1] + s["r"][3] / 2, marker="^",
-                    color=COLOURS["exit"], markersize=6, zorder=3)
+            ax.plot(
+                s["r"][0] + s["r"][2] / 2,
+                s["r"][1] + s["r"][3] / 2,
+                marker="^",
+                color=COLOURS["exit"],
+                markersize=6,
+                zorder=3,
+            )
     zone = {sid for h in scene["hazard"] for sid in h["spaces"]}
     for s in spaces:
         if s["id"] in zone:
-            ax.add_patch(Rectangle((s["r"][0], s["r"][1]), s["r"][2], s["r"][3], fill=False,
-                                   edgecolor=COLOURS["hazard"], lw=1.2, ls="--", zorder=4))
+            ax.add_patch(
+                Rectangle(
+                    (s["r"][0], s["r"][1]),
+                    s["r"][2],
+                    s["r"][3],
+                    fill=False,
+                    edgecolor=COLOURS["hazard"],
+                    lw=1.2,
+                    ls="--",
+                    zorder=4,
+                )
+            )
     doors = [d for d in scene["doors"] if d["kind"] != "opening"]
     door_xy = np.array([[d["x"], d["y"]] for d in doors]).reshape(-1, 2)
-    door_sc = ax.scatter(door_xy[:, 0], door_xy[:, 1], s=6, marker="s", edgecolors="#444",
-                         linewidths=0.4, zorder=5)
+    door_sc = ax.scatter(
+        door_xy[:, 0], door_xy[:, 1], s=6, marker="s", edgecolors="#444", linewidths=0.4, zorder=5
+    )
     people = scene["people"]
     sizes = np.array([6.0 if p["role"] != "student" else 3.0 for p in people])
-    dots = ax.scatter(np.zeros(len(people)), np.zeros(len(people)), s=sizes, zorder=6,
-                      linewidths=0)
-    clock = fig.text(0.99, top, "", fontsize=12, va="top", ha="right",
-                     fontweight="bold", color="#14285a")
+    dots = ax.scatter(np.zeros(len(people)), np.zeros(len(people)), s=sizes, zorder=6, linewidths=0)
+    clock = fig.text(
+        0.99, top, "", fontsize=12, va="top", ha="right", fontweight="bold", color="#14285a"
+    )
     status = fig.text(0.01, top - 0.2 / fig_h, "", fontsize=9, va="top")
 
     end = action_end_s(scene)
@@ -171,8 +217,10 @@ def write_gif(scene: dict[str, Any], path: Path, dpi: int = 72) -> Path:
             rooms = [s for s in spaces if s.get("room")]
             done = sum(_le(s["room"]["secured"], t) for s in rooms)
             text += f"   rooms secured: {done} of {len(rooms)}"
-        text += ("   orange: not yet secured · blue: secured · red: locked out · "
-                 "amber outline: alert heard · green room: secured")
+        text += (
+            "   orange: not yet secured · blue: secured · red: locked out · "
+            "amber outline: alert heard · green room: secured"
+        )
         status.set_text(text)
 
     writer = _SharedPaletteGif(fps=FPS)

@@ -12,7 +12,7 @@ then one module per figure (:mod:`.secured_distribution`, :mod:`.unsecured_band`
 :mod:`drillsim.reports.compare`.
 """
 
-from drillsim.reports.batch.room_ranges import RISK_SHARE, room_ranges_pixels, save_pixels
+from drillsim.reports.batch.room_ranges import RISK_SHARE, figure_room_ranges
 from drillsim.reports.batch.secured_distribution import figure_secured_distribution
 from drillsim.reports.batch.tables import room_table, summary_dict, write_runs, write_runs_csv
 from drillsim.reports.batch.unsecured_band import figure_unsecured_band
@@ -63,6 +63,7 @@ __all__ = [
     "TITLE_LINE_IN",
     "add_footer",
     "ecdf",
+    "figure_room_ranges",
     "figure_secured_distribution",
     "figure_unsecured_band",
     "footer_text",
@@ -70,10 +71,8 @@ __all__ = [
     "format_value",
     "metric_label",
     "new_figure",
-    "room_ranges_pixels",
     "room_table",
     "save_figure",
-    "save_pixels",
     "summary_dict",
     "write_batch_outputs",
     "write_csv",

@@ -1,21 +1,18 @@
 """``room_ranges.png``: where in the building rooms secure late or not at all.
 
-The floorplan and the per-room bars are drawn as separate figures, rendered to pixels at
-:data:`~drillsim.reports.charts.DPI` and stacked pixel for pixel with the footer below, so the
-bars can take the floorplan's width without resampling either.
+One figure, rendered once: the floorplan and the per-room bars are two subfigures stacked in it
+(the bars take the floorplan's width), the footer below. The bars of a panel are one artist per
+kind (bars, median ticks, p90 ticks), not one per room, which keeps the draw cheap.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
-import matplotlib.image as mpimg
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
+from matplotlib.figure import Figure, FigureBase
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
@@ -24,7 +21,6 @@ from drillsim.metrics.summary import quantile
 from drillsim.reports.batch.tables import room_table
 from drillsim.reports.charts import (
     BAND_COLOUR,
-    DPI,
     FOOTER_IN,
     MEDIAN_COLOUR,
     NEVER_COLOUR,
@@ -37,9 +33,14 @@ from drillsim.reports.charts import (
     scenario_title,
     share_text,
 )
-from drillsim.reports.figures import PNG_METADATA
 from drillsim.run.batch import BatchResult
 from drillsim.scenario.load import LoadedScenario
+
+#: Resolution of ``room_ranges.png``: the figure is about 29 x 15 in (the floorplan at a fixed
+#: scale), so at :data:`~drillsim.reports.charts.DPI` it was 4,365 x 2,235 px and its render set
+#: the parent's peak memory; at this resolution the smallest floorplan labels (5 pt) are still
+#: about 8 px tall.
+DPI_ROOM_RANGES = 120
 
 #: A room is outlined as "at risk" when it was never secured in at least this share of runs.
 RISK_SHARE = 0.10
@@ -63,34 +64,46 @@ def _range_bars(
     x_never = x_max * 1.08  # start of the "never" zone
     x_end = x_max * 1.2  # end of the "never" zone
     ax.axvspan(x_never, x_end, color=NEVER_COLOUR, alpha=0.08, linewidth=0)
-    for yi, m, p, nv, why in zip(y, med, p90, never, reasons, strict=True):
-        if math.isinf(m):
-            ax.barh(yi, x_end, left=0, height=0.6, color=NEVER_COLOUR, alpha=0.25)
-            how = "in any run" if nv >= 1 else "in most runs"
-            ax.text(
-                x_end * 0.5,
-                yi,
-                f"never secured {how} (mostly: {why})",
-                va="center",
-                ha="center",
-                fontsize=8,
-                color=NEVER_TEXT_COLOUR,
-            )
-            continue
-        right = p if math.isfinite(p) else x_end
-        ax.barh(
+    inf_med = np.isinf(med)
+    for yi, nv, why in zip(y[inf_med], never[inf_med], np.asarray(reasons)[inf_med], strict=True):
+        how = "in any run" if nv >= 1 else "in most runs"
+        ax.text(
+            x_end * 0.5,
             yi,
-            right - m,
-            left=m,
-            height=0.6,
-            color=BAND_COLOUR,
-            alpha=0.6,
-            hatch=None if math.isfinite(p) else "///",
-            edgecolor="white",
+            f"never secured {how} (mostly: {why})",
+            va="center",
+            ha="center",
+            fontsize=8,
+            color=NEVER_TEXT_COLOUR,
         )
-        ax.plot([m], [yi], marker="|", markersize=12, color=MEDIAN_COLOUR, markeredgewidth=2.5)
-        if math.isfinite(p):
-            ax.plot([p], [yi], marker="|", markersize=12, color=P90_COLOUR, markeredgewidth=2.5)
+    if inf_med.any():
+        ax.barh(y[inf_med], x_end, left=0, height=0.6, color=NEVER_COLOUR, alpha=0.25)
+    fin_p = np.isfinite(p90)
+    for hatched in (False, True):
+        sel = ~inf_med & (fin_p != hatched)
+        if sel.any():
+            right = np.where(fin_p, p90, x_end)[sel]
+            ax.barh(
+                y[sel],
+                right - med[sel],
+                left=med[sel],
+                height=0.6,
+                color=BAND_COLOUR,
+                alpha=0.6,
+                hatch="///" if hatched else None,
+                edgecolor="white",
+            )
+    for x, sel, colour in ((med, ~inf_med, MEDIAN_COLOUR), (p90, ~inf_med & fin_p, P90_COLOUR)):
+        if sel.any():
+            ax.plot(
+                x[sel],
+                y[sel],
+                marker="|",
+                markersize=12,
+                color=colour,
+                markeredgewidth=2.5,
+                linestyle="",
+            )
     ax.set_yticks(y, labels, fontsize=8)
     ax.set_ylim(-0.7, len(labels) - 0.3)
     ax.set_xlim(0, x_max * 1.42)
@@ -113,7 +126,7 @@ def _range_bars(
     ax.set_xlabel("time room secured, from incident start (s)")
 
 
-def _bars_legend(fig: Figure) -> None:
+def _bars_legend(fig: FigureBase) -> None:
     fig.legend(
         handles=[
             Line2D(
@@ -156,15 +169,7 @@ def _bars_legend(fig: Figure) -> None:
     )
 
 
-def _render(fig: Figure) -> np.ndarray:
-    """RGBA pixels of a figure at :data:`DPI`."""
-    fig.set_dpi(DPI)
-    canvas = FigureCanvasAgg(fig)
-    canvas.draw()
-    return np.asarray(canvas.buffer_rgba()).copy()
-
-
-def _merge_legend(fig: Figure, extra: Sequence, rename: Mapping[str, str]) -> None:
+def _merge_legend(fig: FigureBase, extra: Sequence, rename: Mapping[str, str]) -> None:
     """Replace the floorplan's bottom legend by one that also explains our outlines."""
     handles: list = []
     labels: list[str] = []
@@ -184,27 +189,7 @@ def _merge_legend(fig: Figure, extra: Sequence, rename: Mapping[str, str]) -> No
     )
 
 
-def _paste(pictures: Sequence[np.ndarray], footer: str) -> np.ndarray:
-    """Stack rendered pictures top to bottom pixel for pixel (no resampling), footer below."""
-    width_px = max(p.shape[1] for p in pictures)
-    strip = Figure(figsize=(width_px / DPI, FOOTER_IN))
-    add_footer(strip, footer)  # at 0.35 of the strip's height, as on every batch figure
-    rows = []
-    for p in [*pictures, _render(strip)]:
-        pad = width_px - p.shape[1]
-        canvas = np.full((p.shape[0], width_px, 4), 255, dtype=np.uint8)
-        canvas[:, pad // 2 : pad // 2 + p.shape[1]] = p
-        rows.append(canvas)
-    return np.concatenate(rows, axis=0)
-
-
-def save_pixels(pixels: np.ndarray, path: Path) -> Path:
-    """Save RGBA pixels as a PNG at :data:`DPI` with no software tag."""
-    mpimg.imsave(path, pixels, format="png", dpi=DPI, metadata=dict(PNG_METADATA))
-    return path
-
-
-def room_ranges_pixels(result: BatchResult, loaded: LoadedScenario) -> np.ndarray:
+def figure_room_ranges(result: BatchResult, loaded: LoadedScenario) -> Figure:
     """Where in the building rooms secure late or not at all (evacuation: where alerts arrive late).
 
     Lockdown: the floorplan coloured by each room's median time secured, rooms never secured in
@@ -212,7 +197,7 @@ def room_ranges_pixels(result: BatchResult, loaded: LoadedScenario) -> np.ndarra
     sorted by p90 (worst first) with each room's share of runs never secured. Evacuation: the
     floorplan coloured by the median time the alert reached each occupied space.
     """
-    from drillsim.floorplan.draw import draw_floorplan
+    from drillsim.floorplan.draw import draw_floorplan, floorplan_size_in
 
     plan = result.plan
     fp = loaded.floorplan
@@ -263,33 +248,49 @@ def room_ranges_pixels(result: BatchResult, loaded: LoadedScenario) -> np.ndarra
     finite = [v for v in values.values() if math.isfinite(v)]
     if finite:  # the colour scale spans only the values present: say how narrow it is
         map_title += f"\ncolours span {min(finite):.0f}–{max(finite):.0f} s"
-    fp_fig = draw_floorplan(
-        fp, values=values, value_label=label, title=map_title, highlight=highlight
-    )
-    _merge_legend(fp_fig, key, rename)
-    pictures = [_render(fp_fig)]
-    if lockdown and plan.n_rooms:
-        bars = _bars_figure(pictures[0].shape[1] / DPI, ids, fp, med, p90, never, reasons)
-        pictures.append(_render(bars))
-    return _paste(pictures, footer)
+    fp_w, fp_h = floorplan_size_in(fp, values=True)
+    with_bars = lockdown and plan.n_rooms > 0
+    width_in = max(fp_w, 12.0) if with_bars else fp_w
+    if with_bars:
+        n_cols, per_col = _bars_columns(len(ids), width_in)
+        bars_h = 1.8 + 0.26 * per_col
+    else:
+        bars_h = 0.0
+    fig = Figure(figsize=(width_in, fp_h + bars_h + FOOTER_IN), layout="constrained")
+    fig.get_layout_engine().set(rect=(0.0, FOOTER_IN / fig.get_figheight(), 1.0, 1.0))
+    if with_bars:
+        top, bottom = fig.subfigures(2, 1, height_ratios=[fp_h, bars_h])
+    else:
+        top, bottom = fig.subfigures(1, 1), None
+    draw_floorplan(fp, values=values, value_label=label, title="", highlight=highlight, into=top)
+    fig.suptitle(map_title, fontsize=12)  # the parent's title: the layout keeps it clear
+    _merge_legend(top, key, rename)
+    if bottom is not None:
+        _bars(bottom, n_cols, per_col, ids, fp, med, p90, never, reasons)
+    add_footer(fig, footer)
+    return fig
 
 
-def _bars_figure(
-    width_in: float,
+def _bars_columns(n: int, width_in: float) -> tuple[int, int]:
+    """(columns, rooms per column) of the per-room bars: up to three columns, 6 in wide or more."""
+    n_cols = 1 if n <= 14 else (2 if n <= 30 else 3)
+    n_cols = min(n_cols, max(1, int(width_in // 6)))
+    return n_cols, max(1, math.ceil(n / n_cols))
+
+
+def _bars(
+    fig: FigureBase,
+    n_cols: int,
+    per_col: int,
     ids: Sequence[str],
     fp: Floorplan,
     med: np.ndarray,
     p90: np.ndarray,
     never: np.ndarray,
     reasons: Sequence[str],
-) -> Figure:
+) -> None:
     """Per-room median–p90 bars in up to three columns, worst p90 first."""
     n = len(ids)
-    width_in = max(width_in, 12.0)
-    n_cols = 1 if n <= 14 else (2 if n <= 30 else 3)
-    n_cols = min(n_cols, max(1, int(width_in // 6)))
-    per_col = max(1, math.ceil(n / n_cols))
-    fig = Figure(figsize=(width_in, 1.8 + 0.26 * per_col), layout="constrained")
     order = sorted(range(n), key=lambda m: (-p90[m], -med[m], ids[m]))
     finite = np.concatenate([med[np.isfinite(med)], p90[np.isfinite(p90)]])
     x_max = float(finite.max()) if finite.size else 1.0
@@ -315,4 +316,3 @@ def _bars_figure(
         fontsize=12,
         fontweight="bold",
     )
-    return fig

@@ -28,8 +28,20 @@ def _settle_index(bands: np.ndarray) -> int:
     return int(idx[-1]) + 1 if idx.size else 0
 
 
+def _percentiles(data: np.ndarray, q: list[float], block: int = 32) -> np.ndarray:
+    """``np.percentile(data, q, axis=0)`` a block of grid columns at a time: the same numbers
+    (each column is independent) without a partitioned copy of all runs x all grid points
+    at once, which set the parent's peak memory of big batches."""
+    data = np.asarray(data)  # converted to float a block at a time
+    out = np.empty((len(q), data.shape[1]))
+    for lo in range(0, data.shape[1], block):
+        part = np.asarray(data[:, lo : lo + block], dtype=float)
+        out[:, lo : lo + block] = np.percentile(part, q, axis=0)
+    return out
+
+
 def _band_panel(ax: Axes, grid: np.ndarray, data: np.ndarray, colour: str, label: str) -> None:
-    q = np.percentile(np.asarray(data, dtype=float), [10, 25, 50, 75, 90], axis=0)
+    q = _percentiles(data, [10, 25, 50, 75, 90])
     ax.fill_between(
         grid, q[0], q[4], color=colour, alpha=0.18, linewidth=0, label="10–90 % of runs"
     )
@@ -51,11 +63,11 @@ def figure_unsecured_band(result: BatchResult, loaded: LoadedScenario) -> Figure
     plan = result.plan
     grid = np.asarray(result.grid_s, dtype=float)
     lockdown = plan.protocol == "lockdown" and "rooms_secured" in result.curves
-    uns = np.asarray(result.curves["unsecured"], dtype=float)
-    bands = [np.percentile(uns, [10, 50, 90], axis=0)]
+    uns = np.asarray(result.curves["unsecured"])
+    bands = [_percentiles(uns, [10, 50, 90])]
     if lockdown:
-        rooms = np.asarray(result.curves["rooms_secured"], dtype=float)
-        bands.append(np.percentile(rooms, [10, 50, 90], axis=0))
+        rooms = np.asarray(result.curves["rooms_secured"])
+        bands.append(_percentiles(rooms, [10, 50, 90]))
     settle = max(_settle_index(b) for b in bands)
     end = min(grid.size - 1, settle + max(2, math.ceil(0.15 * settle)))
     if plan.protocol == "lockdown":

@@ -4,26 +4,40 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow as pa
+
 from drillsim.errors import DrillsimError
-from drillsim.reports.batch.room_ranges import room_ranges_pixels, save_pixels
+from drillsim.reports.batch.room_ranges import DPI_ROOM_RANGES, figure_room_ranges
 from drillsim.reports.batch.secured_distribution import figure_secured_distribution
 from drillsim.reports.batch.tables import exposure_table, room_table, summary_dict, write_runs
 from drillsim.reports.batch.unsecured_band import figure_unsecured_band
-from drillsim.reports.charts import save_figure
+from drillsim.reports.charts import DPI, save_figure
 from drillsim.reports.staging import write_csv, write_json
 from drillsim.run.batch import BatchResult
 from drillsim.scenario.load import LoadedScenario
 
 
 def write_figures(result: BatchResult, loaded: LoadedScenario, out_dir: Path) -> list[Path]:
-    """The three batch figures as PNGs in ``out_dir``."""
-    return [
-        save_figure(
-            figure_secured_distribution(result, loaded), out_dir / "secured_distribution.png"
-        ),
-        save_figure(figure_unsecured_band(result, loaded), out_dir / "unsecured_band.png"),
-        save_pixels(room_ranges_pixels(result, loaded), out_dir / "room_ranges.png"),
-    ]
+    """The three batch figures as PNGs in ``out_dir``.
+
+    One at a time, each cleared and dropped once saved, so the largest (``room_ranges.png``) is
+    drawn without the other two still in memory. (A garbage collection after each one as well
+    saved up to 20 MiB more of the parent's peak at 100,000 runs but cost 0.45 s of a
+    10,000-run command.)
+    """
+    makers = (
+        (figure_secured_distribution, "secured_distribution.png"),
+        (figure_unsecured_band, "unsecured_band.png"),
+        (figure_room_ranges, "room_ranges.png"),
+    )
+    written = []
+    for make, name in makers:
+        fig = make(result, loaded)
+        dpi = DPI_ROOM_RANGES if name == "room_ranges.png" else DPI
+        written.append(save_figure(fig, out_dir / name, dpi=dpi))
+        fig.clear()  # break the figure's reference cycles, so its memory goes with it
+        del fig
+    return written
 
 
 def write_batch_outputs(
@@ -60,6 +74,7 @@ def write_batch_outputs(
             f"batch result of scenario '{result.plan.name}' was computed on a different floorplan "
             f"than scenario '{loaded.scenario.name}'; pass the LoadedScenario the batch ran on"
         )
+    pa.default_memory_pool().release_unused()  # what Arrow kept from the batch's chunk files
     written = write_runs(result, out_dir, csv=csv)
     header, rows = room_table(result, loaded)
     written.append(write_csv(out_dir / "rooms.csv", header, rows))

@@ -25,7 +25,7 @@ def drill_framing_box(protocol: str) -> Box:
     if protocol in PROFILES:  # Hold, Secure, Shelter, options (issue 9)
         action, practice = PROFILES[protocol].action, PROFILES[protocol].practice
     return Box(
-        f"This is a {action} DRILL — not a real event",
+        f"This is {'an' if action[0] in 'aeiou' else 'a'} {action} DRILL — not a real event",
         (
             Para(
                 f"This pack prepares an announced {action} drill: practice of protective actions "

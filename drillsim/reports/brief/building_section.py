@@ -10,7 +10,7 @@ from drillsim.reports.pdf import Figure, Heading, Para, Table
 from drillsim.reports.wording import fmt_m, fmt_pct, fmt_s
 
 
-def building_blocks(stats: dict[str, Any], png: bytes) -> list:
+def building_blocks(stats: dict[str, Any], png: bytes, routes_png: bytes | None = None) -> list:
     """The building sections: floorplan, rooms at risk or exits, coverage gaps, lock-outs.
 
     Lockdown: the floorplan with each room's expected time to secure, the rooms table and the
@@ -138,16 +138,46 @@ def building_blocks(stats: dict[str, Any], png: bytes) -> list:
         if stats["protocol"] in PROFILES:
             blocks.append(Para(PROFILES[stats["protocol"]].floorplan_note))
         ev = stats["evacuation"]
+        if routes_png is not None:
+            blocks.append(
+                Figure(
+                    routes_png,
+                    "Each room's route to its exit (colour = exit) and its posted alternate "
+                    "(dashed); exits with the people routed there and the walk to assembly.",
+                    "Floorplan with the evacuation route of every room.",
+                    landscape=True,
+                )
+            )
         blocks.append(Heading("Exits and assembly", 3))
+        plan_words = {
+            "nearest": "each space's nearest exit",
+            "posted": "the posted routes (primary, or the alternate where the primary is blocked)",
+            "balanced": "the balanced plan (classes spread over the exits by walking time and "
+            "door capacity)",
+        }
+        note = f"Routes: {plan_words.get(ev['routing'], ev['routing'])}."
+        if ev["blocked"]:
+            note += (
+                f" Blocked for this drill: {', '.join(ev['blocked'])}; {ev['rerouted']} people "
+                "take another way because of it."
+            )
+        blocks.append(Para(note))
         blocks.append(
             Table(
-                ("Exit", "Label", "People routed", "To assembly point"),
+                ("Exit", "Label", "People", "Share", "To assembly", "Last out (median / p90)"),
                 tuple(
-                    (e["exit"], e["label"], str(e["people"]), fmt_m(e["assembly_m"]))
+                    (
+                        e["exit"],
+                        e["label"],
+                        str(e["people"]),
+                        fmt_pct(e["share"]),
+                        fmt_m(e["assembly_m"]),
+                        f"{fmt_s(e['last_out_median_s'])} / {fmt_s(e['last_out_p90_s'])}",
+                    )
                     for e in ev["exits"]
                 ),
-                widths=(1.2, 2.6, 1.2, 1.4),
-                align=("l", "l", "r", "r"),
+                widths=(1.1, 2.2, 0.8, 0.7, 1.0, 1.8),
+                align=("l", "l", "r", "r", "r", "r"),
                 key="exits",
                 row_keys=tuple(e["exit"] for e in ev["exits"]),
             )
@@ -156,6 +186,72 @@ def building_blocks(stats: dict[str, Any], png: bytes) -> list:
             blocks.append(
                 Para(f"{ev['no_route']} people have no route to an exit in the floorplan.", "note")
             )
+        for a in ev["assisted"]:
+            blocks.append(
+                Para(
+                    f"A person from {a['space']} who cannot use the stairs waits in the area of "
+                    f"refuge {a['refuge']}; the adult from {a['helper_space']} comes back for them "
+                    f"after reaching an exit. {a['space']}'s class is all outside by "
+                    f"{fmt_s(a['class_out_median_s'])} (median; p90 {fmt_s(a['class_out_p90_s'])}).",
+                    "note",
+                )
+            )
+        if ev["queues"]:
+            blocks.append(Heading("Largest queues", 3))
+            blocks.append(
+                Para(
+                    "Where people wait: the legs of the routes (a door, opening, stair or corridor "
+                    "walked one way) with the most people queueing at once, and what limits them."
+                )
+            )
+            blocks.append(
+                Table(
+                    ("Queue in", "Towards", "Limited by", "Capacity", "People", "Most waiting"),
+                    tuple(
+                        (
+                            r["queue_in"],
+                            r["towards"],
+                            r["limited_by"],
+                            f"{r['capacity_pps']:.2f} p/s",
+                            str(r["people"]),
+                            f"{r['max_queue_median']:.0f} (p90 {r['max_queue_p90']:.0f})",
+                        )
+                        for r in ev["queues"]
+                    ),
+                    widths=(1.2, 1.2, 1.0, 1.0, 0.8, 1.4),
+                    align=("l", "l", "l", "r", "r", "r"),
+                    key="queues",
+                    row_keys=tuple(f"{r['queue_in']}>{r['towards']}" for r in ev["queues"]),
+                )
+            )
+        blocks.append(Heading("Room routes and accountability", 3))
+        blocks.append(
+            Para(
+                "Each room's exit and the expected time until its last person is outside and until "
+                f"the class is accounted for at assembly (last arrival + "
+                f"{ev['report_delay_s']:.0f} s teacher report). * = rerouted (blocked primary)."
+            )
+        )
+        blocks.append(
+            Table(
+                ("Room", "People", "Exit", "Alternate", "Outside (median / p90)", "Accounted"),
+                tuple(
+                    (
+                        r["room"] + (" *" if r["rerouted"] else ""),
+                        str(r["people"]),
+                        r["exit"],
+                        r["alternate"] or "-",
+                        f"{fmt_s(r['out_median_s'])} / {fmt_s(r['out_p90_s'])}",
+                        f"{fmt_s(r['accounted_median_s'])} / {fmt_s(r['accounted_p90_s'])}",
+                    )
+                    for r in ev["rooms"]
+                ),
+                widths=(1.1, 0.7, 1.1, 1.1, 1.8, 1.8),
+                align=("l", "r", "l", "l", "r", "r"),
+                key="room_routes",
+                row_keys=tuple(r["room"] for r in ev["rooms"]),
+            )
+        )
 
     blocks.append(Heading("Alert coverage gaps", 2, "coverage"))
     gaps = stats["coverage_gaps"]

@@ -59,7 +59,7 @@ def build_briefing_doc(
         from drillsim.reports.brief.player_link import player_blocks
 
         doc.add(*player_blocks({**player, "n_runs": result.n_runs}))
-    doc.add(*building_blocks(stats, figures["floorplan"]))
+    doc.add(*building_blocks(stats, figures["floorplan"], figures.get("evacuation_routes")))
     doc.add(*sro_blocks(stats, fp, figures["routes"]))
     if steps is not None:
         from drillsim.reports.sensitivity import steps_blocks
@@ -146,8 +146,10 @@ def timeline_blocks(stats: dict[str, Any], png: bytes) -> list:
     else:
         row("time_all_alerted_s", "Everyone has heard the alert")
         row("time_95_evacuated_s", "95 % of people at an assembly point")
+        row("time_all_outside_s", "Everyone outside the building")
         row("evacuation_time_s", "Everyone at an assembly point")
-        row("max_door_queue_s", "Longest wait of one person at doors")
+        row("time_all_accounted_s", "Every class accounted for (teacher reported)")
+        row("max_door_queue_s", "Longest wait of one person in queues")
         row("sro_arrival_s", "SRO reaches the drill origin")
     blocks.append(
         Table(

@@ -257,6 +257,83 @@ def routes_figure(loaded: LoadedScenario, stats: dict[str, Any], plan: Plan) -> 
     return mark_floorplan(fig, f"seed {stats['provenance']['seed']}")
 
 
+#: Colours for evacuation routes, one per exit (Okabe-Ito, then greys); blocked exits in red.
+EXIT_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442")
+
+
+def evacuation_routes_figure(
+    loaded: LoadedScenario, stats: dict[str, Any], plan: Plan
+) -> MplFigure:
+    """Each room's evacuation route (solid, coloured by exit) and posted alternate (dashed), the
+    exits with their load and assembly distance, blocked exits crossed out."""
+    from matplotlib.lines import Line2D
+
+    from drillsim.floorplan import draw_floorplan
+
+    fp = loaded.floorplan
+    ev = stats["evacuation"]
+    ids = plan.space_ids
+    exits = [e["exit"] for e in ev["exits"]]
+    colour = {e: EXIT_COLOURS[i % len(EXIT_COLOURS)] for i, e in enumerate(exits)}
+    highlight = {stats["origin"]: ORIGIN_COLOUR}
+    fig = draw_floorplan(fp, highlight=highlight, title=f"{fp.name}: evacuation routes")
+    levels = _levels(fp)
+    axes = dict(zip(levels, fig.axes[: len(levels)], strict=True))
+    for r in ev["rooms"]:
+        s = ids.index(r["room"])
+        route = [ids[x] for x in plan.space_route[s]]
+        alt = [ids[x] for x in plan.space_alternate[s]]
+        if alt and (not route or alt[-1] != route[-1]):
+            pts = _polyline(fp, alt, start_centre=True, end_centre=True)
+            _draw_line(axes, pts, color="#555555", lw=0.9, ls=(0, (2, 2)), zorder=6, alpha=0.7)
+        if route:
+            pts = _polyline(fp, route, start_centre=True, end_centre=True)
+            _draw_line(axes, pts, color=colour.get(route[-1], "#333333"), lw=1.6, zorder=7)
+    for e in ev["exits"]:
+        a = fp.space(e["exit"])
+        f = int(a["floor"])
+        if f in axes:
+            axes[f].plot(a["x"], a["y"], marker="s", ms=7, color=colour[e["exit"]], zorder=9)
+            axes[f].annotate(
+                f"{e['exit']}: {e['people']} people, {e['assembly_m']:.0f} m to assembly",
+                (a["x"], a["y"]),
+                xytext=(5, 5),
+                textcoords="offset points",
+                fontsize=6,
+                color=colour[e["exit"]],
+                fontweight="bold",
+                zorder=10,
+            )
+    for b in ev["blocked"]:
+        a = fp.space(b)
+        f = int(a["floor"])
+        if f in axes:
+            axes[f].plot(
+                a["x"], a["y"], marker="X", ms=11, color=ORIGIN_COLOUR, mec="white", zorder=10
+            )
+            axes[f].annotate(
+                f"{b} blocked",
+                (a["x"], a["y"]),
+                xytext=(6, -12),
+                textcoords="offset points",
+                fontsize=6.5,
+                color=ORIGIN_COLOUR,
+                fontweight="bold",
+                zorder=10,
+            )
+    handles = [
+        Line2D([], [], color=EXIT_COLOURS[0], lw=1.6, label="route to its exit (colour = exit)"),
+        Line2D([], [], color="#555555", lw=0.9, ls="--", label="posted alternate"),
+        Line2D([], [], marker="s", color="#333333", ls="", ms=6, label="exit (people routed)"),
+    ]
+    if ev["blocked"]:
+        handles.append(
+            Line2D([], [], marker="X", color=ORIGIN_COLOUR, ls="", ms=8, label="blocked exit")
+        )
+    _axes_legend(fig, fp, handles)
+    return mark_floorplan(fig, f"seed {stats['provenance']['seed']}")
+
+
 def timeline_figure(result: BatchResult, stats: dict[str, Any]) -> MplFigure:
     """Share of rooms secured (lockdown) or people at assembly (evacuation) over time, 10–90 band."""
     plan = result.plan

@@ -219,20 +219,7 @@ def briefing_stats(loaded: LoadedScenario, result: BatchResult) -> dict[str, Any
     people = plan.n_persons
     evac: dict[str, Any] = {}
     if not lockdown:
-        exits = Counter(plan.space_ids[e] for e in plan.person_exit if e >= 0)
-        evac = {
-            "exits": [
-                {
-                    "exit": e,
-                    "label": str(fp.space(e)["label"]),
-                    "people": n,
-                    "assembly_m": float(fp.space(e)["assembly_distance_m"]),
-                }
-                for e, n in sorted(exits.items())
-            ],
-            "avoid": list(plan.hazard_zone),
-            "no_route": int((plan.person_exit < 0).sum()),
-        }
+        evac = evacuation_stats(loaded, result)
     return {
         "provenance": result.provenance,
         "protocol": plan.protocol,
@@ -274,3 +261,132 @@ def expected_duration_min(stats: dict[str, Any]) -> int:
             ends.append(m[k]["p90"])
     finite = [e for e in ends if math.isfinite(e)]
     return max(5, int(math.ceil(max(finite, default=300.0) / 60.0)))
+
+
+def evacuation_stats(loaded: LoadedScenario, result: BatchResult) -> dict[str, Any]:
+    """Exits (load, last person out), each room's route (exit, assembly, times), blockages."""
+    plan, fp = result.plan, loaded.floorplan
+    ids = plan.space_ids
+    ev = loaded.scenario.evacuation
+    exits = Counter(ids[e] for e in plan.person_exit if e >= 0)
+    has = result.exit_last_s.size > 0
+
+    def q(a: np.ndarray, p: float) -> float:
+        return quantile(a, p) if a.size else float("nan")
+
+    exit_rows = []
+    for e, n in sorted(exits.items()):
+        i = ids.index(e)
+        last = result.exit_last_s[:, i].astype(float) if has else np.array([])
+        exit_rows.append(
+            {
+                "exit": e,
+                "label": str(fp.space(e)["label"]),
+                "people": n,
+                "share": n / max(plan.n_persons, 1),
+                "assembly_m": float(fp.space(e)["assembly_distance_m"]),
+                "last_out_median_s": q(last, 0.5),
+                "last_out_p90_s": q(last, 0.9),
+            }
+        )
+    rooms = []
+    for s in np.unique(plan.person_space):
+        route = [ids[x] for x in plan.space_route[int(s)]]
+        alt = [ids[x] for x in plan.space_alternate[int(s)]]
+        kind = plan.space_kind[int(s)]
+        if kind not in ("classroom", "office", "library", "gym", "cafeteria"):
+            continue  # classes and staff rooms; people in hallways are not a class
+        out = result.space_out_s[:, int(s)].astype(float) if has else np.array([])
+        acc = result.space_accounted_s[:, int(s)].astype(float) if has else np.array([])
+        rooms.append(
+            {
+                "room": ids[int(s)],
+                "label": str(fp.space(ids[int(s)])["label"]),
+                "people": int((plan.person_space == s).sum()),
+                "exit": route[-1] if route else "",
+                "via": route[1:-1],
+                "alternate": alt[-1] if alt else "",
+                "rerouted": bool(plan.space_rerouted[int(s)]),
+                "assembly_m": float(fp.space(route[-1])["assembly_distance_m"]) if route else 0.0,
+                "out_median_s": q(out, 0.5),
+                "out_p90_s": q(out, 0.9),
+                "accounted_median_s": q(acc, 0.5),
+                "accounted_p90_s": q(acc, 0.9),
+            }
+        )
+    assisted = []
+    for p in np.flatnonzero(plan.assist_helper >= 0):
+        s = int(plan.person_space[p])
+        out = result.space_out_s[:, s].astype(float) if has else np.array([])
+        assisted.append(
+            {
+                "space": ids[s],
+                "refuge": ids[int(plan.assist_refuge[p])],
+                "helper_space": ids[int(plan.person_space[int(plan.assist_helper[p])])],
+                "class_out_median_s": q(out, 0.5),
+                "class_out_p90_s": q(out, 0.9),
+            }
+        )
+    return {
+        "queues": largest_queues(loaded, result),
+        "assisted": assisted,
+        "routing": ev.routing,
+        "blocked": list(ev.blocked),
+        "rerouted": int(plan.person_rerouted.sum()),
+        "report_delay_s": float(ev.report_delay_s),
+        "exits": exit_rows,
+        "rooms": rooms,
+        "avoid": list(plan.hazard_zone),
+        "no_route": int((plan.person_exit < 0).sum()),
+    }
+
+
+#: Runs re-simulated (same seed, first runs of the batch) to measure queues at every server.
+QUEUE_RUNS = 64
+
+
+def largest_queues(loaded: LoadedScenario, result: BatchResult, top: int = 10) -> list[dict]:
+    """The servers (legs) with the largest queues: most people waiting at once (median, p90).
+
+    Queues are not part of the per-run outcomes, so the first ``QUEUE_RUNS`` runs of the batch
+    (same seed, same draws) are walked through the server network again to measure them.
+    """
+    from drillsim.engines.batch.alert import space_alerts
+    from drillsim.engines.batch.servers import max_queue, traverse
+    from drillsim.sample.draws import sample
+
+    plan = result.plan
+    net = plan.evac_net
+    if net.n_servers == 0:
+        return []
+    d = sample(plan, loaded.scenario, result.seed, min(QUEUE_RUNS, result.n_runs))
+    alert = space_alerts(plan, d)
+    start = np.ascontiguousarray(
+        (alert[:, plan.person_space] + d.premovement_s[:, plan.person_leader]).T
+    )
+    p = traverse(
+        net,
+        start,
+        np.ascontiguousarray(d.speed_mps.T),
+        np.ascontiguousarray(d.stair_speed_mps.T),
+        keep_arrivals=True,
+    )
+    q = max_queue(net, p.arr, p.dep)
+    ids = plan.space_ids
+    conns = loaded.floorplan.connections()
+    rows = []
+    for k in range(net.n_servers):
+        rows.append(
+            {
+                "queue_in": ids[int(net.src[k])],
+                "towards": ids[int(net.dst[k])],
+                "connection": str(conns[int(net.conn[k])][2]["id"]),
+                "limited_by": net.limit[k],
+                "capacity_pps": float(1.0 / net.service_s[k]),
+                "people": int(net.offset[k + 1] - net.offset[k]),
+                "max_queue_median": float(np.median(q[:, k])),
+                "max_queue_p90": float(np.quantile(q[:, k], 0.9)),
+            }
+        )
+    rows.sort(key=lambda r: (-r["max_queue_median"], r["queue_in"]))
+    return rows[:top]

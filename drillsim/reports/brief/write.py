@@ -7,6 +7,7 @@ from pathlib import Path
 from drillsim.reports.brief.document import build_briefing_doc
 from drillsim.reports.brief.figures import (
     alert_floorplan_figure,
+    evacuation_routes_figure,
     routes_figure,
     secured_floorplan_figure,
     timeline_figure,
@@ -41,6 +42,8 @@ def write_briefing(
         ),
         "routes": routes_figure(loaded, stats, result.plan),
     }
+    if not lockdown:
+        figs["evacuation_routes"] = evacuation_routes_figure(loaded, stats, result.plan)
     pngs = {k: figure_png(f, dpi=110 if k == "timeline" else 140) for k, f in figs.items()}
     player = write_median_player(loaded, result, out)
     doc = build_briefing_doc(loaded, result, stats, pngs, player=player, steps=steps)

@@ -364,9 +364,14 @@ def _parse_sheet(
 
 def refuse_unsupported(loaded: LoadedScenario) -> None:
     """``review`` compares lockdown drills; say so clearly for other protocols."""
+    if loaded.scenario.protocol == "evacuate":
+        raise DrillsimError(
+            f"--calibrate fits lockdown timings; '{loaded.scenario.name}' is an evacuation "
+            "scenario. Run drillsim review without --calibrate to place each class's observed "
+            "times in the simulated ranges."
+        )
     if loaded.scenario.protocol != "lockdown":
         raise DrillsimError(
-            f"review compares lockdown drills room by room; '{loaded.scenario.name}' is an "
-            f"{loaded.scenario.protocol} scenario. Use drillsim brief for the evacuation pack, "
-            "and review the evacuation drill in the hot wash."
+            f"review compares lockdown and evacuation drills; '{loaded.scenario.name}' is a "
+            f"{loaded.scenario.protocol} scenario."
         )

@@ -1,0 +1,192 @@
+"""The FIFO server network in the batch engine: every person of every run through every leg at once.
+
+API (reusable by any protocol that walks people through :class:`~drillsim.plan.servers.ServerNet`):
+:func:`traverse` takes each person's start time at the first leg and returns the time each one ends
+its route, the time spent queueing and the departure time of every row.
+
+Each server is a contiguous slice of rows (persons ascending). Its arrivals are gathered from the
+previous leg's departures plus the walk (``dep + (level/speed + stair/stair_speed)``, the same
+floats as the reference engine), sorted by (time, person), and its departures are the closed form
+of the headway recursion ``d_n = max(a_n, d_{n-1} + h)``: ``n*h + cummax_j(a_j - j*h)``.
+
+Servers are processed block by block in route order. A block of several servers is a cycle of
+legs; it starts with every arrival from inside the block at +inf ("not yet arrived") and is swept
+until no departure changes. Each sweep makes at least every event up to one more minimal
+(service + walk) step past the previous one exact, so the sweep terminates, and a state no sweep
+changes is the one causal solution the reference engine's event order produces.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from drillsim.plan.servers import ServerNet
+
+#: A person who leaves a server within this many seconds of arriving did not queue (max_queue).
+QUEUE_TOLERANCE_S = 1e-9
+#: Safety bound on sweeps of one cycle block (each sweep fixes at least one more event).
+MAX_SWEEPS = 100_000
+
+
+class Passage(NamedTuple):
+    """What :func:`traverse` returns (person-major / row-major arrays, runs on axis 1)."""
+
+    end: np.ndarray  # (P, R) time each person reaches the end of its route, s
+    wait: np.ndarray  # (P, R) seconds queued, summed over the person's legs in walking order
+    arr: np.ndarray  # (N, R) arrival of every row at its server, s
+    dep: np.ndarray  # (N, R) departure of every row from its server, s
+
+
+def traverse(
+    net: ServerNet,
+    start: np.ndarray,
+    speed: np.ndarray,
+    stair_speed: np.ndarray,
+    keep_arrivals: bool = False,
+) -> Passage:
+    """Walk every person's route through the servers, all runs at once.
+
+    Parameters
+    ----------
+    net : ServerNet
+        The compiled network.
+    start : (P, R) ndarray
+        Time each person reaches the first leg of its route (person-major), s.
+    speed, stair_speed : (P, R) ndarray
+        Level and stair walking speeds, m/s.
+    keep_arrivals : bool
+        Also return every row's arrival time (``Passage.arr``, else None), e.g. for
+        :func:`max_queue`.
+
+    Returns
+    -------
+    Passage
+        ``end`` (``start`` for people with no leg), ``wait``, and per row ``arr`` and ``dep``.
+        A person's wait is ``end - start - walking time`` (0 if never alerted): the same sum as
+        the reference engine's per-leg waits up to float rounding (~1e-13 s).
+    """
+    N, R = net.n_rows, start.shape[1]
+    dep = np.empty((N, R))
+    arr = np.empty((N, R)) if keep_arrivals else None
+    who_all = net.row_person
+    first = net.row_prev < 0
+    row_server = net.server_of_rows()
+    # walking time of every row's leg, in the reference engine's float order
+    walk = (
+        net.leg_level[row_server][:, None] / speed[who_all]
+        + net.leg_stair[row_server][:, None] / stair_speed[who_all]
+    )
+    for block in net.blocks:
+        if block.size == 1:
+            _serve(net, int(block[0]), start, arr, dep, first, walk)
+            continue
+        for k in block:
+            dep[net.rows(int(k))] = np.inf
+        for _ in range(MAX_SWEEPS):
+            before = np.concatenate([dep[net.rows(int(k))] for k in block])
+            for k in block:
+                _serve(net, int(k), start, arr, dep, first, walk)
+            after = np.concatenate([dep[net.rows(int(k))] for k in block])
+            if np.array_equal(before, after, equal_nan=True):
+                break
+        else:  # pragma: no cover - bounded by the number of events
+            raise RuntimeError("server cycle did not reach a fixed point")
+    end = start.copy()
+    rows = net.person_rows
+    has_leg = rows[:, 0] >= 0
+    if has_leg.any():
+        n_legs = (rows >= 0).sum(axis=1)
+        r = rows[has_leg, n_legs[has_leg] - 1]
+        end[has_leg] = dep[r] + walk[r]
+    # walking time of each whole route (level and stair metres summed per person)
+    P = start.shape[0]
+    lvl = np.bincount(who_all, weights=net.leg_level[row_server], minlength=P)[:, None]
+    stl = np.bincount(who_all, weights=net.leg_stair[row_server], minlength=P)[:, None]
+    with np.errstate(invalid="ignore"):
+        wait = np.where(np.isfinite(start), (end - start) - (lvl / speed + stl / stair_speed), 0.0)
+        wait = np.maximum(wait, 0.0)  # rounding can leave -1e-13 where nobody queued
+    return Passage(end, wait, arr, dep)
+
+
+def _serve(net, k, start, arr, dep, first, walk) -> None:
+    """Arrivals and FIFO departures of server ``k`` (rows in place)."""
+    sl = net.rows(k)
+    who = net.row_person[sl]
+    prev = net.row_prev[sl]
+    isfirst = first[sl]
+    if isfirst.all():
+        a = start[who]
+    elif not isfirst.any():
+        a = dep[prev] + walk[prev]
+    else:
+        a = np.empty((who.size, start.shape[1]))
+        a[isfirst] = start[who[isfirst]]
+        pr = prev[~isfirst]
+        a[~isfirst] = dep[pr] + walk[pr]
+    h = net.service_s[k]
+    n = np.arange(who.size, dtype=np.float64)[:, None]
+    if who.size == 1:
+        d = a
+    elif np.all(a[1:] >= a[:-1]):  # already in queue order (e.g. a class leaving its room)
+        d = n * h + np.maximum.accumulate(a - n * h, axis=0)
+    else:
+        d = _fifo_unsorted(a, h)
+    dep[sl] = d
+    if arr is not None:
+        arr[sl] = a
+
+
+def _fifo_unsorted(a: np.ndarray, h: float) -> np.ndarray:
+    """Headway departures of arrivals ``a`` (n, R) in any order; ties served in row order.
+
+    Sorts each run (run-major, contiguous) with the fast unstable sort and redoes, with a stable
+    sort, only the runs in which equal arrival times make the order ambiguous.
+    """
+    at = np.ascontiguousarray(a.T)  # (R, n)
+    order = np.argsort(at, axis=1)
+    sv = np.take_along_axis(at, order, axis=1)
+    tied = (sv[:, 1:] == sv[:, :-1]).any(axis=1)
+    if tied.any():
+        order[tied] = np.argsort(at[tied], axis=1, kind="stable")
+        sv[tied] = np.take_along_axis(at[tied], order[tied], axis=1)
+    n = np.arange(a.shape[0], dtype=np.float64)[None, :]
+    dsorted = n * h + np.maximum.accumulate(sv - n * h, axis=1)
+    dt = np.empty_like(at)
+    np.put_along_axis(dt, order, dsorted, axis=1)
+    return dt.T
+
+
+def max_queue(net: ServerNet, arr: np.ndarray, dep: np.ndarray) -> np.ndarray:
+    """(R, K) largest number of people waiting at each server at once.
+
+    Just after the n-th arrival (in service order) the queue holds every earlier-or-same arrival
+    that has not left yet: ``#{j <= n : d_j > a_n}``. With departures non-decreasing in service
+    order that is ``n + 1 - #{j <= n : d_j <= a_n}``; the maximum over n is the largest queue.
+    People who never arrive (inf) are not counted, nor waits up to ``QUEUE_TOLERANCE_S`` (float
+    rounding of evenly spaced arrivals).
+    """
+    R = arr.shape[1]
+    out = np.zeros((R, net.n_servers))
+    for k in range(net.n_servers):
+        sl = net.rows(k)
+        a = np.ascontiguousarray(arr[sl].T)  # (R, n)
+        d = np.ascontiguousarray(dep[sl].T)
+        if a.shape[1] == 0:
+            continue
+        order = np.argsort(a, axis=1, kind="stable")
+        sa = np.take_along_axis(a, order, axis=1)
+        sd = np.take_along_axis(d, order, axis=1)
+        n = sa.shape[1]
+        # departures up to a_n: merge the sorted departures and arrivals per run (stable, so a
+        # departure at the very instant of an arrival counts as gone) and read off positions
+        both = np.concatenate([sd - QUEUE_TOLERANCE_S, sa], axis=1)
+        pos = np.empty_like(both, dtype=np.int64)
+        np.put_along_axis(
+            pos, np.argsort(both, axis=1, kind="stable"), np.arange(2 * n)[None, :], axis=1
+        )
+        gone = pos[:, n:] - np.arange(n)[None, :]
+        q = np.where(np.isfinite(sa), np.arange(1, n + 1)[None, :] - gone, 0)
+        out[:, k] = q.max(axis=1)
+    return out

@@ -1,0 +1,78 @@
+"""The FIFO server network in the reference engine: one SimPy-driven server per directed leg.
+
+API (reusable by any protocol that walks people through :class:`~drillsim.plan.servers.ServerNet`):
+``servers = Network(run.env, net)`` once per run, then inside a person's process
+``end, wait = yield from servers.walk(run, p, t)`` walks person ``p`` from time ``t`` along its
+route and returns when it reaches the end (time ``end``), having queued ``wait`` seconds.
+"""
+
+from __future__ import annotations
+
+import math
+
+import simpy
+
+from drillsim.engines.reference.kernel import late, until
+from drillsim.plan.servers import ServerNet
+
+
+class HeadwayServer:
+    """A FIFO server with headway ``h`` s/person: ``d_n = max(a_n, d_{n-1} + h)``.
+
+    Same-instant arrivals are served in person order (they are collected and sorted after every
+    ordinary event of that instant). The departure is evaluated in the closed form the batch engine
+    uses, ``n*h + max_{j<=n}(a_j - j*h)``, so both engines compute the same floats.
+    """
+
+    def __init__(self, env: simpy.Environment, headway_s: float):
+        self.env = env
+        self.h = headway_s
+        self.count = 0
+        self.best = -math.inf
+        self.pending: list[tuple[float, int, simpy.Event]] = []
+        self.log: list[tuple[float, float]] = []  # (arrival, departure) in service order
+
+    def arrive(self, a: float, person: int) -> simpy.Event:
+        ev = self.env.event()
+        if not self.pending:
+            self.env.process(self._flush())
+        self.pending.append((a, person, ev))
+        return ev
+
+    def _flush(self):
+        yield late(self.env)
+        batch, self.pending = sorted(self.pending, key=lambda x: (x[0], x[1])), []
+        for a, _person, ev in batch:
+            self.best = max(self.best, a - self.count * self.h)
+            d = self.count * self.h + self.best
+            self.count += 1
+            self.log.append((a, d))
+            ev.succeed(d)
+
+
+class Network:
+    """Every server of a :class:`ServerNet` for one run."""
+
+    def __init__(self, env: simpy.Environment, net: ServerNet):
+        self.net = net
+        self.servers = [HeadwayServer(env, float(h)) for h in net.service_s]
+        self._row_server = net.server_of_rows()
+
+    def walk(self, run, p: int, t: float):
+        """Generator: walk person ``p`` from time ``t``; returns ``(end time, queue seconds)``."""
+        net, env = self.net, run.env
+        who, role = run.who(p)
+        v, vs = float(run.d.speed_mps[0, p]), float(run.d.stair_speed_mps[0, p])
+        wait = 0.0
+        for r in net.person_rows[p]:
+            if r < 0:
+                break
+            k = int(self._row_server[r])
+            dep = yield self.servers[k].arrive(t, p)
+            wait = wait + (dep - t if math.isfinite(t) else 0.0)
+            t = dep
+            yield until(env, t)
+            run.log.add(t, who, role, "through_door", run.sid(int(net.src[k])))
+            t = t + (float(net.leg_level[k]) / v + float(net.leg_stair[k]) / vs)
+            yield until(env, t)
+        return t, wait
