@@ -241,10 +241,8 @@ def _exposure(plan: Plan, o: Outcomes) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _exit_path(plan: Plan, s: int) -> list[int]:
-    path = [s]
-    while plan.next_hop[path[-1]] >= 0 and len(path) <= plan.n_spaces:
-        path.append(int(plan.next_hop[path[-1]]))
-    return path
+    """The evacuation route a room ordered out walks (the room's ``space_route``)."""
+    return [int(x) for x in plan.space_route[s]] or [s]
 
 
 def second_interval_exposure(

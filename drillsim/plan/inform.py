@@ -5,8 +5,8 @@ Deterministic tables for the scripted inform events (:mod:`drillsim.scenario.inf
 * ``inform_order_s`` (M,): earliest scripted update ordering room m out (inf if none);
 * the fire alarm: its time, the rule's code (``FIRE_RULE_CODES``) and, for
   ``follow_if_confirmed``, which rooms are within ``near_fire_hops`` of a confirmed space;
-* each room's way out: the posted evacuation route (the route forest ``next_hop`` of
-  :mod:`drillsim.plan.evacuate`) from the room's space to its exit, as level and stair metres,
+* each room's way out: its evacuation route (``space_route`` of :mod:`drillsim.plan.evacuate`)
+  from the room's space to its exit, as level and stair metres,
   plus the exit (-1 when no exit is reachable: the room cannot leave and stays).
 
 The engines draw which rooms follow the alarm under ``follow`` (stream ``inform``) and apply the
@@ -44,7 +44,7 @@ def inform_fields(ctx: Context, evac: dict[str, Any]) -> dict[str, Any]:
         src = [idx[s] for s in fa.confirmed_spaces]
         near = ctx.hops[np.ix_(rooms, src)].min(axis=1) if M else np.zeros(0)
         confirmed = near <= fa.near_fire_hops
-    level, stair, exit_ = room_routes(rooms, evac, ctx.kinds)
+    level, stair, exit_ = room_routes(rooms, evac, ctx)
     return {
         "inform_active": bool(inf_.active) and ctx.scenario.protocol in ("lockdown", "options"),
         "inform_order_s": order,
@@ -58,23 +58,28 @@ def inform_fields(ctx: Context, evac: dict[str, Any]) -> dict[str, Any]:
 
 
 def room_routes(
-    rooms: np.ndarray, evac: dict[str, Any], kinds: tuple[str, ...]
+    rooms: np.ndarray, evac: dict[str, Any], ctx: Context
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(M,) level metres, stair metres and exit index of each room's posted evacuation route.
+    """(M,) level metres, stair metres and exit index of each room's evacuation route.
 
-    Metres are summed hop by hop from the room here, once, and both engines read the sums. Exit
-    -1 when the route forest does not reach an exit from the room.
+    The route is the room's evacuation path (``space_route`` of :mod:`drillsim.plan.evacuate`:
+    posted, balanced or nearest, round blocked spaces); metres are summed hop by hop here, once,
+    and both engines read the sums. Exit -1 when the room has no route to an exit.
     """
-    nxt, el, es = evac["next_hop"], evac["edge_level"], evac["edge_stair"]
-    S, M = len(kinds), rooms.shape[0]
+    g, ids, kinds = ctx.floorplan.graph, ctx.ids, ctx.kinds
+    M = rooms.shape[0]
     level, stair = np.zeros(M), np.zeros(M)
     exit_ = np.full(M, -1, dtype=np.int64)
     for m, s in enumerate(rooms):
-        s, lv, st, hops = int(s), 0.0, 0.0, 0
-        while nxt[s] >= 0 and hops <= S:
-            lv += float(el[s])
-            st += float(es[s])
-            s, hops = int(nxt[s]), hops + 1
-        if kinds[s] == "exit":
-            level[m], stair[m], exit_[m] = lv, st, s
+        path = tuple(int(x) for x in evac["space_route"][int(s)])
+        if not path or kinds[path[-1]] != "exit":
+            continue
+        lv = st = 0.0
+        for a, b in zip(path[:-1], path[1:], strict=True):
+            e = g.edges[ids[a], ids[b]]
+            if e["kind"] == "stair":
+                st += float(e["length_m"])
+            else:
+                lv += float(e["length_m"])
+        level[m], stair[m], exit_[m] = lv, st, path[-1]
     return level, stair, exit_
