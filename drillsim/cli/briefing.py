@@ -119,6 +119,9 @@ def review(scenario: str, observed: str, runs: int, seed: int, out: str, workers
     )
 
     loaded = load(scenario)
+    if loaded.scenario.protocol in ("hold", "secure", "shelter", "options"):  # issue 9
+        _review_protocol(loaded, observed, runs, seed, out, calibrate, force)
+        return
     if loaded.scenario.protocol == "evacuate" and not calibrate:
         _review_evacuation(loaded, scenario, observed, runs, seed, out, workers, quiet, force)
         return
@@ -139,6 +142,46 @@ def review(scenario: str, observed: str, runs: int, seed: int, out: str, workers
         data = build_review(loaded, result, obs, calibration=fit)
         with folder.staged() as tmp:
             paths = write_review(loaded, result, data, tmp, calibration=fit, final_out=Path(out))
+    _report(out, paths)
+    for line in summary_lines(data):
+        click.echo(line)
+
+
+def _review_protocol(
+    loaded, observed: str, runs: int, seed: int, out: str, calibrate: bool, force: bool
+) -> None:
+    """Review of a Hold, Secure, Shelter or options drill (reports/review/protocol_review.py)."""
+    from drillsim.errors import DrillsimError
+    from drillsim.plan.compile import compile_plan
+    from drillsim.reports.outdir import sha256_file
+    from drillsim.reports.review.protocol_measures import simulate_measures
+    from drillsim.reports.review.protocol_review import (
+        build_protocol_review,
+        summary_lines,
+        write_protocol_review,
+    )
+    from drillsim.reports.review.protocol_sheet import read_protocol_sheet
+    from drillsim.run.batch import provenance
+
+    if calibrate:
+        raise DrillsimError(
+            "--calibrate fits lockdown reaction and lock times; it is not available for a "
+            f"{loaded.scenario.protocol} drill. Run the review without --calibrate."
+        )
+    plan = compile_plan(loaded)
+    sheet = read_protocol_sheet(Path(observed), plan)
+    inputs = {
+        **scenario_inputs(loaded),
+        "observed": {"file": Path(observed).name, "sha256": sha256_file(Path(observed))},
+    }
+    options = {"runs": runs, "seed": seed, "calibrate": False}
+    with open_out(out, "review", inputs, options, force) as folder:
+        sim = simulate_measures(plan, loaded.scenario, seed, runs)
+        data = build_protocol_review(
+            loaded, plan, sim, sheet, provenance(loaded, plan, seed, "batch", runs)
+        )
+        with folder.staged() as tmp:
+            paths = write_protocol_review(loaded, data, tmp)
     _report(out, paths)
     for line in summary_lines(data):
         click.echo(line)

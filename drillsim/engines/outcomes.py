@@ -41,6 +41,14 @@ class Outcomes(RunArrays):
     perimeter_locked_s: np.ndarray  # (R, X) exterior door locked / closed (nan: not applicable)
     hazard_step_s: np.ndarray  # (R, K) start of each hazard-zone step (scripted input)
     space_decision: np.ndarray  # (R, S) int8 options: 1 leave, 0 lock down, -1 n/a or never alerted
+    # -- inform (issue 9 item 4): a second unsecured interval [unsafe_again, safe2) --
+    # A person whose room is ordered out (update, fire alarm) is unsecured over
+    # [0, person_safe_s) and [person_unsafe_again_s, person_safe2_s); person_safe_s is then at most
+    # the departure (the first interval ends when they leave, locked or not). nan: stays.
+    room_left_s: np.ndarray  # (R, M) the room's occupants leave on an order (nan if they stay)
+    person_unsafe_again_s: np.ndarray  # (R, P) leaves the refuge room on an order (nan: stays)
+    person_arrive2_s: np.ndarray  # (R, P) reaches the exit after leaving (nan: stays)
+    person_safe2_s: np.ndarray  # (R, P) reaches the assembly point after leaving (nan: stays)
 
     @property
     def n_runs(self) -> int:

@@ -13,6 +13,11 @@ Paths: evacuation follows the route forest (``next_hop``); a lockdown mover foll
 paths via the candidate rooms tried up to the refuge; Hold, Secure and Shelter movers take the
 shortest path to their room, inside space or shelter area. Only unsecured time up to the
 scoring horizon counts (``min(person_safe_s, horizon_s)``).
+
+A person whose refuge room was ordered out (inform) has a second unsecured interval: from
+``person_unsafe_again_s`` they walk the room's posted route to the exit (reached at
+``person_arrive2_s``, spread over the path metres as above) and stay at the exit until
+``person_safe2_s`` (the assembly point); see :func:`second_interval_exposure`.
 """
 
 from __future__ import annotations
@@ -231,4 +236,48 @@ def _exposure(plan: Plan, o: Outcomes) -> tuple[np.ndarray, np.ndarray]:
             dur = np.where(weight, dur, 0.0)
             by_person[:, cols] += dur  # a person appears once per path group
             by_space[:, n] += dur.sum(axis=1)
+    second_interval_exposure(plan, o, by_person, by_space)
     return by_person, by_space
+
+
+def _exit_path(plan: Plan, s: int) -> list[int]:
+    """The evacuation route a room ordered out walks (the room's ``space_route``)."""
+    return [int(x) for x in plan.space_route[s]] or [s]
+
+
+def second_interval_exposure(
+    plan: Plan, o: Outcomes, by_person: np.ndarray, by_space: np.ndarray
+) -> None:
+    """Add exposure of the second unsecured interval (inform orders out) in place."""
+    again = o.person_unsafe_again_s
+    if np.isnan(again).all():
+        return
+    start = o.hazard_step_s
+    end = np.concatenate([start[:, 1:], np.full((o.n_runs, 1), np.inf)], axis=1)
+    near = plan.hazard_step_near
+    cap = np.minimum(np.where(np.isnan(o.person_safe2_s), 0.0, o.person_safe2_s), plan.horizon_s)
+    ref = o.person_refuge
+    for m in np.unique(ref[~np.isnan(again)]):
+        path = _exit_path(plan, int(plan.room_space[int(m)]))
+        if not near[:, path].any():
+            continue
+        sel = (ref == m) & ~np.isnan(again)
+        cols = np.flatnonzero(sel.any(axis=0))
+        w = sel[:, cols]
+        d0, a2 = again[:, cols], o.person_arrive2_s[:, cols]
+        f = _path_fractions(plan, path)
+        with np.errstate(invalid="ignore"):
+            at = [np.where(w, d0 + (a2 - d0) * fi, np.inf) for fi in f]
+        L = len(path) - 1
+        for i, n in enumerate(path):
+            if not near[:, n].any():
+                continue
+            lo = at[i] if i else np.where(w, d0, np.inf)
+            hi = np.minimum(at[i + 1] if i < L else np.full(d0.shape, np.inf), cap[:, cols])
+            dur = np.zeros(d0.shape)
+            for k in np.flatnonzero(near[:, n]):
+                with np.errstate(invalid="ignore"):
+                    span = np.minimum(hi, end[:, k : k + 1]) - np.maximum(lo, start[:, k : k + 1])
+                dur = dur + np.where(w & (span > 0), span, 0.0)
+            by_person[:, cols] += dur
+            by_space[:, n] += dur.sum(axis=1)

@@ -11,6 +11,7 @@ import numpy as np
 
 from drillsim.engines.outcomes import Outcomes
 from drillsim.metrics.exposure import exposure
+from drillsim.metrics.intervals import final_safe_s, unsecured_count, unsecured_s
 from drillsim.plan.codes import (
     CAUSE_ALERT,
     CAUSE_ATTEMPT,
@@ -103,6 +104,11 @@ METRICS: dict[str, tuple[str, str]] = {
     "people_leaving": ("persons", "Options: people whose space chose to leave"),
     "spaces_locking_down": ("spaces", "Options: occupied spaces that chose to lock down"),
     "time_exterior_closed_s": ("s", "Shelter: last exterior opening closed (hazmat; 0 otherwise)"),
+    # -- inform (issue 9 item 4) --
+    "people_ordered_out": (
+        "persons",
+        "people whose refuge room left on an order (inform update or fire alarm)",
+    ),
 }
 
 LOCKDOWN_ONLY = {
@@ -138,8 +144,9 @@ PROTOCOL_ONLY: dict[str, set[str]] = {
     "hold": {"time_halls_clear_s"},
     "secure": {"time_all_inside_s", "time_perimeter_locked_s"},
     "shelter": {"time_all_sheltered_s", "time_exterior_closed_s"},
-    "options": {"people_leaving", "spaces_locking_down"},
+    "options": {"people_leaving", "spaces_locking_down", "people_ordered_out"},
 }
+PROTOCOL_ONLY["lockdown"] = LOCKDOWN_ONLY | {"people_ordered_out"}
 
 
 def metric_names(protocol: str) -> list[str]:
@@ -210,10 +217,8 @@ def score(plan: Plan, o: Outcomes) -> dict[str, np.ndarray]:
         "time_all_alerted_s": o.space_alert_s[:, occupied].max(axis=1)
         if occupied.size
         else np.zeros(R),
-        "unsecured_person_s": np.minimum(o.person_safe_s, horizon).sum(axis=1),
-        "exposed_person_s": np.minimum(o.person_safe_s[:, plan.person_near_origin], horizon).sum(
-            axis=1
-        ),
+        "unsecured_person_s": unsecured_s(o, horizon).sum(axis=1),
+        "exposed_person_s": unsecured_s(o, horizon)[:, plan.person_near_origin].sum(axis=1),
         "peak_hallway": peak_in_circulation(plan, o),
         "sro_arrival_s": o.sro_arrival_s.copy(),
         "law_enforcement_arrival_s": o.le_arrival_s.copy(),
@@ -291,12 +296,14 @@ def protocol_metrics(plan: Plan, o: Outcomes) -> dict[str, np.ndarray]:
     by_person, _ = exposure(plan, o)
     students = plan.person_role == 0
     m = {
-        "time_all_safe_s": o.person_safe_s.max(axis=1) if plan.n_persons else np.zeros(R),
-        "time_95_safe_s": _kth(o.person_safe_s, 0.95) if plan.n_persons else np.zeros(R),
+        "time_all_safe_s": final_safe_s(o).max(axis=1) if plan.n_persons else np.zeros(R),
+        "time_95_safe_s": _kth(final_safe_s(o), 0.95) if plan.n_persons else np.zeros(R),
         "hazard_exposure_person_s": by_person.sum(axis=1),
         "hazard_exposure_students_s": by_person[:, students].sum(axis=1),
         "hazard_exposure_adults_s": by_person[:, ~students].sum(axis=1),
     }
+    if plan.protocol in ("lockdown", "options"):
+        m["people_ordered_out"] = (~np.isnan(o.person_unsafe_again_s)).sum(axis=1) * 1.0
     if plan.protocol == "hold":
         m["time_halls_clear_s"] = _last(o.person_arrive_s[:, plan.hold_mover])
     elif plan.protocol == "secure":
@@ -344,7 +351,13 @@ def count_by(times: np.ndarray, grid_s: np.ndarray) -> np.ndarray:
 
 def curves(plan: Plan, o: Outcomes, grid_s: np.ndarray) -> dict[str, np.ndarray]:
     """(R, T) counts over the time grid: people unsecured, rooms secured (lockdown)."""
-    out = {"unsecured": plan.n_persons - count_by(o.person_safe_s, grid_s)}
+    out = {"unsecured": unsecured_count(o, grid_s, count_by)}
     if plan.protocol == "lockdown":
         out["rooms_secured"] = count_by(o.room_secured_s, grid_s)
+        if not np.isnan(o.room_left_s).all():
+            # inform: a room that left is secured only until it leaves (never, if it left first)
+            gone = np.where(np.isnan(o.room_left_s), np.inf, o.room_left_s)
+            out["rooms_secured"] = out["rooms_secured"] - count_by(
+                np.maximum(gone, o.room_secured_s), grid_s
+            )
     return out

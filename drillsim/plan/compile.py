@@ -25,6 +25,7 @@ from drillsim.plan.context import STAIR_WEIGHT, build_context
 from drillsim.plan.evacuate import evacuation_fields
 from drillsim.plan.hazard import hazard_fields
 from drillsim.plan.hold import hold_fields
+from drillsim.plan.inform import inform_fields
 from drillsim.plan.lockdown import lockdown_fields
 from drillsim.plan.options import options_fields
 from drillsim.plan.population import ROLE_CODES, Person
@@ -154,6 +155,15 @@ class Plan:
     opt_route_stair_m: np.ndarray  # (K + 1, S)
     opt_route_exit: np.ndarray  # (K + 1, S) exit space index (-1 if none)
     opt_route_next: np.ndarray  # (K + 1, S) next space on the leaving route (-1 at the exit)
+    # Inform (issue 9 item 4): scripted orders out and the fire alarm rule (plan/inform.py)
+    inform_active: bool  # some event can send a room out (updates, or a fire alarm not ignored)
+    inform_order_s: np.ndarray  # (M,) earliest update ordering the room out, s (inf if none)
+    fire_alarm_s: float  # time the fire alarm sounds, s (inf if none)
+    fire_rule: int  # plan.inform.FIRE_RULE_CODES
+    fire_room_confirmed: np.ndarray  # (M,) bool: near a space with evidence of fire
+    room_out_level_m: np.ndarray  # (M,) level metres of the room's posted evacuation route
+    room_out_stair_m: np.ndarray  # (M,)
+    room_out_exit: np.ndarray  # (M,) exit space index (-1: no route, the room stays)
 
     @property
     def n_spaces(self) -> int:
@@ -197,6 +207,7 @@ def compile_plan(loaded: LoadedScenario) -> Plan:
     radio_recipient = np.isin(person_role, list(radio_roles)) if radio_roles else np.zeros(P, bool)
 
     hazard = hazard_fields(ctx)
+    evac = evacuation_fields(ctx)
     return Plan(
         name=sc.name,
         protocol=sc.protocol,
@@ -222,13 +233,14 @@ def compile_plan(loaded: LoadedScenario) -> Plan:
         room_space=np.array(ctx.room_spaces, dtype=np.int64),
         room_adult=ctx.room_adult,
         **lockdown_fields(ctx),
-        **evacuation_fields(ctx),
+        **evac,
         **sro_fields(ctx),
         **hazard,
         **options_fields(ctx, hazard["hazard_step_zone"]),
         **hold_fields(ctx),
         **secure_fields(ctx),
         **shelter_fields(ctx),
+        **inform_fields(ctx, evac),
     )
 
 

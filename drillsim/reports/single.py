@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
+from drillsim.metrics.intervals import final_safe_s
 from drillsim.metrics.score import METRICS, score
 from drillsim.plan.compile import REASON_NAMES
 from drillsim.reports.figures import mark_sensitive
@@ -45,6 +46,8 @@ PEOPLE_COLUMNS = [
     "refuge_room",
     "locked_out",
     "door_queue_s",
+    "unsafe_again_s",  # inform: leaves the refuge on an order (blank: stays)
+    "safe_again_s",  # inform: at the assembly point after leaving (blank: stays)
 ]
 
 
@@ -109,6 +112,8 @@ def write_single_outputs(run: SingleRun, out: Path) -> list[Path]:
                 plan.room_id(m) if m >= 0 else "",
                 int(o.person_locked_out[0, i]),
                 _num(o.person_queue_s[0, i]),
+                _num(o.person_unsafe_again_s[0, i]),
+                _num(o.person_safe2_s[0, i]),
             ]
         )
     paths.append(write_csv(out / "people.csv", PEOPLE_COLUMNS, people))
@@ -148,7 +153,7 @@ def write_single_outputs(run: SingleRun, out: Path) -> list[Path]:
 def timeline_figure(run: SingleRun) -> Figure:
     """Rooms secured and people unsecured over time, with the alert marked."""
     plan, o = run.plan, run.outcomes
-    safe = np.sort(o.person_safe_s[0])
+    safe = np.sort(final_safe_s(o)[0])  # inform: the end of a second unsecured interval
     first_alert = float(np.min(o.space_alert_s[0]))
     finite_safe = safe[np.isfinite(safe)]
     end = max(
@@ -158,7 +163,10 @@ def timeline_figure(run: SingleRun) -> Figure:
         first_alert + 10,
     )
     t = np.linspace(0, end, 600)
-    unsecured = (o.person_safe_s[0][None, :] > t[:, None]).sum(axis=1)
+    again = np.where(np.isnan(o.person_unsafe_again_s[0]), np.inf, o.person_unsafe_again_s[0])
+    unsecured = (o.person_safe_s[0][None, :] > t[:, None]).sum(axis=1) + (
+        (again[None, :] <= t[:, None]) & (o.person_safe2_s[0][None, :] > t[:, None])
+    ).sum(axis=1)
     lockdown = plan.protocol == "lockdown"
     fig = Figure(figsize=(9, 6.5 if lockdown else 4.2), layout="constrained")
     axes = fig.subplots(2 if lockdown else 1, 1, sharex=True, squeeze=False)[:, 0]
@@ -167,6 +175,8 @@ def timeline_figure(run: SingleRun) -> Figure:
     if lockdown:
         sec = o.room_secured_s[0]
         secured = (sec[None, :] <= t[:, None]).sum(axis=1)
+        gone = np.maximum(np.nan_to_num(o.room_left_s[0], nan=np.inf), sec)  # inform: left
+        secured = secured - (gone[None, :] <= t[:, None]).sum(axis=1)
         ax = axes[0]
         ax.step(t, secured, where="post", color="#1b7837")
         ax.axhline(plan.n_rooms, color="grey", lw=0.8, ls=":")

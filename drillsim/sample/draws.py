@@ -43,6 +43,8 @@ STREAMS = {
     # -- protocols/hazard (issue 9) --
     "hazard": 15,  # one uniform per run: the hazard zone's walking speed
     "barricade": 16,  # options-based response: barricade time, one column per space
+    # -- inform (issue 9 item 4) --
+    "inform": 17,  # fire alarm rule follow: column 0 the share, then one column per space
 }
 
 #: Columns of the ``alert`` stream and of the ``sro`` stream (one uniform each per run).
@@ -84,6 +86,9 @@ class Draws(RunArrays):
     hazard_speed_mps: np.ndarray  # (R,) walking speed of the scripted hazard zone (1 if scripted)
     ext_lock_time_s: np.ndarray  # (R, X) lock time of each exterior door (0 central, inf none)
     barricade_s: np.ndarray  # (R, M) options: time to barricade a locked room
+    # -- inform (issue 9 item 4) --
+    fire_follow_share: np.ndarray  # (R,) share of rooms following the fire alarm (rule follow)
+    fire_follow_u: np.ndarray  # (R, M) room follows when this uniform < the share (1: never)
 
     @property
     def n_runs(self) -> int:
@@ -189,6 +194,7 @@ def sample_chunk(plan: Plan, scenario: Scenario, seed: int, chunk: int) -> Draws
         le_arrival_s=sro.law_enforcement_arrival_s.ppf(usro[:, 4]),
         **_lockdown_draws(plan, scenario, seed, chunk),
         **_protocol_draws(plan, scenario, seed, chunk),
+        **_inform_draws(plan, scenario, seed, chunk),
     )
     return _evacuation_groups(draws, plan, scenario, seed, chunk, need)
 
@@ -286,6 +292,21 @@ def _protocol_draws(plan: Plan, scenario: Scenario, seed: int, chunk: int) -> di
     }
 
 
+# -- inform (issue 9 item 4) ------------------------------------------------------------------
+def _inform_draws(plan: Plan, scenario: Scenario, seed: int, chunk: int) -> dict:
+    """Which rooms follow a fire alarm under rule ``follow`` (stream ``inform``; nothing drawn
+    otherwise): one share per run (``follow_share``, clipped to [0, 1]) and one uniform per room
+    (per-space columns, like the other room streams); room m follows when ``u[m] < share``."""
+    fa = scenario.inform.fire_alarm
+    share = np.zeros(CHUNK_RUNS)
+    u = np.ones((CHUNK_RUNS, plan.n_rooms))
+    if fa is not None and fa.rule == "follow" and plan.inform_active:
+        w = _uniforms(seed, "inform", chunk, 1 + plan.n_spaces)
+        share = np.clip(fa.follow_share.ppf(w[:, 0]), 0.0, 1.0)
+        u = w[:, 1:][:, plan.room_space]
+    return {"fire_follow_share": share, "fire_follow_u": u}
+
+
 def failed_attempts(u: np.ndarray, p: float) -> np.ndarray:
     """Failed attempts before the first success, by inverse CDF of the geometric distribution.
 
@@ -310,6 +331,9 @@ def _needed(plan: Plan) -> dict[str, np.ndarray]:
         "shelter",
         "options",
     ):  # issue 9: every person may act or move
+        every = np.ones(P, dtype=bool)
+        return {"reaction": every, "speed": every, "premovement": every}
+    if plan.protocol == "lockdown" and plan.inform_active:  # issue 9: rooms may be sent out
         every = np.ones(P, dtype=bool)
         return {"reaction": every, "speed": every, "premovement": every}
     if plan.protocol == "lockdown":

@@ -14,6 +14,7 @@ from pydantic import ValidationError as PydanticValidationError
 from drillsim.errors import Problem, ProblemList, ValidationError
 from drillsim.floorplan import Floorplan, load_floorplan
 from drillsim.scenario.evacuation import check_evacuation, read_routes_csv
+from drillsim.scenario.inform import check_inform_inputs
 from drillsim.scenario.model import MAX_PEOPLE, Scenario
 from drillsim.scenario.protocols import check_protocol_inputs
 from drillsim.validation import problems_from_pydantic, read_yaml_mapping
@@ -346,4 +347,5 @@ def check_against_floorplan(scenario: Scenario, fp: Floorplan, file: str) -> lis
         scenario.evacuation, fp, file, lambda el, sid: _unknown_space(file, fp, el, sid)
     )
     out.extend(check_protocol_inputs(scenario, fp, file))
+    out.extend(check_inform_inputs(scenario, fp, file))
     return out

@@ -14,6 +14,7 @@ from pydantic import Field, field_validator, model_validator
 from drillsim.scenario.base import _Checked, _d, _Model
 from drillsim.scenario.distributions import Distribution
 from drillsim.scenario.evacuation import Evacuation
+from drillsim.scenario.inform import Inform
 from drillsim.scenario.lockdown import Lockdown
 from drillsim.scenario.protocols import HazardZone, Options, Secure, Shelter
 
@@ -323,6 +324,7 @@ class Scenario(_Model):
     building: Building = Field(default_factory=Building)
     evacuation: Evacuation = Field(default_factory=Evacuation)  # see scenario/evacuation.py
     lockdown: Lockdown = Field(default_factory=Lockdown)
+    inform: Inform = Field(default_factory=Inform)  # issue 9 item 4 (scenario/inform.py)
 
     @field_validator("protocol")
     @classmethod

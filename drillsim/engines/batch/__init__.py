@@ -21,7 +21,16 @@ from collections.abc import Callable
 
 import numpy as np
 
-from drillsim.engines.batch import evacuate, hold, lockdown, options, secure, shelter, sro
+from drillsim.engines.batch import (
+    evacuate,
+    hold,
+    inform,
+    lockdown,
+    options,
+    secure,
+    shelter,
+    sro,
+)
 from drillsim.engines.batch.alert import space_alerts
 from drillsim.engines.outcomes import Outcomes
 from drillsim.plan.compile import Plan
@@ -59,6 +68,11 @@ def run_batch(plan: Plan, d: Draws) -> Outcomes:
         "space_decision": np.full((R, plan.n_spaces), -1, dtype=np.int8),
     }
     rooms = PROTOCOLS[plan.protocol](plan, d, alert, out)
+    # issue 9 item 4: rooms that locked down may be ordered out (updates, fire alarm)
+    stays = np.ones((R, plan.n_rooms), dtype=bool)
+    if plan.protocol == "options":
+        stays = out["space_decision"][:, plan.room_space] != 1
+    inform.run(plan, d, out, rooms, stays)
     sro_out = sro.run(plan, d, alert, rooms["room_locked_s"])
     return Outcomes(
         first_run=d.first_run,

@@ -21,7 +21,16 @@ import numpy as np
 import simpy
 
 from drillsim.engines.outcomes import Outcomes
-from drillsim.engines.reference import evacuate, hold, lockdown, options, secure, shelter, sro
+from drillsim.engines.reference import (
+    evacuate,
+    hold,
+    inform,
+    lockdown,
+    options,
+    secure,
+    shelter,
+    sro,
+)
 from drillsim.engines.reference.kernel import EventLog, RoomState, until
 from drillsim.plan.compile import REASON_NOT_ALERTED, Plan
 from drillsim.plan.hazard import hazard_step_times
@@ -148,6 +157,7 @@ class Run:
             if t == formal[s]:
                 env.process(self.channel(t, s, name))
         PROTOCOLS[plan.protocol].start(self)
+        inform.start(self)  # issue 9 item 4: orders out (updates, fire alarm)
         if plan.sro_on_duty:
             env.process(sro.process(self))
         env.run()
@@ -159,6 +169,7 @@ class Run:
         P, M = plan.n_persons, plan.n_rooms
         alert = np.array(self.alert)
         PROTOCOLS[plan.protocol].finish(self)
+        inform.finish(self)
 
         def row(key, dtype=np.float64):
             return np.array(out[key], dtype=dtype).reshape(1, -1)
@@ -186,4 +197,8 @@ class Run:
             perimeter_locked_s=row("perimeter_locked_s").reshape(1, -1),
             hazard_step_s=hazard_step_times(plan, d.hazard_speed_mps),
             space_decision=row("space_decision", np.int8).reshape(1, -1),
+            room_left_s=row("room_left_s").reshape(1, M),
+            person_unsafe_again_s=row("person_unsafe_again_s").reshape(1, P),
+            person_arrive2_s=row("person_arrive2_s").reshape(1, P),
+            person_safe2_s=row("person_safe2_s").reshape(1, P),
         )

@@ -7,6 +7,7 @@ from typing import Any
 from drillsim.metrics.score import SECURABLE_DEFINITION, k95
 from drillsim.reports.brief.agenda import agenda_blocks, drill_framing_box
 from drillsim.reports.brief.building_section import building_blocks
+from drillsim.reports.brief.inform_section import inform_blocks
 from drillsim.reports.brief.observer_sheet import observer_sheet_blocks
 from drillsim.reports.brief.protocols import PROFILES
 from drillsim.reports.brief.sro_section import sro_blocks
@@ -49,6 +50,7 @@ def build_briefing_doc(
         provenance=provenance_line(prov),
     )
     doc.add(drill_framing_box(plan.protocol))
+    doc.add(*inform_blocks(sc, fp))  # issue 9: scripted updates / fire alarm
     if sc.description:
         doc.add(Para(f"Scenario: {sc.description}", "note"))
 
