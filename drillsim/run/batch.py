@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -276,17 +277,23 @@ def _on_processes(workers: int, args: list[tuple], take, notify: Callable[[str],
                 initargs=(os.getpid(),),
             )
             pending: dict = {}
+            since: dict[int, float] = {}  # worker pid -> when it was first seen dead
             try:
                 while queue or pending:
                     while queue and len(pending) < 2 * workers:
                         a = queue.pop(0)
                         with _sigint_ignored():  # a worker spawned now starts with Ctrl-C ignored
                             pending[pool.submit(run_chunk, *a)] = a
-                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    done, _ = wait(pending, timeout=WATCH_S, return_when=FIRST_COMPLETED)
+                    if not done:
+                        _check_workers(pool, since)
+                        continue
+                    since.clear()
                     for fut in sorted(done, key=lambda f: pending[f][3]):
                         part = fut.result()  # a lost worker raises here; the chunk stays pending
                         take(pending.pop(fut), part)
             except BrokenProcessPool:
+                _unblock(pool)  # a manager thread stuck on a dead worker's partial result
                 lost = sorted([a for a in pending.values()], key=lambda a: a[3])
                 span = ", ".join(f"runs {a[3]}-{a[3] + a[4] - 1}" for a in lost)
                 failed = [a for a in lost if tries.get(a[3], 0) >= RETRIES]
@@ -303,6 +310,58 @@ def _on_processes(workers: int, args: list[tuple], take, notify: Callable[[str],
                 queue = lost + queue
             finally:
                 _stop(pool)
+
+
+#: Seconds between checks that every worker of the pool is alive.
+WATCH_S = 1.0
+#: A worker dead this long without the pool noticing is treated as lost.
+LOST_AFTER_S = 5.0
+
+
+def _check_workers(pool: ProcessPoolExecutor, since: dict[int, float]) -> None:
+    """Raise BrokenProcessPool when a worker has been dead for ``LOST_AFTER_S`` unnoticed.
+
+    A worker killed while it was writing a result (the out-of-memory killer can strike exactly
+    then) leaves a partial message in the result pipe; the pool's manager thread then waits for
+    the rest forever and never marks the pool broken, so the batch would hang. We notice the dead
+    process ourselves, and :func:`_unblock` later feeds the manager thread bytes so it finishes.
+    """
+    now = time.monotonic()
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        if proc.exitcode is None:
+            continue
+        first = since.setdefault(proc.pid, now)
+        if now - first >= LOST_AFTER_S:
+            raise BrokenProcessPool(f"worker {proc.pid} died (exit code {proc.exitcode})")
+
+
+def _unblock(pool: ProcessPoolExecutor) -> None:
+    """Let a manager thread stuck reading a dead worker's partial result finish.
+
+    Its read completes on bytes we write into the result pipe (which this process also holds);
+    the garbage fails to unpickle, the thread marks the pool broken and ends, so nothing is left
+    waiting at interpreter exit. Bounded: at most a few seconds, then we give up quietly.
+    """
+    thread = getattr(pool, "_executor_manager_thread", None)
+    queue = getattr(pool, "_result_queue", None)
+    writer = getattr(queue, "_writer", None)
+    if thread is None or writer is None or not thread.is_alive():
+        return
+    try:
+        fd = writer.fileno()
+        os.set_blocking(fd, False)
+    except (OSError, ValueError):
+        return
+    chunk = b"\0" * 65536
+    deadline = time.monotonic() + 5.0
+    while thread.is_alive() and time.monotonic() < deadline:
+        try:
+            os.write(fd, chunk)
+        except BlockingIOError:
+            time.sleep(0.01)
+        except OSError:
+            return
+        thread.join(0.01)
 
 
 @contextmanager
