@@ -167,7 +167,10 @@ def default_space_value(field: str, sid: str, attrs: Mapping[str, Any]) -> Any:
             return capacity
         area = attrs.get("area_m2", 0.0)
         ok = isinstance(area, int | float) and math.isfinite(area) and 0 < area <= 1e6
-        return int(area // SAFE_ZONE_M2_PER_PERSON) if ok else 0
+        # capped at the supported 10,000 people: an estimate must not fail a check the user
+        # cannot see (a 20,002 m² hall would otherwise give 10,001 and an error about a field
+        # nobody wrote)
+        return min(int(area // SAFE_ZONE_M2_PER_PERSON), 10_000) if ok else 0
     if field == "pa":
         return kind not in NO_PA_KINDS
     if field == "label":
