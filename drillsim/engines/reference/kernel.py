@@ -1,4 +1,4 @@
-"""SimPy helpers of the reference engine: exact-time events, late tie-breaking, FIFO servers, the log.
+"""SimPy helpers of the reference engine: exact-time events, late tie-breaking, the log.
 
 Ties at the same instant are settled after every ordinary event of that instant (priority
 ``LATE``): a person who reaches a room at the very moment its door closes is refused, and people
@@ -56,34 +56,3 @@ class RoomState:
 
     def __init__(self) -> None:
         self.closed = False
-
-
-class FifoServer:
-    """A FIFO server: service ``s`` seconds per person (capacity = 1/s persons/second).
-
-    The n-th person (from 0) to arrive at time a_n departs at (n+1)*s + max_{j<=n}(a_j - j*s),
-    the closed form of d_n = max(a_n, d_{n-1}) + s, evaluated in the same order as the batch engine.
-    """
-
-    def __init__(self, env: simpy.Environment, service_s: float):
-        self.env = env
-        self.s = service_s
-        self.count = 0
-        self.best = -math.inf
-        self.pending: list[tuple[float, int, simpy.Event]] = []
-
-    def arrive(self, a: float, person: int) -> simpy.Event:
-        ev = self.env.event()
-        if not self.pending:
-            self.env.process(self._flush())
-        self.pending.append((a, person, ev))
-        return ev
-
-    def _flush(self):
-        yield late(self.env)
-        batch, self.pending = sorted(self.pending, key=lambda x: (x[0], x[1])), []
-        for a, _person, ev in batch:
-            self.best = max(self.best, a - self.count * self.s)
-            d = (self.count + 1) * self.s + self.best
-            self.count += 1
-            ev.succeed(d)
