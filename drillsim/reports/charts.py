@@ -200,11 +200,12 @@ def ecdf(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def share_text(share: float) -> str:
     """A share of runs as a percentage that never rounds a non-zero share to "0 %"."""
-    if 0 < share < 0.005:
+    pct = 100 * share
+    if 0 < pct < 1:  # 0.5 % would format as "0 %" (round half to even)
         return "<1 %"
-    if 0.995 < share < 1:
+    if 99 < pct < 100:
         return ">99 %"
-    return f"{100 * share:.0f} %"
+    return f"{pct:.0f} %"
 
 
 def scenario_title(loaded: LoadedScenario, what: str) -> str:
