@@ -106,6 +106,22 @@ class Run:
     def who(self, p: int) -> tuple[str, str]:
         return str(p), _ROLE_NAMES[int(self.plan.person_role[p])]
 
+    def sets_off(self, p: int, delay_s: float, event: str):
+        """Person ``p`` hears the alert in its start space, waits ``delay_s`` (its reaction or
+        its leader's pre-movement), records when it starts moving and logs ``event``.
+
+        The shared opening of every mover process; returns the start time (``alert + delay``,
+        the same float sum as the batch engine).
+        """
+        s = int(self.plan.person_space[p])
+        t = yield self.alert_event[s]
+        t = t + delay_s
+        yield until(self.env, t)
+        self.out["person_move_s"][p] = t
+        who, role = self.who(p)
+        self.log.add(t, who, role, event, self.sid(s))
+        return t
+
     # -- alert chain --------------------------------------------------------------------------
     def formal_alerts(self) -> list[tuple[float, int, str]]:
         """(time, space, channel) for every formal alert: initiator, PA, app, radio."""

@@ -33,13 +33,8 @@ def finish(run) -> None:
 def evacuee(run, p: int, servers: Network):
     plan, d, env = run.plan, run.d, run.env
     who, role = run.who(p)
-    s = int(plan.person_space[p])
     leader = int(plan.person_leader[p])
-    t = yield run.alert_event[s]
-    t = t + float(d.premovement_s[0, leader])
-    yield until(env, t)
-    run.out["person_move_s"][p] = t
-    run.log.add(t, who, role, "starts_evacuating", run.sid(s))
+    t = yield from run.sets_off(p, float(d.premovement_s[0, leader]), "starts_evacuating")
     t, wait = yield from servers.walk(run, p, t)
     end = int(plan.evac_net.person_end[p])
     run.out["person_queue_s"][p] = wait

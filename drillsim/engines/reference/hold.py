@@ -61,11 +61,7 @@ def mover(run, j: int):
     p = int(plan.hold_mover[j])
     who, role = run.who(p)
     s = int(plan.person_space[p])
-    t = yield run.alert_event[s]
-    t = t + float(d.reaction_s[0, p])
-    yield until(env, t)
-    run.out["person_move_s"][p] = t
-    run.log.add(t, who, role, "clears_hall", run.sid(s))
+    t = yield from run.sets_off(p, float(d.reaction_s[0, p]), "clears_hall")
     m = int(plan.hold_target[j])
     if m < 0:
         run.out["person_arrive_s"][p] = math.inf

@@ -177,15 +177,8 @@ def lock_room(run, m: int, t: float):
 
 def mover(run, j: int):
     """A person outside the rooms reacts to the alert, then seeks a refuge."""
-    plan, d, env = run.plan, run.d, run.env
-    p = int(plan.mover[j])
-    who, role = run.who(p)
-    s = int(plan.person_space[p])
-    t = yield run.alert_event[s]
-    t = t + float(d.reaction_s[0, p])
-    yield until(env, t)
-    run.out["person_move_s"][p] = t
-    run.log.add(t, who, role, "seeks_refuge", run.sid(s))
+    p = int(run.plan.mover[j])
+    t = yield from run.sets_off(p, float(run.d.reaction_s[0, p]), "seeks_refuge")
     yield from seek_refuge(run, j, t)
 
 

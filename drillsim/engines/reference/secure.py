@@ -114,12 +114,8 @@ def comes_in(run, j: int, watches):
     plan, d, env = run.plan, run.d, run.env
     p = int(plan.in_mover[j])
     who, role = run.who(p)
-    s = int(plan.person_space[p])
-    t = yield run.alert_event[s]
-    t = t + float(d.premovement_s[0, int(plan.person_leader[p])])
-    yield until(env, t)
-    run.out["person_move_s"][p] = t
-    run.log.add(t, who, role, "comes_inside", run.sid(s))
+    delay = float(d.premovement_s[0, int(plan.person_leader[p])])
+    t = yield from run.sets_off(p, delay, "comes_inside")
     if int(plan.in_target[j]) < 0:
         run.out["person_arrive_s"][p] = math.inf
         return
