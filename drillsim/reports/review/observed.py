@@ -106,6 +106,47 @@ def parse_time(text: str) -> float:
 _LOOKALIKE = str.maketrans({"O": "0", "L": "1", "I": "1"})
 
 
+def room_row_problem(
+    file: str,
+    line_no: int,
+    room: str,
+    rooms: list[str],
+    seen: dict[str, int],
+    what: str = "a room to secure in this scenario",
+    labels: dict[str, str] | None = None,
+) -> Problem | None:
+    """The problem with an observer-sheet row's room cell (empty, unknown, repeated), or None.
+
+    Shared by every protocol's sheet reader; a good row is recorded in ``seen`` (room -> row).
+    ``labels`` maps case-folded labels to ids, so a label written for an id gets the id as fix.
+    """
+    where = f"row {line_no} (room '{room}')"
+    if not room:
+        return Problem(
+            file, f"row {line_no}.room", "room is empty", "write the room id from the observer sheet"
+        )
+    if room not in rooms:
+        by_label = (labels or {}).get(" ".join(room.split()).casefold())
+        close = suggest_room(room, rooms)
+        fix = (
+            f"'{room}' is the label of room '{by_label}'; write its id: {by_label}"
+            if by_label
+            else f"did you mean '{close}'?"
+            if close
+            else "use a room id from observer_sheet.csv"
+        )
+        return Problem(file, f"{where}.room", f"'{room}' is not {what}", fix)
+    if room in seen:
+        return Problem(
+            file,
+            f"{where}.room",
+            f"room '{room}' already given in row {seen[room]}",
+            "keep one row per room (merge the two observations)",
+        )
+    seen[room] = line_no
+    return None
+
+
 def suggest_room(room: str, rooms: list[str]) -> str | None:
     """The room id a mistyped id most likely means (case, O/0 and l/1 slips first)."""
     for norm in (str.upper, lambda s: s.upper().translate(_LOOKALIKE)):
@@ -259,43 +300,10 @@ def _parse_sheet(
                     "remove extra commas (quote notes that contain commas)",
                 )
             )
-        if not room:
-            problems.append(
-                Problem(
-                    file,
-                    f"row {line_no}.room",
-                    "room is empty",
-                    "write the room id from the observer sheet",
-                )
-            )
+        bad = room_row_problem(file, line_no, room, rooms, seen, labels=labels)
+        if bad is not None:
+            problems.append(bad)
             continue
-        if room not in rooms:
-            by_label = (labels or {}).get(" ".join(room.split()).casefold())
-            close = suggest_room(room, rooms)
-            fix = (
-                f"'{room}' is the label of room '{by_label}'; write its id: {by_label}"
-                if by_label
-                else f"did you mean '{close}'?"
-                if close
-                else "use a room id from observer_sheet.csv"
-            )
-            problems.append(
-                Problem(
-                    file, f"{where}.room", f"'{room}' is not a room to secure in this scenario", fix
-                )
-            )
-            continue
-        if room in seen:
-            problems.append(
-                Problem(
-                    file,
-                    f"{where}.room",
-                    f"room '{room}' already given in row {seen[room]}",
-                    "keep one row per room (merge the two observations)",
-                )
-            )
-            continue
-        seen[room] = line_no
         times: dict[str, float] = {}
         for name in TIME_COLUMNS:
             raw = cell(name)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from drillsim.errors import Problem, ValidationError
 from drillsim.plan.compile import Plan
-from drillsim.reports.review.observed import MAX_SHEET_BYTES, parse_time, suggest_room
+from drillsim.reports.review.observed import MAX_SHEET_BYTES, parse_time, room_row_problem
 from drillsim.reports.review.protocol_measures import MEASURES
 from drillsim.reports.staging import unneutralise
 
@@ -135,29 +135,10 @@ def _parse(file: str, text: str, plan: Plan, measures, cols: list[str], rooms: l
 
         room = cell("room")
         where = f"row {line_no} (room '{room}')"
-        if not room:
-            problems.append(
-                Problem(file, f"row {line_no}.room", "room is empty", "write the room id")
-            )
+        bad = room_row_problem(file, line_no, room, rooms, seen, what="a room on this sheet")
+        if bad is not None:
+            problems.append(bad)
             continue
-        if room not in rooms:
-            close = suggest_room(room, rooms)
-            fix = f"did you mean '{close}'?" if close else "use a room id from observer_sheet.csv"
-            problems.append(
-                Problem(file, f"{where}.room", f"'{room}' is not a room on this sheet", fix)
-            )
-            continue
-        if room in seen:
-            problems.append(
-                Problem(
-                    file,
-                    f"{where}.room",
-                    f"room '{room}' already given in row {seen[room]}",
-                    "keep one row per room (merge the two observations)",
-                )
-            )
-            continue
-        seen[room] = line_no
         values: dict[str, float] = {}
         for m in measures:
             raw = cell(m.column)
