@@ -281,9 +281,10 @@ def _on_processes(workers: int, args: list[tuple], take, notify: Callable[[str],
             try:
                 while queue or pending:
                     while queue and len(pending) < 2 * workers:
-                        a = queue.pop(0)
+                        a = queue[0]
                         with _sigint_ignored():  # a worker spawned now starts with Ctrl-C ignored
-                            pending[pool.submit(run_chunk, *a)] = a
+                            fut = pool.submit(run_chunk, *a)  # raises if the pool just broke
+                        pending[fut] = queue.pop(0)  # popped only once it is submitted
                     done, _ = wait(pending, timeout=WATCH_S, return_when=FIRST_COMPLETED)
                     if not done:
                         _check_workers(pool, since)
@@ -294,7 +295,9 @@ def _on_processes(workers: int, args: list[tuple], take, notify: Callable[[str],
                         take(pending.pop(fut), part)
             except BrokenProcessPool:
                 _unblock(pool)  # a manager thread stuck on a dead worker's partial result
-                lost = sorted([a for a in pending.values()], key=lambda a: a[3])
+                # the chunks in flight; if the pool broke before any was submitted, the next one
+                # (its workers die as they start), so the retry limit still applies
+                lost = sorted(pending.values(), key=lambda a: a[3]) or queue[:1]
                 span = ", ".join(f"runs {a[3]}-{a[3] + a[4] - 1}" for a in lost)
                 failed = [a for a in lost if tries.get(a[3], 0) >= RETRIES]
                 if failed:
@@ -307,7 +310,8 @@ def _on_processes(workers: int, args: list[tuple], take, notify: Callable[[str],
                 for a in lost:
                     tries[a[3]] = tries.get(a[3], 0) + 1
                 notify(f"a worker process was lost (killed by the system?); running {span} again")
-                queue = lost + queue
+                if pending:
+                    queue = lost + queue
             finally:
                 _stop(pool)
 
