@@ -277,7 +277,8 @@ def test_routes_csv_is_read_with_waypoints(tmp_path):
 @pytest.mark.parametrize(
     ("text", "element", "words"),
     [
-        ("room,primary,assembly\nA01,EX-W,Field\n", "(header)", "assembly_distance_m"),
+        ("room,primary,assembly\nA01,EX-W,Field\n", "routes.A01.assembly", "no assembly areas"),
+        ("room,primary,asembly\nA01,EX-W,Field\n", "(header)", "did you mean 'assembly'"),
         ("room,alternate\nA01,EX-W\n", "(header)", "missing column 'primary'"),
         ("room,primary\nA01,\n", "row 2", "required"),
         ("room,primary\nA01,EX-W\nA01,EX-A\n", "row 3.room", "twice"),

@@ -40,6 +40,7 @@ def assisted_fields(
     problems: list[Problem] = []
     file = ctx.loaded.source
     paths = [list(p) for p in paths]
+    groups: list[tuple[str, int, list[int]]] = []  # (element, helper, people who wait)
     for i, a in enumerate(ev.assisted):
         base = f"evacuation.assisted[{i}]"
         s, hs = idx[a.space], idx[a.helper]
@@ -65,8 +66,30 @@ def assisted_fields(
                 )
             )
             continue
-        h = adults[0]
-        for p in students[-a.people :]:
+        groups.append((f"{base}.helper", adults[0], students[-a.people :]))
+    # roster people who use a wheelchair or cannot use stairs, grouped by their named helper
+    pid = {p.pid: i for i, p in enumerate(ctx.people) if p.pid}
+    by_helper: dict[int, list[int]] = {}
+    for i, person in enumerate(ctx.people):
+        if person.mobility != "walking" and person.helper in pid:
+            by_helper.setdefault(pid[person.helper], []).append(i)
+    for h, members in by_helper.items():
+        groups.append((f"population.roster (helper '{ctx.people[h].pid}')", h, members))
+    used: dict[int, str] = {}
+    for element, h, members in groups:
+        if h in used:
+            problems.append(
+                Problem(
+                    file,
+                    element,
+                    f"the adult named here already helps another group ({used[h]}); one adult "
+                    "makes one trip",
+                    "name a different helper for each group",
+                )
+            )
+            continue
+        used[h] = element
+        for p in members:
             path = paths[p]
             cut = next(
                 (

@@ -28,7 +28,7 @@ from drillsim.plan.hold import hold_fields
 from drillsim.plan.inform import inform_fields
 from drillsim.plan.lockdown import lockdown_fields
 from drillsim.plan.options import options_fields
-from drillsim.plan.population import ROLE_CODES, Person
+from drillsim.plan.population import ROLE_CODES, Person, roster_fields
 from drillsim.plan.secure import secure_fields
 from drillsim.plan.servers import ServerNet
 from drillsim.plan.shelter import shelter_fields
@@ -62,6 +62,10 @@ class Plan:
     person_leader: np.ndarray  # (P,) first adult in the same start space (self if none)
     person_near_origin: np.ndarray  # (P,) bool: starts within hazard.proximity_m of the origin
     app_recipient: np.ndarray  # (P,) bool
+    # roster (population.roster): ids, named evacuation group, mobility; "" / -1 / 0 otherwise
+    person_id: tuple[str, ...]  # (P,) roster id ("" for preset and group people)
+    person_group: np.ndarray  # (P,) index of the evacuation.groups entry the roster names, -1
+    person_mobility: np.ndarray  # (P,) MOBILITY_CODES: 0 walking, 1 wheelchair, 2 no_stairs
     radio_recipient: np.ndarray  # (P,) bool
     # rooms to secure: securable spaces with an adult at t0
     room_space: np.ndarray  # (M,)
@@ -85,7 +89,13 @@ class Plan:
     space_rerouted: np.ndarray  # (S,) bool: the usual route was blocked, the alternate is used
     person_rerouted: np.ndarray  # (P,) bool: space_rerouted of the person's start space
     evac_net: ServerNet  # FIFO servers (directed legs) and the rows of the people passing them
-    assembly_m: np.ndarray  # (S,) exit -> assembly point metres (exits only)
+    assembly_m: np.ndarray  # (S,) exit -> its nearest assembly area (or assembly point) metres
+    # assembly areas (plan/assembly.py); empty when the floorplan has none (assembly_distance_m)
+    assembly_ids: tuple[str, ...]  # (A,) assembly area ids, floorplan order
+    exit_assembly: np.ndarray  # (S,) nearest assembly area of each exit, -1 if none / not an exit
+    space_assembly: np.ndarray  # (S,) assembly area of each start space's class, -1 if none
+    space_assembly_m: np.ndarray  # (S,) metres from the end of the space's route to its area
+    person_assembly_m: np.ndarray  # (P,) metres each evacuee walks from their exit to assembly
     person_exit: np.ndarray  # (P,) exit space index on the person's route, -1 if none
     hazard_zone: tuple[str, ...]  # spaces nearest routes avoid where they can
     report_delay_s: float  # teacher's accountability report after the class's last arrival
@@ -164,6 +174,7 @@ class Plan:
     room_out_level_m: np.ndarray  # (M,) level metres of the room's posted evacuation route
     room_out_stair_m: np.ndarray  # (M,)
     room_out_exit: np.ndarray  # (M,) exit space index (-1: no route, the room stays)
+    room_out_assembly_m: np.ndarray  # (M,) metres from that exit to the room's assembly area
 
     @property
     def n_spaces(self) -> int:
@@ -229,6 +240,7 @@ def compile_plan(loaded: LoadedScenario) -> Plan:
         person_near_origin=(level_len + stair_len)[idx[sc.incident.origin], person_space]
         <= sc.hazard.proximity_m,
         app_recipient=app_recipient,
+        **roster_fields(ctx),
         radio_recipient=radio_recipient,
         room_space=np.array(ctx.room_spaces, dtype=np.int64),
         room_adult=ctx.room_adult,

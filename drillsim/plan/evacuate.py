@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from drillsim.plan.assembly import assembly_fields
 from drillsim.plan.assisted import assisted_fields
 from drillsim.plan.context import Context
 from drillsim.plan.routing import compile_routes
@@ -24,8 +25,7 @@ def evacuation_fields(ctx: Context) -> dict[str, Any]:
     ValidationError
         When a route cannot be walked or an element on a route is too narrow to pass.
     """
-    fp = ctx.floorplan
-    ids, kinds = ctx.ids, ctx.kinds
+    kinds = ctx.kinds
     routes = compile_routes(ctx)
     person_space = ctx.person_space
     paths = [list(routes.path[int(s)]) or [int(s)] for s in person_space]
@@ -38,7 +38,6 @@ def evacuation_fields(ctx: Context) -> dict[str, Any]:
     )
     walking = paths if ctx.scenario.protocol in EVACUATING else [[int(s)] for s in person_space]
     net = build_server_net(ctx, walking)
-    assembly = np.array([float(fp.space(s)["assembly_distance_m"]) for s in ids])
     return {
         "next_hop": routes.next_hop,
         "space_route": routes.path,
@@ -46,7 +45,7 @@ def evacuation_fields(ctx: Context) -> dict[str, Any]:
         "space_rerouted": routes.rerouted,
         "person_rerouted": routes.rerouted[person_space],
         "evac_net": net,
-        "assembly_m": assembly,
+        **assembly_fields(ctx, routes.path, person_exit),
         "person_exit": person_exit,
         "hazard_zone": routes.hazard_zone,
         "report_delay_s": float(ctx.scenario.evacuation.report_delay_s),

@@ -54,6 +54,8 @@ def inform_fields(ctx: Context, evac: dict[str, Any]) -> dict[str, Any]:
         "room_out_level_m": level,
         "room_out_stair_m": stair,
         "room_out_exit": exit_,
+        # the room's class walks on to its own assembly area (plan/assembly.py)
+        "room_out_assembly_m": np.asarray(evac["space_assembly_m"])[rooms].astype(float),
     }
 
 

@@ -7,6 +7,7 @@ Flow parameters follow the SFPE hydraulic model (Gwynne & Rosenbaum, SFPE Handbo
 
 from __future__ import annotations
 
+import difflib
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -32,6 +33,11 @@ class PostedRoute(_Model):
         default_factory=list, description="waypoint space ids passed in this order"
     )
     alternate: str | None = Field(None, description="exit space id used when primary is blocked")
+    assembly: str | None = Field(
+        None,
+        description="assembly area (kind: assembly in the floorplan) where this class gathers; "
+        "default: the one nearest the exit by walkway",
+    )
 
 
 class Assisted(_Model):
@@ -52,10 +58,23 @@ class Group(_Model):
     """People of some spaces with their own pre-movement and speed distributions (e.g. a class of
     younger pupils, a special-education room). Unset distributions keep the role defaults."""
 
-    spaces: list[str] = Field(min_length=1, description="space ids whose occupants form the group")
+    name: str | None = Field(
+        None, description="name a roster's group column refers to (population.roster)"
+    )
+    spaces: list[str] = Field(
+        default_factory=list,
+        description="space ids whose occupants form the group (may be empty for a named group "
+        "of roster people)",
+    )
     premovement_s: Distribution | None = None
     speed_mps: Distribution | None = None
     stair_speed_mps: Distribution | None = None
+
+    @model_validator(mode="after")
+    def _members(self):
+        if not self.spaces and self.name is None:
+            raise ValueError("a group needs spaces, or a name that roster people refer to")
+        return self
 
     @field_validator("premovement_s", "speed_mps", "stair_speed_mps", mode="after")
     @classmethod
@@ -86,7 +105,8 @@ class Evacuation(_Model):
     )
     routes_csv: str | None = Field(
         None,
-        description="CSV of posted routes (room, primary, alternate, via), relative to the scenario",
+        description="CSV of posted routes (room, primary, alternate, via, assembly), relative "
+        "to the scenario",
     )
     blocked: list[str] = Field(
         default_factory=list,
@@ -129,6 +149,14 @@ class Evacuation(_Model):
         gt=0,
         description="maximum specific flow on stairs, persons/(s·m); default from riser/tread",
     )
+
+    @model_validator(mode="after")
+    def _group_names_unique(self):
+        names = [g.name for g in self.groups if g.name is not None]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"group name(s) {', '.join(twice)} used twice; name each group once")
+        return self
 
     @model_validator(mode="after")
     def _routes_need_posted(self):
@@ -204,6 +232,30 @@ def check_evacuation(ev: Evacuation, fp, file: str, unknown) -> list[Problem]:
         exit_check(f"{base}.primary", route.primary)
         if route.alternate is not None:
             exit_check(f"{base}.alternate", route.alternate)
+        if route.assembly is not None:
+            areas = fp.assembly_areas
+            if not areas:
+                out.append(
+                    Problem(
+                        file,
+                        f"{base}.assembly",
+                        f"assembly area '{route.assembly}' named, but floorplan '{fp.name}' has "
+                        "no assembly areas",
+                        "add assembly areas to the floorplan (kind: assembly, joined to exits by "
+                        "walkways) or remove the assembly (exits then use assembly_distance_m)",
+                    )
+                )
+            elif route.assembly not in areas:
+                close = difflib.get_close_matches(route.assembly, areas, n=1)
+                out.append(
+                    Problem(
+                        file,
+                        f"{base}.assembly",
+                        f"'{route.assembly}' is not an assembly area of the floorplan",
+                        (f"did you mean '{close[0]}'? " if close else "")
+                        + f"assembly areas: {', '.join(areas)}",
+                    )
+                )
         for i, w in enumerate(route.via):
             if w not in spaces:
                 out.append(unknown(f"{base}.via[{i}]", w))
@@ -219,8 +271,14 @@ def check_evacuation(ev: Evacuation, fp, file: str, unknown) -> list[Problem]:
     return out
 
 
+def did_you_mean_text(name: str, known) -> str:
+    """`` (did you mean 'x'?)`` for the closest known name, or an empty string."""
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
 #: Columns of a posted-routes CSV (``evacuation.routes_csv``); room and primary are required.
-ROUTE_COLUMNS = ("room", "primary", "alternate", "via")
+ROUTE_COLUMNS = ("room", "primary", "alternate", "via", "assembly")
 
 
 def read_routes_csv(path, file_field: str = "evacuation.routes_csv"):
@@ -266,10 +324,8 @@ def read_routes_csv(path, file_field: str = "evacuation.routes_csv"):
                     file,
                     "(header)",
                     f"unknown column '{col}'",
-                    f"use only {', '.join(ROUTE_COLUMNS)} (assembly points come from each exit's "
-                    "assembly_distance_m in the floorplan)"
-                    if col == "assembly"
-                    else f"use only {', '.join(ROUTE_COLUMNS)}",
+                    f"use only {', '.join(ROUTE_COLUMNS)}"
+                    + did_you_mean_text(col, ROUTE_COLUMNS),
                 )
             )
     if problems:
@@ -302,5 +358,7 @@ def read_routes_csv(path, file_field: str = "evacuation.routes_csv"):
             route["alternate"] = row["alternate"]
         if row.get("via"):
             route["via"] = [w.strip() for w in row["via"].split(";") if w.strip()]
+        if row.get("assembly"):
+            route["assembly"] = row["assembly"]
         routes[room] = route
     return routes, problems

@@ -39,7 +39,7 @@ def run(plan: Plan, d: Draws, alert: np.ndarray, out: dict) -> dict[str, np.ndar
     out["person_arrive_s"][:] = np.where(finite & moved, T, np.nan)
     walk_speed = d.speed_mps.copy()
     walk_speed[:, assisted] = plan.assist_level_mps
-    safe = np.where(finite, T + plan.assembly_m[plan.person_exit] / walk_speed, np.inf)
+    safe = np.where(finite, T + plan.person_assembly_m / walk_speed, np.inf)
     for h in np.unique(plan.assist_helper[assisted]):  # a helper is safe with their group
         safe[:, h] = np.maximum(safe[:, h], safe[:, plan.assist_helper == h].max(axis=1))
     out["person_safe_s"] = safe

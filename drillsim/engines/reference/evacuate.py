@@ -58,7 +58,7 @@ def evacuee(run, p: int, servers: Network):
     run.log.add(t, who, role, "exits", run.sid(end))
     if p in run.exit_event:
         run.exit_event[p].succeed(t)
-    safe = t + float(plan.assembly_m[int(plan.person_exit[p])]) / v
+    safe = t + float(plan.person_assembly_m[p]) / v
     yield until(env, safe)
     if h >= 0:
         run.assist_safe[p].succeed(safe)
