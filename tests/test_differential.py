@@ -175,6 +175,16 @@ def school(draw):
                 length_m=draw(st.sampled_from([3.0, 10.0])),
             )
         )
+    # outside assembly areas: every exit walks to one; two areas are joined, so any area can be
+    # reached from any exit (a posted assembly is then always valid)
+    areas = [f"AS{k}" for k in range(draw(st.integers(0, 2)))]
+    for k, aid in enumerate(areas):
+        spaces.append(space(aid, "assembly", -30.0 * (k + 1), -40.0, capacity=100))
+    for ex in exits if areas else []:
+        length = draw(st.sampled_from([5.0, 25.0, 60.0]))
+        conns.append(conn(ex, draw(st.sampled_from(areas)), "walkway", length_m=length))
+    if len(areas) == 2:
+        conns.append(conn("AS0", "AS1", "walkway", length_m=draw(st.sampled_from([10.0, 80.0]))))
     # evacuation plan: nearest or posted routes (primary, alternate, a waypoint), blocked exits
     evacuation: dict = {
         "stair_riser_m": draw(st.sampled_from([0.178, 0.191, 0.165])),
@@ -192,6 +202,8 @@ def school(draw):
                 route = {"primary": draw(st.sampled_from(exits))}
                 if draw(st.booleans()):
                     route["alternate"] = draw(st.sampled_from(exits))
+                if areas and draw(st.booleans()):
+                    route["assembly"] = draw(st.sampled_from(areas))
                 # waypoints are exercised by ring_school(); a random waypoint can make a route
                 # double back, which validation rejects (and other tests reuse this generator)
                 routes[rid] = route
@@ -206,6 +218,7 @@ def school(draw):
     if draw(st.booleans()):  # a group with its own pre-movement and speed
         evacuation["groups"] = [
             {
+                "name": "g",
                 "spaces": draw(
                     st.lists(st.sampled_from(rooms + corridors), min_size=1, max_size=3)
                 ),
@@ -231,6 +244,22 @@ def school(draw):
         }
         evacuation["assisted"] = [sc_evac]
         evacuation["assisted_stair_speed_mps"] = draw(st.sampled_from([0.3, 0.5]))
+    # roster people (ids): an adult, students with a named group, mobility and that helper
+    people = []
+    if draw(st.booleans()):
+        people.append({"id": "T-1", "space": draw(st.sampled_from(rooms + corridors)),
+                       "role": "teacher"})
+        needy_space = draw(st.sampled_from(rooms))  # one helper makes one trip: one space
+        for k in range(draw(st.integers(1, 4))):
+            mobility = draw(st.sampled_from(["walking", "walking", "wheelchair", "no_stairs"]))
+            person = {"id": f"S-{k}", "role": "student", "mobility": mobility,
+                      "space": needy_space if mobility != "walking" else
+                      draw(st.sampled_from(rooms + corridors))}
+            if mobility != "walking":
+                person["helper"] = "T-1"
+            if "groups" in evacuation and draw(st.booleans()):
+                person["group"] = "g"
+            people.append(person)
     channels = {
         "pa": {"latency_s": draw(distribution(0, 15))} if draw(st.booleans()) else None,
         "app": {
@@ -258,7 +287,12 @@ def school(draw):
         "protocol": draw(st.sampled_from(["lockdown", "evacuate"])),
         "mode": draw(st.sampled_from(["drill", "incident"])),
         "incident": {"origin": origin, "detection_delay_s": draw(distribution(0, 30))},
-        "population": {"preset": "none", "groups": groups},
+        "population": {
+            "preset": "none",
+            "groups": groups,
+            "people": people,
+            "roster_mode": draw(st.sampled_from(["add", "replace"])),
+        },
         "alert": {"channels": channels},
         "behaviour": {
             "adult_reaction_s": draw(distribution(0, 20)),
@@ -312,7 +346,8 @@ def test_batch_reproduces_reference_on_generated_schools(case, seed):
     try:
         loaded, plan = build(fp, sc)
     except ValidationError as err:  # a posted route doubling back; a helper space without adult
-        assume(not any(w in str(err) for w in ("twice", "no adult", "fewer than")))
+        # (a replace-mode roster may leave a helper space without its adult)
+        assume(not any(w in str(err) for w in ("twice", "no adult", "fewer than", "one trip")))
         raise
 
     draws, batch, refs, logs = run_both(loaded, plan, seed=seed, n_runs=3)
@@ -330,6 +365,8 @@ def test_batch_reproduces_reference_on_generated_schools(case, seed):
         assert not bad, (bad, r)
     assert np.all(batch.person_safe_s >= 0)
     event(f"assisted people: {int((plan.assist_helper >= 0).sum()) > 0}")
+    event(f"assembly areas: {len(plan.assembly_ids)}")
+    event(f"roster people: {sum(1 for p in plan.person_id if p) > 0}")
 
 
 @st.composite

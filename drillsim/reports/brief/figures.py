@@ -295,7 +295,8 @@ def evacuation_routes_figure(
         if f in axes:
             axes[f].plot(a["x"], a["y"], marker="s", ms=7, color=colour[e["exit"]], zorder=9)
             axes[f].annotate(
-                f"{e['exit']}: {e['people']} people, {e['assembly_m']:.0f} m to assembly",
+                f"{e['exit']}: {e['people']} people, {e['assembly_m']:.0f} m to "
+                + (e["assembly"] or "assembly"),
                 (a["x"], a["y"]),
                 xytext=(5, 5),
                 textcoords="offset points",

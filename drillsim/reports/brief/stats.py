@@ -284,7 +284,10 @@ def evacuation_stats(loaded: LoadedScenario, result: BatchResult) -> dict[str, A
                 "label": str(fp.space(e)["label"]),
                 "people": n,
                 "share": n / max(plan.n_persons, 1),
-                "assembly_m": float(fp.space(e)["assembly_distance_m"]),
+                "assembly_m": float(plan.assembly_m[i]),
+                "assembly": plan.assembly_ids[int(plan.exit_assembly[i])]
+                if plan.exit_assembly[i] >= 0
+                else "",
                 "last_out_median_s": q(last, 0.5),
                 "last_out_p90_s": q(last, 0.9),
             }
@@ -307,7 +310,12 @@ def evacuation_stats(loaded: LoadedScenario, result: BatchResult) -> dict[str, A
                 "via": route[1:-1],
                 "alternate": alt[-1] if alt else "",
                 "rerouted": bool(plan.space_rerouted[int(s)]),
-                "assembly_m": float(fp.space(route[-1])["assembly_distance_m"]) if route else 0.0,
+                "assembly": plan.assembly_ids[int(plan.space_assembly[int(s)])]
+                if plan.space_assembly[int(s)] >= 0
+                else "",
+                "assembly_m": float(plan.space_assembly_m[int(s)]),
+                "at_assembly_median_s": q(acc - plan.report_delay_s, 0.5),
+                "at_assembly_p90_s": q(acc - plan.report_delay_s, 0.9),
                 "out_median_s": q(out, 0.5),
                 "out_p90_s": q(out, 0.9),
                 "accounted_median_s": q(acc, 0.5),
@@ -323,6 +331,8 @@ def evacuation_stats(loaded: LoadedScenario, result: BatchResult) -> dict[str, A
                 "space": ids[s],
                 "refuge": ids[int(plan.assist_refuge[p])],
                 "helper_space": ids[int(plan.person_space[int(plan.assist_helper[p])])],
+                "person_id": plan.person_id[p],  # roster id ("" unless from a roster)
+                "helper_id": plan.person_id[int(plan.assist_helper[p])],
                 "class_out_median_s": q(out, 0.5),
                 "class_out_p90_s": q(out, 0.9),
             }
@@ -336,9 +346,40 @@ def evacuation_stats(loaded: LoadedScenario, result: BatchResult) -> dict[str, A
         "report_delay_s": float(ev.report_delay_s),
         "exits": exit_rows,
         "rooms": rooms,
+        "assembly_areas": assembly_area_rows(loaded, result),
         "avoid": list(plan.hazard_zone),
         "no_route": int((plan.person_exit < 0).sum()),
     }
+
+
+def assembly_area_rows(loaded: LoadedScenario, result: BatchResult) -> list[dict[str, Any]]:
+    """Per assembly area: the classes and people it receives, its capacity, and when its last
+    class is accounted for (median / p90 over runs). Empty without assembly areas."""
+    plan, fp = result.plan, loaded.floorplan
+    has = result.space_accounted_s.size > 0
+    rows = []
+    for a, aid in enumerate(plan.assembly_ids):
+        spaces = [int(s) for s in np.unique(plan.person_space) if plan.space_assembly[s] == a]
+        people = int(np.isin(plan.person_space, spaces).sum())
+        last = (
+            result.space_accounted_s[:, spaces].astype(float).max(axis=1)
+            if has and spaces
+            else np.array([])
+        )
+        cap = int(fp.space(aid)["capacity"])
+        rows.append(
+            {
+                "assembly": aid,
+                "label": str(fp.space(aid)["label"]),
+                "capacity": cap,
+                "spaces": len(spaces),
+                "people": people,
+                "over_capacity": bool(cap and people > cap),
+                "accounted_median_s": quantile(last, 0.5) if last.size else float("nan"),
+                "accounted_p90_s": quantile(last, 0.9) if last.size else float("nan"),
+            }
+        )
+    return rows
 
 
 #: Runs re-simulated (same seed, first runs of the batch) to measure queues at every server.
