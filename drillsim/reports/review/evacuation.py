@@ -6,7 +6,8 @@ class is at its assembly point) and, when the sheet has the column, ``accounted_
 reports the class accounted for at its assembly area). Each is placed within the simulated
 distribution of the same moment for that class: the alert time of its space, the time its first
 person starts moving, the time its last member reaches assembly, and that plus the report delay.
-A class slower than the simulated 90th percentile is flagged. Outputs: ``review_rooms.csv``, ``review.json``, ``review.html`` / ``review.pdf``.
+A class slower than the simulated 90th percentile is flagged. Outputs: ``review_rooms.csv``,
+``review.json``, ``review.html`` / ``review.pdf``.
 """
 
 from __future__ import annotations
