@@ -252,10 +252,9 @@ def test_a_good_roster_is_read(tmp_path):
         (b"id,space,rol\nS-1,C1,student\n", "header column 3", "rename it to 'role'"),
         (b"id,space,role,role\n", "header column 4", "appears twice"),
         (b"id,space\nS-1,C1\n", "header", "missing required column(s): role"),
-        (b"id,space,role\n=HYPERLINK(1),C1,student\n", "row 2 (id '=HYPERLINK(1)').id",
-         "spreadsheet formula"),
-        (b"id,space,role\nJane Doe,C1,student\n", "row 2 (id 'Jane Doe').id",
-         "looks like a name"),
+        (b"id,space,role\n=HYPERLINK(1),C1,student\n", "row 2.id", "spreadsheet formula"),
+        (b"id,space,role\nS-1,+C1,student\n", "row 2 (id 'S-1').space", "spreadsheet formula"),
+        (b"id,space,role\nJane Doe,C1,student\n", "row 2.id", "looks like a name"),
         (b"id,space,role\nS-1,C1,student\nS-1,C2,student\n", "row 3 (id 'S-1').id",
          "already given in row 2"),
         (b"id,space,role\nS-1,C1,studnet\n", "row 2 (id 'S-1').role", "did you mean 'student'"),
@@ -275,6 +274,7 @@ def test_roster_problems_name_file_row_column_and_fix(tmp_path, content, element
     _, problems = read_roster_csv(path)
     assert problems, "a bad roster is refused"
     text = "\n".join(str(p) for p in problems)
+    assert "Jane" not in text and "HYPERLINK" not in text  # a name or formula is not echoed
     assert str(path) in text and element in text and words in text and "fix:" in text
 
 

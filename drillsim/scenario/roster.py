@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -49,6 +50,7 @@ NAME_WORDS = (
     "student_name", "teacher_name", "preferred_name", "nickname", "dob", "birthdate",
     "date_of_birth", "email", "phone", "address",
 )  # fmt: skip
+_ID = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 #: First characters of a cell a spreadsheet would evaluate as a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -168,7 +170,9 @@ def _parse(file: str, text: str) -> tuple[list[dict], list[Problem]]:
             )
             continue
         raw = {name: (cells[i].strip() if i < len(cells) else "") for name, i in col.items()}
-        where = f"row {n}" + (f" (id '{raw['id']}')" if raw.get("id") else "")
+        # an id cell that is not an id (maybe a name) is never echoed back
+        shown = raw.get("id", "") if _ID.fullmatch(raw.get("id", "")) else ""
+        where = f"row {n}" + (f" (id '{shown}')" if shown else "")
         bad = False
         for name, value in raw.items():
             if value.startswith(FORMULA_START):
@@ -176,7 +180,7 @@ def _parse(file: str, text: str) -> tuple[list[dict], list[Problem]]:
                     Problem(
                         file,
                         f"{where}.{name}",
-                        f"'{value[:30]}' starts like a spreadsheet formula",
+                        "the cell starts like a spreadsheet formula (=, +, -, @)",
                         "write the plain value (a roster holds ids, space ids and words, never "
                         "formulas)",
                     )
@@ -190,12 +194,13 @@ def _parse(file: str, text: str) -> tuple[list[dict], list[Problem]]:
             problems.append(Problem(file, f"{where}.id", "id is empty",
                                     "give every person an id, e.g. S-0042"))
             continue
-        if not all((c.isalnum() and c.isascii()) or c in "_.-" for c in pid) or len(pid) > 64:
+        if not _ID.fullmatch(pid):
             problems.append(
                 Problem(
                     file,
                     f"{where}.id",
-                    f"'{pid[:40]}' is not an id (letters, digits, '_', '.', '-', at most 64)"
+                    "the cell is not an id (letters, digits, '_', '.', '-', at most 64; the "
+                    "value is not repeated here)"
                     + ("; it looks like a name" if " " in pid or "," in pid else ""),
                     "rosters hold ids only, never names: use a student or staff number, "
                     "e.g. S-0042",
@@ -207,8 +212,8 @@ def _parse(file: str, text: str) -> tuple[list[dict], list[Problem]]:
                 Problem(file, f"{where}.id", f"id '{pid}' already given in row {first_row[pid]}",
                         "give every person one row with a unique id")
             )
-            continue
-        first_row[pid] = n
+            bad = True  # the rest of the row is still checked
+        first_row.setdefault(pid, n)
         rec["id"] = pid
         for name in ("space",):
             if not raw.get(name):
@@ -254,6 +259,18 @@ def _parse(file: str, text: str) -> tuple[list[dict], list[Problem]]:
     return people, problems
 
 
+_LOOKALIKE = str.maketrans({"O": "0", "L": "1", "I": "1"})
+
+
+def _lookalike(sid: str, spaces: list[str]) -> str | None:
+    """The space id a typed id means when they differ only in case or O/0, l/1 slips."""
+    for norm in (str.upper, lambda s: s.upper().translate(_LOOKALIKE)):
+        hits = [s for s in spaces if norm(s) == norm(sid)]
+        if hits:
+            return hits[0]
+    return None
+
+
 def check_roster(
     people: list[RosterPerson], fp, group_names: list[str], where, unknown
 ) -> list[Problem]:
@@ -277,7 +294,13 @@ def check_roster(
             out.append(Problem(f, f"{el}.space", f"'{p.space}' is an assembly area; people never "
                                "start there", "write the space where the person is at t0"))
         elif p.space not in fp.graph:
-            out.append(unknown(f, f"{el}.space", p.space))
+            close = _lookalike(p.space, list(fp.spaces))
+            out.append(
+                Problem(f, f"{el}.space", f"space '{p.space}' is not in floorplan '{fp.name}'",
+                        f"did you mean '{close}'?")
+                if close
+                else unknown(f, f"{el}.space", p.space)
+            )
         if p.group is not None and p.group not in group_names:
             close = difflib.get_close_matches(p.group, group_names, n=1)
             out.append(
