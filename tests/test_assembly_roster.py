@@ -416,3 +416,24 @@ def test_review_reads_the_observed_accounted_time(tmp_path):
     assert data["assembly"]["R105"] == "AS-SOUTH"
     r101 = next(r for r in data["rooms"] if r["room"] == "R101")
     assert r101["accounted_s"]["observed_s"] is None  # a sheet may leave it blank (nan -> null)
+
+
+def test_the_assembly_variant_with_nearest_areas_matches_the_plain_floorplan(tmp_path):
+    """Every walkway of high-school-assembly.yaml is as long as the exit's assembly_distance_m in
+    high-school.yaml, so with each exit's nearest area the outcomes are bit-identical."""
+    from drillsim.engines.batch import run_batch
+    from drillsim.plan.compile import compile_plan
+    from drillsim.sample.draws import sample
+    from drillsim.scenario.load import load_scenario
+
+    src = ROOT / "scenarios/high-school-evacuate-class.yaml"
+    data = yaml.safe_load(src.read_text())
+    data["floorplan"] = str(ROOT / "floorplans/high-school-assembly.yaml")
+    variant = tmp_path / "variant.yaml"
+    variant.write_text(yaml.safe_dump(data))
+    safe = []
+    for path in (src, variant):
+        loaded = load_scenario(path)
+        plan = compile_plan(loaded)
+        safe.append(run_batch(plan, sample(plan, loaded.scenario, 7, 6)).person_safe_s)
+    assert np.array_equal(safe[0], safe[1])
