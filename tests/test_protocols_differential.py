@@ -52,6 +52,7 @@ def protocol_school(draw):
         groups.append({"space": draw(st.sampled_from(corridors + rooms)), "staff": 1})
     if protocol == "shelter":
         n = sum(g.get("students", 0) + g.get("teachers", 0) + g.get("staff", 0) for g in groups)
+        n += len(sc["population"].get("people", []))  # roster people (at most this many more)
         areas = draw(
             st.lists(st.sampled_from(corridors + rooms), min_size=1, max_size=3, unique=True)
         )
