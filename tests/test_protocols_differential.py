@@ -30,6 +30,8 @@ def protocol_school(draw):
     corridors = [s["id"] for s in fp["spaces"] if s["id"].startswith("H")]
     rooms = [s["id"] for s in fp["spaces"] if s["id"].startswith("R")]
     groups = sc["population"]["groups"]
+    # the staff and outdoor classes added below must not be dropped by a replace-mode roster
+    sc["population"]["roster_mode"] = "add"
     if draw(st.booleans()):  # an outdoor yard with a class at recess
         fp["spaces"].append(space("YARD", "outdoor", -20.0, 10.0))
         fp["connections"].append(
