@@ -151,7 +151,24 @@ def run_chunk(
 ) -> dict:
     """Simulate and reduce one chunk (the unit of work sent to a process or Dask worker)."""
     tune_malloc()  # keep freed chunk memory for the next chunk (no page faults); same numbers
-    return reduce_outcomes(plan, simulate(plan, scenario, seed, first_run, n_runs, engine))
+    part = reduce_outcomes(plan, simulate(plan, scenario, seed, first_run, n_runs, engine))
+    return compact(part)
+
+
+def compact(part: dict) -> dict:
+    """A chunk's result in the dtypes the batch keeps (:attr:`_Collector.COMPACT`, int32 curves).
+
+    Done in the worker, before the result is pickled back: a 256-run high-school chunk shrinks
+    from about 2.4 MB to 1.3 MB, which is what a Dask worker sends over the network and the
+    parent unpickles per chunk. The kept values are the same (the parent cast them to these
+    dtypes anyway); per-run metrics stay float64.
+    """
+    out = dict(part)
+    out["curves"] = {k: np.asarray(v, dtype=np.int32) for k, v in part["curves"].items()}
+    for name, dtype in _Collector.COMPACT.items():
+        if name in out:
+            out[name] = np.ascontiguousarray(out[name], dtype=dtype)
+    return out
 
 
 def chunks(n_runs: int) -> list[tuple[int, int]]:
