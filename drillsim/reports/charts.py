@@ -165,6 +165,31 @@ def save_figure(fig: Figure, path: Path, dpi: float = DPI) -> Path:
     return path
 
 
+def render_rgba(fig: Figure, dpi: float = DPI) -> np.ndarray:
+    """Draw ``fig`` at ``dpi`` and return its pixels, (height, width, 4) uint8.
+
+    With :func:`write_png` this gives the same bytes as :func:`save_figure`, split in two so
+    that the PNG encoding (Pillow releases the GIL for it) can run on a thread while the next
+    figure draws.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig.set_dpi(dpi)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba())  # the view keeps the renderer's buffer alive
+
+
+def write_png(rgba: np.ndarray, path: Path, dpi: float = DPI) -> Path:
+    """Encode pixels from :func:`render_rgba` as a PNG at ``path`` (no software tag)."""
+    import matplotlib.image as mimage
+
+    mimage.imsave(
+        path, rgba, format="png", origin="upper", dpi=dpi, metadata=dict(PNG_METADATA)
+    )
+    return path
+
+
 def format_seconds(v: float) -> str:
     """A time for a label: ``"85 s"``, ``"never"`` for inf, ``"n/a"`` for nan."""
     if math.isnan(v):
