@@ -243,7 +243,7 @@ def run_batch_job(
     def take(a: tuple, part: dict) -> None:
         part = unpack(part)  # as packed by a worker (no-op for a chunk run here)
         if store is not None:
-            store.save(a[3], part)  # on disk before it counts as done
+            store.save_soon(a[3], part)  # written while the next chunk runs (see ChunkStore)
         add(a, part)
 
     args = []
@@ -252,15 +252,22 @@ def run_batch_job(
             add((plan, sc, seed, lo, n, engine), store.load(lo))
         else:
             args.append((plan, sc, seed, lo, n, engine))
-    if not args:
-        pass
-    elif scheduler:
-        _on_dask(scheduler, args, take)
-    elif workers == 1 or len(args) == 1:
-        for a in args:
-            take(a, run_chunk(*a))
-    else:
-        _on_processes(min(workers, len(args)), args, take, notify or (lambda msg: None))
+    try:
+        if not args:
+            pass
+        elif scheduler:
+            _on_dask(scheduler, args, take)
+        elif workers == 1 or len(args) == 1:
+            for a in args:
+                take(a, run_chunk(*a))
+        else:
+            _on_processes(min(workers, len(args)), args, take, notify or (lambda msg: None))
+    except BaseException:
+        if store is not None:
+            store.wait(raise_errors=False)  # finish the chunk being written, then stop
+        raise
+    if store is not None:
+        store.wait()  # every chunk on disk before the batch counts as done
     return out.result(plan, loaded, seed, engine)
 
 
