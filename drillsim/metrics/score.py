@@ -213,12 +213,13 @@ def score(plan: Plan, o: Outcomes) -> dict[str, np.ndarray]:
     R = o.n_runs
     horizon = plan.horizon_s
     occupied = np.unique(plan.person_space)
+    unsecured = unsecured_s(o, horizon)  # (R, P), read twice below
     m: dict[str, np.ndarray] = {
         "time_all_alerted_s": o.space_alert_s[:, occupied].max(axis=1)
         if occupied.size
         else np.zeros(R),
-        "unsecured_person_s": unsecured_s(o, horizon).sum(axis=1),
-        "exposed_person_s": unsecured_s(o, horizon)[:, plan.person_near_origin].sum(axis=1),
+        "unsecured_person_s": unsecured.sum(axis=1),
+        "exposed_person_s": unsecured[:, plan.person_near_origin].sum(axis=1),
         "peak_hallway": peak_in_circulation(plan, o),
         "sro_arrival_s": o.sro_arrival_s.copy(),
         "law_enforcement_arrival_s": o.le_arrival_s.copy(),
