@@ -109,6 +109,11 @@ class TablePaths:
         reach = [p for p, s in enumerate(sources) if np.isfinite(self.level[s, target])]
         return min(reach, key=lambda p: (self.weighted(sources[p], target), p), default=-1)
 
+    def nearest_source_of(self, target, want):
+        sources = {pos: s for s, ps in want.items() for pos in ps}
+        reach = [p for p, s in sources.items() if np.isfinite(self.level[s, target])]
+        return min(reach, key=lambda p: (self.weighted(sources[p], target), p), default=-1)
+
     def hops(self, sources):
         sources = list(sources)
         if not sources:

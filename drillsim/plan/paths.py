@@ -328,6 +328,10 @@ class Paths:
         want: dict[int, list[int]] = {}
         for pos, t in enumerate(sources):
             want.setdefault(int(t), []).append(pos)
+        return self.nearest_source_of(target, want)
+
+    def nearest_source_of(self, target: int, want: dict[int, list[int]]) -> int:
+        """:meth:`nearest_source` with the sources given as ``{space: [positions]}``."""
         if not want:
             return -1
         with self._lock:

@@ -106,10 +106,12 @@ def secure_fields(ctx: Context) -> dict[str, Any]:
     needs = [x for x in range(X) if ext_adult[x] == -1]
     assigned: dict[int, list[int]] = {p: [] for p in lockers}
     orphans = []
-    locker_space = [int(ps[p]) for p in lockers]  # lockers are in person order
+    locker_at: dict[int, list[int]] = {}  # space -> positions in lockers (person order)
+    for pos, p in enumerate(lockers):
+        locker_at.setdefault(int(ps[p]), []).append(pos)
     for x in needs:
         # nearest locker by the path from the locker, ties by person order
-        best = paths.nearest_source(ext_space[x], locker_space)
+        best = paths.nearest_source_of(ext_space[x], locker_at)
         if best < 0:
             orphans.append(x)
             continue
