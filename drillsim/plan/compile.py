@@ -208,7 +208,7 @@ def compile_plan(loaded: LoadedScenario) -> Plan:
 
     hazard = hazard_fields(ctx)
     evac = evacuation_fields(ctx)
-    return Plan(
+    plan = Plan(
         name=sc.name,
         protocol=sc.protocol,
         mode=sc.mode,
@@ -239,6 +239,8 @@ def compile_plan(loaded: LoadedScenario) -> Plan:
         **shelter_fields(ctx),
         **inform_fields(ctx, evac),
     )
+    ctx.paths.clear()  # the searches kept while compiling (up to 8 x S spaces) are not needed
+    return plan
 
 
 __all__ = [

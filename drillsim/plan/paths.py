@@ -141,6 +141,7 @@ class Paths:
         self._length = np.array(length, dtype=np.float64)
         self._cost = np.array(cost, dtype=np.float64)
         self._stair = np.array(stair, dtype=bool)
+        self._lock = threading.RLock()
         self._init_caches()
 
     # -- pickling: arrays only -------------------------------------------------------------
@@ -152,6 +153,7 @@ class Paths:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+        self._lock = threading.RLock()
         self._init_caches()
 
     def _init_caches(self) -> None:
@@ -162,7 +164,12 @@ class Paths:
         self._next: dict[tuple[int, int], int] = {}
         self._hops: OrderedDict[tuple[int, ...], np.ndarray] = OrderedDict()
         self._csr: csr_matrix | None = None
-        self._lock = threading.RLock()
+
+    def clear(self) -> None:
+        """Forget every kept search and answer (the compiler calls this when the plan is built:
+        the engines and metrics ask few questions, and a parent process keeps the plan)."""
+        with self._lock:
+            self._init_caches()
 
     @property
     def _adj(self) -> list[list[tuple[int, float, float, bool]]]:
