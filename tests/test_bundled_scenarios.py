@@ -112,7 +112,7 @@ def test_bundled_scenario_follows_the_conventions(name):
     # origin in a corridor away from the office; the SRO is posted in the main office
     assert fp.space(sc.incident.origin)["kind"] == "corridor"
     assert sc.sro.post == "OFFICE" and fp.space("OFFICE")["kind"] == "office"
-    assert plan.hops[plan.origin, plan.sro_post] >= 3
+    assert plan.paths.hops([plan.origin])[plan.sro_post] >= 3
 
 
 @pytest.mark.parametrize("name", FILES)

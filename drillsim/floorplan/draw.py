@@ -388,7 +388,9 @@ def draw_floorplan(
                 )
 
         any_assembly = _draw_assembly(ax, fp, rects, lv, font, annotate) or any_assembly
-        # doors: a marker on the wall between the two spaces, shaped by lock type
+        # doors: a marker on the wall between the two spaces, shaped by lock type; one line
+        # artist per marker style (a large site has tens of thousands of doors)
+        door_marks: dict[tuple[str, str, bool], tuple[list[float], list[float]]] = {}
         for a_id, b_id, d in fp.connections():
             if d["kind"] != "door":
                 continue
@@ -399,17 +401,9 @@ def draw_floorplan(
             used_locks.add(d["lock"])
             exterior = bool(d["exterior"])
             any_exterior = any_exterior or exterior
-            ax.plot(
-                px,
-                py,
-                marker=marker,
-                markersize=font * 1.1,
-                color=colour,
-                linestyle="",
-                markeredgecolor=EXIT_COLOUR if exterior else "black",
-                markeredgewidth=1.6 if exterior else 0.5,
-                zorder=4,
-            )
+            mx, my = door_marks.setdefault((marker, colour, exterior), ([], []))
+            mx.append(px)
+            my.append(py)
             if d["id"] in findings:
                 any_finding = True
                 ax.plot(
@@ -434,6 +428,18 @@ def draw_floorplan(
                     zorder=7,
                     clip_on=True,
                 )
+        for (marker, colour, exterior), (mx, my) in door_marks.items():
+            ax.plot(
+                mx,
+                my,
+                marker=marker,
+                markersize=font * 1.1,
+                color=colour,
+                linestyle="",
+                markeredgecolor=EXIT_COLOUR if exterior else "black",
+                markeredgewidth=1.6 if exterior else 0.5,
+                zorder=4,
+            )
 
         ax.set_xlim(*xs[lv])
         ax.set_ylim(y_lo, y_hi)

@@ -106,8 +106,9 @@ def assisted_fields(
             r = path[cut]
             helper[p], refuge[p] = h, r
             end_h = paths[h][-1]
-            back_level[p] = ctx.level_len[end_h, r]
-            back_stair[p] = ctx.stair_len[end_h, r] / stair_factor
+            lv, st = ctx.paths.level_stair(end_h, r)
+            back_level[p] = lv
+            back_stair[p] = st / stair_factor
             lv = st = 0.0
             for x, y in zip(path[cut:-1], path[cut + 1 :], strict=True):
                 d = g.edges[ids[x], ids[y]]

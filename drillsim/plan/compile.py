@@ -28,6 +28,7 @@ from drillsim.plan.hold import hold_fields
 from drillsim.plan.inform import inform_fields
 from drillsim.plan.lockdown import lockdown_fields
 from drillsim.plan.options import options_fields
+from drillsim.plan.paths import Paths
 from drillsim.plan.population import ROLE_CODES, Person, roster_fields
 from drillsim.plan.secure import secure_fields
 from drillsim.plan.servers import ServerNet
@@ -49,9 +50,9 @@ class Plan:
     # spaces
     space_ids: tuple[str, ...]
     space_kind: tuple[str, ...]
-    level_len: np.ndarray  # (S, S) level metres along the chosen path
-    stair_len: np.ndarray  # (S, S) stair metres along the chosen path
-    hops: np.ndarray  # (S, S) float, number of connections on the fewest-hop path (inf if none)
+    # shortest paths between spaces, asked on demand (plan/paths.py): level and stair metres
+    # along the chosen stair-weighted path, the next space on it, and fewest-hop counts
+    paths: Paths
     neighbours: tuple[tuple[int, ...], ...]  # adjacency by space index, file order
     pa: np.ndarray  # (S,) bool
     origin: int
@@ -131,7 +132,6 @@ class Plan:
     hazard_step_zone: np.ndarray  # (K, S) bool: spaces in the zone during step k
     hazard_step_near: np.ndarray  # (K, S) bool: in the zone or next to it (exposure)
     hazard_walk: bool  # the zone walks a path at a sampled speed
-    path_next: np.ndarray  # (S, S) next space on the shortest path s -> t (exposure tracks)
     # Hold: people in halls and the nearest room (index) each enters (plan/hold.py)
     hold_mover: np.ndarray  # (Ph,) person indices
     hold_target: np.ndarray  # (Ph,) room index, -1 if none reachable
@@ -209,7 +209,7 @@ def compile_plan(loaded: LoadedScenario) -> Plan:
     ids, idx = ctx.ids, ctx.idx
     P = len(ctx.people)
     person_role, person_space = ctx.person_role, ctx.person_space
-    level_len, stair_len = ctx.level_len, ctx.stair_len
+    origin_level, origin_stair = ctx.paths.from_source(idx[sc.incident.origin])
     # alert recipients
     ch = sc.alert.channels
     app_roles = {ROLE_CODES[r] for r in (ch.app.recipients if ch.app else [])}
@@ -219,7 +219,7 @@ def compile_plan(loaded: LoadedScenario) -> Plan:
 
     hazard = hazard_fields(ctx)
     evac = evacuation_fields(ctx)
-    return Plan(
+    plan = Plan(
         name=sc.name,
         protocol=sc.protocol,
         mode=sc.mode,
@@ -228,17 +228,14 @@ def compile_plan(loaded: LoadedScenario) -> Plan:
         scenario_digest=loaded.digest(),
         space_ids=ids,
         space_kind=ctx.kinds,
-        level_len=level_len,
-        stair_len=stair_len,
-        hops=ctx.hops,
+        paths=ctx.paths,
         neighbours=tuple(tuple(idx[n] for n in fp.graph.neighbors(s)) for s in ids),
         pa=np.array([bool(fp.space(s)["pa"]) for s in ids]),
         person_role=person_role,
         person_space=person_space,
         person_room=ctx.person_room,
         person_leader=ctx.person_leader,
-        person_near_origin=(level_len + stair_len)[idx[sc.incident.origin], person_space]
-        <= sc.hazard.proximity_m,
+        person_near_origin=(origin_level + origin_stair)[person_space] <= sc.hazard.proximity_m,
         app_recipient=app_recipient,
         **roster_fields(ctx),
         radio_recipient=radio_recipient,
@@ -254,6 +251,8 @@ def compile_plan(loaded: LoadedScenario) -> Plan:
         **shelter_fields(ctx),
         **inform_fields(ctx, evac),
     )
+    ctx.paths.clear()  # the searches kept while compiling (up to 8 x S spaces) are not needed
+    return plan
 
 
 __all__ = [

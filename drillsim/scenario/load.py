@@ -188,10 +188,15 @@ def scenario_from_dict(
     return scenario_with_floorplan(_validate(data, source), floorplan, source)
 
 
-#: Most spaces a floorplan may have to be simulated. The compiled plan keeps space-to-space path
-#: lengths (three S x S float arrays, 24 bytes per pair): 5,000 spaces take 600 MB, 20,000 would
-#: take 9.6 GB. Larger floorplans still validate on their own (``drillsim validate plan.yaml``).
-MAX_SIMULATED_SPACES = 5_000
+#: Most spaces a floorplan may have to be simulated. The plan no longer holds space-by-space
+#: tables (paths are computed on demand), so compile time and plan memory grow about linearly;
+#: what grows with spaces x runs is a batch's per-space detail (alert, exposure, evacuation
+#: times: about 28 bytes per space for each of up to 10,000 kept runs) and the floorplan figures.
+#: Measured on a 2-core machine (docs/performance.md): 31,977 spaces and 48,450 people, 100 runs
+#: in 70 s CPU and 1.8 GB peak. 50,000 spaces (about 2.7 GB for 100 runs, 14 GB of detail for
+#: 10,000 runs) is as far as a workstation goes; the people limit (``MAX_PEOPLE``) usually binds
+#: first. Larger floorplans still validate on their own (``drillsim validate plan.yaml``).
+MAX_SIMULATED_SPACES = 50_000
 
 
 def people_upper_bound(scenario: Scenario, fp: Floorplan) -> int:
@@ -223,8 +228,9 @@ def scenario_with_floorplan(
         problems.add(
             "floorplan",
             f"the floorplan has {n:,} spaces; simulation supports up to "
-            f"{MAX_SIMULATED_SPACES:,} (its space-to-space path table would need "
-            f"{24 * n * n / 1e9:.1f} GB)",
+            f"{MAX_SIMULATED_SPACES:,} spaces (a batch keeps about 28 bytes per space for each "
+            f"run it details, {28 * n * 10_000 / 1e9:.0f} GB for 10,000 runs here, and draws "
+            "every space in its figures)",
             "simulate one building at a time (a floorplan per building); the whole campus "
             "still validates on its own",
         )

@@ -159,6 +159,7 @@ def briefing_stats(loaded: LoadedScenario, result: BatchResult) -> dict[str, Any
         )
     wom = word_of_mouth_share(result, loaded)
     occupied = set(np.unique(plan.person_space).tolist())
+    from_origin = plan.paths.hops([plan.origin])  # fewest connections from the origin
     coverage = []
     for s, sid in enumerate(plan.space_ids):
         kind = plan.space_kind[s]
@@ -166,7 +167,7 @@ def briefing_stats(loaded: LoadedScenario, result: BatchResult) -> dict[str, Any
             continue
         no_pa = not bool(plan.pa[s])
         # next to the origin, hearing it first from the person raising the alert is expected
-        mostly_word = bool(wom[s] > 0.5 and s in occupied and plan.hops[plan.origin, s] > 1)
+        mostly_word = bool(wom[s] > 0.5 and s in occupied and from_origin[s] > 1)
         if no_pa or mostly_word:
             coverage.append(
                 {
