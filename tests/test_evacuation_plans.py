@@ -375,3 +375,41 @@ def test_review_places_an_evacuation_drill_in_the_simulated_ranges(tmp_path):
     assert res.exit_code != 0
     assert "is before left_room_s" in res.output and "did you mean" in res.output
     assert not (tmp_path / "r2").exists()
+
+
+def test_largest_queue_per_server_is_an_output_of_both_engines():
+    """Hand calculation. Five students leave room A together at t0 through a 1.8 m door (headway
+    h1 = 1 / (1.3 x 1.5) = 0.5128 s) into a hall, then 5 m on to a 0.91 m exit door (headway
+    h2 = 1 / (1.3 x 0.61) = 1.2610 s).
+
+    Room door: all five arrive at 0 s, the first passes at once, so 4 wait. Exit door: person n
+    arrives at 5 + n h1 and leaves at 5 + n h2; just after arrival n, the people j <= n with
+    5 + j h2 > 5 + n h1 are waiting, i.e. j > n h1 / h2 = 0.4067 n: for n = 4, j in {2, 3, 4}
+    (4 x 0.4067 = 1.63), so at most 3 wait (n = 3 gives j in {2, 3}: 2).
+    """
+    fp = {
+        "name": "queues",
+        "spaces": [
+            space("A", "classroom", 0, 0, capacity=5),
+            space("H", "commons", 5, 0, size_w_m=10, size_h_m=10),
+            space("EX", "exit", 10, 0, assembly_distance_m=0),
+        ],
+        "connections": [
+            conn("A", "H", "door", width_m=1.8, length_m=5.0),
+            conn("H", "EX", "door", width_m=0.91, length_m=5.0),
+        ],
+    }
+    sc = _sc([{"space": "A", "students": 5}])
+    sc["incident"]["origin"] = "EX"
+    loaded, plan = build(fp, sc)
+    net = plan.evac_net
+    k_room = next(k for k in range(net.n_servers) if plan.space_ids[net.src[k]] == "A")
+    k_exit = next(k for k in range(net.n_servers) if plan.space_ids[net.src[k]] == "H")
+    h1, h2 = 1 / (1.3 * 1.5), 1 / (1.3 * 0.61)
+    assert net.service_s[k_room] == pytest.approx(h1) and net.service_s[k_exit] == pytest.approx(h2)
+    assert [j for j in range(5) if j > 4 * h1 / h2] == [2, 3, 4]
+    _, batch, refs, _ = run_both(loaded, plan, n_runs=2)
+    for r, ref in enumerate(refs):
+        assert ref.server_max_queue[0, k_room] == 4 and ref.server_max_queue[0, k_exit] == 3
+        assert np.array_equal(batch.server_max_queue[r], ref.server_max_queue[0])
+    assert batch.server_max_queue.dtype == np.int32

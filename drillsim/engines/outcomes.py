@@ -49,6 +49,9 @@ class Outcomes(RunArrays):
     person_unsafe_again_s: np.ndarray  # (R, P) leaves the refuge room on an order (nan: stays)
     person_arrive2_s: np.ndarray  # (R, P) reaches the exit after leaving (nan: stays)
     person_safe2_s: np.ndarray  # (R, P) reaches the assembly point after leaving (nan: stays)
+    # -- evacuation servers (issue 7): largest number of people waiting at once at each server
+    # (directed leg, ``plan.evac_net`` order); 0 where nobody queued or nobody passes servers
+    server_max_queue: np.ndarray  # (R, K) int32
 
     @property
     def n_runs(self) -> int:

@@ -47,6 +47,8 @@ def _to_table(first_run: int, part: dict, detail: bool) -> pa.Table:
         }
         for name, (v, dtype) in arrays.items():
             v = np.ascontiguousarray(v, dtype=dtype)
+            if v.shape[1] == 0:  # Arrow has no zero-size lists; the collector fills (n, 0)
+                continue
             cols[name] = pa.FixedSizeListArray.from_arrays(pa.array(v.ravel()), v.shape[1])
     return pa.table(cols)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from drillsim.engines.batch.common import no_rooms
-from drillsim.engines.batch.servers import traverse
+from drillsim.engines.batch.servers import max_queue, traverse
 from drillsim.plan.compile import Plan
 from drillsim.sample.draws import Draws
 
@@ -20,7 +20,8 @@ def run(plan: Plan, d: Draws, alert: np.ndarray, out: dict) -> dict[str, np.ndar
     out["person_move_s"][:] = np.where(np.isfinite(start.T), start.T, np.nan)
     speed = np.ascontiguousarray(d.speed_mps.T)
     stair = np.ascontiguousarray(d.stair_speed_mps.T)
-    end, wait, _, _ = traverse(plan.evac_net, start, speed, stair)
+    end, wait, arr, dep = traverse(plan.evac_net, start, speed, stair, keep_arrivals=True)
+    out["server_max_queue"] = max_queue(plan.evac_net, arr, dep).astype(np.int32)
     assisted = np.flatnonzero(plan.assist_helper >= 0)
     if assisted.size:
         # helpers walk back from their exit to the refuge, then bring them down (plan/assisted.py)

@@ -28,6 +28,7 @@ def finish(run) -> None:
     for key in ("room_lock_start_s", "room_locked_s", "room_secured_s", "room_key_outside_s"):
         run.out[key] = [math.nan] * M
     run.out["room_reason"] = [-1] * M
+    run.out["server_max_queue"] = run.servers.max_queues()
 
 
 def evacuee(run, p: int, servers: Network):

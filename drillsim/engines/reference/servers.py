@@ -9,9 +9,11 @@ route and returns when it reaches the end (time ``end``), having queued ``wait``
 from __future__ import annotations
 
 import math
+from collections import deque
 
 import simpy
 
+from drillsim.engines.batch.servers import QUEUE_TOLERANCE_S
 from drillsim.engines.reference.kernel import late, until
 from drillsim.plan.servers import ServerNet
 
@@ -31,6 +33,9 @@ class HeadwayServer:
         self.best = -math.inf
         self.pending: list[tuple[float, int, simpy.Event]] = []
         self.log: list[tuple[float, float]] = []  # (arrival, departure) in service order
+        # people waiting (arrived, not yet left), by departure time; the largest count so far
+        self.waiting: deque[float] = deque()
+        self.max_queue = 0
 
     def arrive(self, a: float, person: int) -> simpy.Event:
         ev = self.env.event()
@@ -47,7 +52,21 @@ class HeadwayServer:
             d = self.count * self.h + self.best
             self.count += 1
             self.log.append((a, d))
+            self._count_queue(a, d)
             ev.succeed(d)
+
+    def _count_queue(self, a: float, d: float) -> None:
+        """Queue length just after an arrival at ``a`` (leaving at ``d``): everyone still waiting.
+
+        Departures are non-decreasing in service order, so the people who have left by ``a`` are
+        at the front. A departure within ``QUEUE_TOLERANCE_S`` of an arrival counts as gone (float
+        rounding of evenly spaced arrivals), and so does a person who passes without waiting.
+        """
+        while self.waiting and self.waiting[0] - QUEUE_TOLERANCE_S <= a:
+            self.waiting.popleft()
+        if d - QUEUE_TOLERANCE_S > a:
+            self.waiting.append(d)
+        self.max_queue = max(self.max_queue, len(self.waiting))
 
 
 class Network:
@@ -57,6 +76,10 @@ class Network:
         self.net = net
         self.servers = [HeadwayServer(env, float(h)) for h in net.service_s]
         self._row_server = net.server_of_rows()
+
+    def max_queues(self) -> list[int]:
+        """(K,) largest number of people waiting at each server at once during the run."""
+        return [s.max_queue for s in self.servers]
 
     def walk(self, run, p: int, t: float):
         """Generator: walk person ``p`` from time ``t``; returns ``(end time, queue seconds)``."""
