@@ -213,13 +213,14 @@ def school(draw):
                 "speed_mps": draw(distribution(0.4, 1.5)),
             }
         ]
-    # a wheelchair user upstairs and the adult who comes back for them
+    # a wheelchair user (upstairs: waits in a refuge for the adult who comes back for them; on
+    # the ground floor: leaves with the class) taking more door width than a walker
     upstairs = [
         g
         for g in groups
         if g["students"]
         and g["space"] in rooms
-        and next(x for x in spaces if x["id"] == g["space"])["floor"] > 0
+        and (next(x for x in spaces if x["id"] == g["space"])["floor"] > 0 or draw(st.booleans()))
     ]
     with_adult = [g["space"] for g in groups if g["teachers"] or g["staff"]]
     if upstairs and with_adult and draw(st.booleans()):
@@ -228,7 +229,9 @@ def school(draw):
             "space": g["space"],
             "people": draw(st.integers(1, min(g["students"], 3))),
             "helper": draw(st.sampled_from(with_adult)),
+            "mobility": draw(st.sampled_from(["wheelchair", "no_stairs"])),
         }
+        evacuation["wheelchair_flow_weight"] = draw(st.sampled_from([1.0, 1.5, 2.0, 3.0]))
         evacuation["assisted"] = [sc_evac]
         evacuation["assisted_stair_speed_mps"] = draw(st.sampled_from([0.3, 0.5]))
     channels = {

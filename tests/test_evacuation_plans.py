@@ -413,3 +413,52 @@ def test_largest_queue_per_server_is_an_output_of_both_engines():
         assert ref.server_max_queue[0, k_room] == 4 and ref.server_max_queue[0, k_exit] == 3
         assert np.array_equal(batch.server_max_queue[r], ref.server_max_queue[0])
     assert batch.server_max_queue.dtype == np.int32
+
+
+def test_wheelchair_user_takes_two_walkers_of_door_capacity():
+    """Hand calculation (both engines). Room A: a teacher (person 0) and a student who uses a
+    wheelchair (person 1, ground floor: no refuge, leaves with the class); room B: two students
+    (2, 3). Both rooms open onto a hall (1.8 m doors, headway h1 = 1 / (1.3 x 1.5) = 0.5128 s),
+    A's door 5 m and B's 5.6 m from a 0.91 m exit door (headway h2 = 1 / (1.3 x 0.61) = 1.2610 s),
+    level speed 1 m/s, exit 5 m on, assembly 0 m.
+
+    Arrivals at the exit door: 5, 5 + h1 = 5.5128, 5.6, 5.6 + h1 = 6.1128. The wheelchair user
+    (flow weight 2) holds the door for 2 h2: d = 5, 5 + h2, 5 + h2 + 2 h2 = 5 + 3 h2 = 8.7831,
+    5 + 4 h2 = 10.0441; out 5 m later. Weight 1 gives 5 + 2 h2 and 5 + 3 h2 for room B.
+    """
+    fp = {
+        "name": "wheelchair",
+        "spaces": [
+            space("A", "classroom", 0, 0, capacity=2),
+            space("B", "classroom", 0, 5, capacity=2),
+            space("H", "commons", 5, 0, size_w_m=10, size_h_m=10),
+            space("EX", "exit", 10, 0, assembly_distance_m=0),
+        ],
+        "connections": [
+            conn("A", "H", "door", width_m=1.8, length_m=5.0),
+            conn("B", "H", "door", width_m=1.8, length_m=5.6),
+            conn("H", "EX", "door", width_m=0.91, length_m=5.0),
+        ],
+    }
+    groups = [{"space": "A", "students": 1, "teachers": 1}, {"space": "B", "students": 2}]
+    h1, h2 = 1 / (1.3 * 1.5), 1 / (1.3 * 0.61)
+    outs = {}
+    for weight in (1.0, 2.0):
+        sc = _sc(
+            groups,
+            assisted=[{"space": "A", "people": 1, "helper": "A"}],
+            wheelchair_flow_weight=weight,
+        )
+        sc["incident"]["origin"] = "EX"
+        loaded, plan = build(fp, sc)
+        assert plan.person_role.tolist() == [1, 0, 0, 0]
+        assert plan.assist_helper[1] == -1  # no stair: no refuge, walks with the class
+        assert plan.person_flow_weight.tolist() == [1.0, weight, 1.0, 1.0]
+        _, batch, refs, _ = run_both(loaded, plan)
+        from drillsim.engines.outcomes import max_abs_difference
+
+        assert max(max_abs_difference(batch, refs[0]).values()) <= 1e-9
+        outs[weight] = batch.person_arrive_s[0]
+    assert outs[2.0] == pytest.approx([10, 10 + h2, 10 + 3 * h2, 10 + 4 * h2], rel=1e-12)
+    assert outs[1.0] == pytest.approx([10, 10 + h2, 10 + 2 * h2, 10 + 3 * h2], rel=1e-12)
+    assert 5 + 3 * h2 == pytest.approx(8.7831, abs=1e-4) and 5.6 + h1 == pytest.approx(6.1128, 1e-4)

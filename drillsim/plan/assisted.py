@@ -6,6 +6,8 @@ only as far as the *area of refuge*: the stair space where their route first tak
 adult starting in ``helper``, evacuates as usual, then walks back from their exit to the refuge
 (shortest path, no queues: the crowd has gone), and brings the waiting people down the rest of
 their route at the assisted speeds, then to the assembly point. The helper is safe when they are.
+Wheelchair users take ``evacuation.wheelchair_flow_weight`` walkers' share of every door, opening
+and stair they pass (``person_flow_weight``; everyone else 1).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ def assisted_fields(
     refuge = np.full(P, -1, dtype=np.int64)
     back_level, back_stair = np.zeros(P), np.zeros(P)
     down_level, down_stair = np.zeros(P), np.zeros(P)
+    weight = np.ones(P)  # flow weight at every server (a wheelchair takes more width)
     problems: list[Problem] = []
     file = ctx.loaded.source
     paths = [list(p) for p in paths]
@@ -67,6 +70,8 @@ def assisted_fields(
             continue
         h = adults[0]
         for p in students[-a.people :]:
+            if a.mobility == "wheelchair":
+                weight[p] = float(ev.wheelchair_flow_weight)
             path = paths[p]
             cut = next(
                 (
@@ -105,4 +110,5 @@ def assisted_fields(
         "assist_down_stair": down_stair,
         "assist_level_mps": float(ev.assisted_level_speed_mps),
         "assist_stair_mps": float(ev.assisted_stair_speed_mps),
+        "person_flow_weight": weight,
     }

@@ -98,6 +98,7 @@ class Plan:
     assist_down_stair: np.ndarray  # (P,) stair metres (/ factor) refuge -> their exit
     assist_level_mps: float  # assisted level speed
     assist_stair_mps: float  # assisted stair speed
+    person_flow_weight: np.ndarray  # (P,) walkers' share of server capacity (wheelchair > 1)
     # SRO
     sro_on_duty: bool
     sro_radio: bool  # the SRO carries a radio on the alert chain

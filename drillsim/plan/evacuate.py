@@ -37,7 +37,7 @@ def evacuation_fields(ctx: Context) -> dict[str, Any]:
         ctx, paths, stair_speed_factor(ev.stair_riser_m, ev.stair_tread_m)
     )
     walking = paths if ctx.scenario.protocol in EVACUATING else [[int(s)] for s in person_space]
-    net = build_server_net(ctx, walking)
+    net = build_server_net(ctx, walking, assisted["person_flow_weight"])
     assembly = np.array([float(fp.space(s)["assembly_distance_m"]) for s in ids])
     return {
         "next_hop": routes.next_hop,

@@ -19,7 +19,10 @@ counter-flow friction; SFPE has none). Flows that merge onto the same leg share 
 
 Headway semantics: the n-th person (from 0, ordered by arrival time, then person index) leaves the
 server at ``d_n = max(a_n, d_{n-1} + h)``, closed form ``n*h + max_{j<=n}(a_j - j*h)``; a free
-walker is not delayed, a queue discharges at the capacity ``1/h``. Then the person walks the leg
+walker is not delayed, a queue discharges at the capacity ``1/h``. A person with flow weight ``w``
+(a wheelchair user takes the width of ``w`` walkers) holds the server for ``w*h``:
+``d_n = max(a_n, d_{n-1} + w_{n-1} h)``, closed form ``c_n + max_{j<=n}(a_j - c_j)`` with
+``c_n = h * sum_{i<n} w_i``; servers nobody with ``w != 1`` passes use the unweighted form. Then the person walks the leg
 (``level/speed + stair/stair_speed``) and arrives at the next server.
 
 The network's rows (one per server and person passing it) are grouped by server, persons ascending,
@@ -93,6 +96,8 @@ class ServerNet:
     blocks: tuple[np.ndarray, ...]  # servers in route order; len > 1 = a cycle (fixed point)
     person_rows: np.ndarray  # (P, L) each person's rows in walking order, -1 padded
     person_end: np.ndarray  # (P,) space index where the route ends
+    person_weight: np.ndarray  # (P,) flow weight (persons of capacity each person takes), 1.0
+    weighted: np.ndarray  # (K,) bool: someone with weight != 1 passes the server
 
     @property
     def n_servers(self) -> int:
@@ -169,8 +174,12 @@ def leg_capacity(ctx: Context, a: str, b: str) -> tuple[float, str, list[Problem
     return cap, what, problems
 
 
-def build_server_net(ctx: Context, paths: list[list[int]]) -> ServerNet:
+def build_server_net(
+    ctx: Context, paths: list[list[int]], weight: np.ndarray | None = None
+) -> ServerNet:
     """Compile one route per person (space indices, start to end) into a :class:`ServerNet`.
+
+    ``weight`` (P,) is each person's flow weight (default 1: one walker's share of capacity).
 
     Raises
     ------
@@ -250,6 +259,9 @@ def build_server_net(ctx: Context, paths: list[list[int]]) -> ServerNet:
     order = nx.lexicographical_topological_sort(cond, key=lambda c: min(cond.nodes[c]["members"]))
     blocks = tuple(np.array(sorted(cond.nodes[c]["members"]), dtype=np.int64) for c in order)
     person_end = np.array([path[-1] for path in paths], dtype=np.int64)
+    person_weight = np.ones(P) if weight is None else np.asarray(weight, dtype=np.float64)
+    heavy = person_weight[row_person] != 1.0
+    weighted = np.array([bool(heavy[offset[k] : offset[k + 1]].any()) for k in range(K)], bool)
     return ServerNet(
         service_s=service,
         src=src,
@@ -264,4 +276,6 @@ def build_server_net(ctx: Context, paths: list[list[int]]) -> ServerNet:
         blocks=blocks,
         person_rows=person_rows,
         person_end=person_end,
+        person_weight=person_weight,
+        weighted=weighted,
     )

@@ -108,6 +108,15 @@ class Evacuation(_Model):
     assisted_stair_speed_mps: float = Field(
         0.3, gt=0, description="stair descent speed carrying / with an evacuation chair [U]"
     )
+    wheelchair_flow_weight: float = Field(
+        2.0,
+        ge=1,
+        le=10,
+        description=(
+            "door, opening and stair capacity a wheelchair user takes, in walkers (assisted "
+            "entries with mobility: wheelchair) [U]"
+        ),
+    )
     report_delay_s: float = Field(
         60.0,
         ge=0,

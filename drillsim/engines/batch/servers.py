@@ -126,10 +126,12 @@ def _serve(net, k, start, arr, dep, first, walk) -> None:
         pr = prev[~isfirst]
         a[~isfirst] = dep[pr] + walk[pr]
     h = net.service_s[k]
-    n = np.arange(who.size, dtype=np.float64)[:, None]
     if who.size == 1:
         d = a
+    elif net.weighted[k]:
+        d = _fifo_weighted(a, h, net.person_weight[who])
     elif np.all(a[1:] >= a[:-1]):  # already in queue order (e.g. a class leaving its room)
+        n = np.arange(who.size, dtype=np.float64)[:, None]
         d = n * h + np.maximum.accumulate(a - n * h, axis=0)
     else:
         d = _fifo_unsorted(a, h)
@@ -153,6 +155,26 @@ def _fifo_unsorted(a: np.ndarray, h: float) -> np.ndarray:
         sv[tied] = np.take_along_axis(at[tied], order[tied], axis=1)
     n = np.arange(a.shape[0], dtype=np.float64)[None, :]
     dsorted = n * h + np.maximum.accumulate(sv - n * h, axis=1)
+    dt = np.empty_like(at)
+    np.put_along_axis(dt, order, dsorted, axis=1)
+    return dt.T
+
+
+def _fifo_weighted(a: np.ndarray, h: float, w: np.ndarray) -> np.ndarray:
+    """Headway departures where person i holds the server ``w_i * h`` (rows in person order).
+
+    ``c_n = h * sum_{i<n} w_i`` over the service order (by time, ties in row order), then
+    ``d_n = c_n + max_{j<=n}(a_j - c_j)``; the weight sums are sequential, as the reference
+    engine adds them.
+    """
+    at = np.ascontiguousarray(a.T)  # (R, n)
+    order = np.argsort(at, axis=1, kind="stable")
+    sv = np.take_along_axis(at, order, axis=1)
+    ws = w[order]  # (R, n) weights in service order
+    c = np.zeros_like(sv)
+    np.cumsum(ws[:, :-1], axis=1, out=c[:, 1:])
+    c = c * h
+    dsorted = c + np.maximum.accumulate(sv - c, axis=1)
     dt = np.empty_like(at)
     np.put_along_axis(dt, order, dsorted, axis=1)
     return dt.T

@@ -26,9 +26,10 @@ class HeadwayServer:
     uses, ``n*h + max_{j<=n}(a_j - j*h)``, so both engines compute the same floats.
     """
 
-    def __init__(self, env: simpy.Environment, headway_s: float):
+    def __init__(self, env: simpy.Environment, headway_s: float, weight=None):
         self.env = env
         self.h = headway_s
+        self.weight = weight  # person -> flow weight (None: everyone 1)
         self.count = 0
         self.best = -math.inf
         self.pending: list[tuple[float, int, simpy.Event]] = []
@@ -47,10 +48,11 @@ class HeadwayServer:
     def _flush(self):
         yield late(self.env)
         batch, self.pending = sorted(self.pending, key=lambda x: (x[0], x[1])), []
-        for a, _person, ev in batch:
+        for a, person, ev in batch:
             self.best = max(self.best, a - self.count * self.h)
             d = self.count * self.h + self.best
-            self.count += 1
+            # a person of flow weight w holds the server for w headways (plan/servers.py)
+            self.count += 1 if self.weight is None else float(self.weight[person])
             self.log.append((a, d))
             self._count_queue(a, d)
             ev.succeed(d)
@@ -74,7 +76,10 @@ class Network:
 
     def __init__(self, env: simpy.Environment, net: ServerNet):
         self.net = net
-        self.servers = [HeadwayServer(env, float(h)) for h in net.service_s]
+        self.servers = [
+            HeadwayServer(env, float(h), net.person_weight if heavy else None)
+            for h, heavy in zip(net.service_s, net.weighted, strict=True)
+        ]
         self._row_server = net.server_of_rows()
 
     def max_queues(self) -> list[int]:
