@@ -22,8 +22,8 @@ server at ``d_n = max(a_n, d_{n-1} + h)``, closed form ``n*h + max_{j<=n}(a_j - 
 walker is not delayed, a queue discharges at the capacity ``1/h``. A person with flow weight ``w``
 (a wheelchair user takes the width of ``w`` walkers) holds the server for ``w*h``:
 ``d_n = max(a_n, d_{n-1} + w_{n-1} h)``, closed form ``c_n + max_{j<=n}(a_j - c_j)`` with
-``c_n = h * sum_{i<n} w_i``; servers nobody with ``w != 1`` passes use the unweighted form. Then the person walks the leg
-(``level/speed + stair/stair_speed``) and arrives at the next server.
+``c_n = h * sum_{i<n} w_i``; servers nobody with ``w != 1`` passes use the unweighted form.
+Then the person walks the leg (``level/speed + stair/stair_speed``) and arrives at the next server.
 
 The network's rows (one per server and person passing it) are grouped by server, persons ascending,
 so an engine can process a server as one contiguous slice. ``blocks`` gives the servers in an order
