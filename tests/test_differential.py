@@ -231,6 +231,8 @@ def school(draw):
             "helper": draw(st.sampled_from(with_adult)),
             "mobility": draw(st.sampled_from(["wheelchair", "no_stairs"])),
         }
+        if draw(st.booleans()):  # the helper brings them down one or two at a time
+            sc_evac["per_trip"] = draw(st.integers(1, 2))
         evacuation["wheelchair_flow_weight"] = draw(st.sampled_from([1.0, 1.5, 2.0, 3.0]))
         evacuation["assisted"] = [sc_evac]
         evacuation["assisted_stair_speed_mps"] = draw(st.sampled_from([0.3, 0.5]))

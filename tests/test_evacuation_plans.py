@@ -462,3 +462,52 @@ def test_wheelchair_user_takes_two_walkers_of_door_capacity():
     assert outs[2.0] == pytest.approx([10, 10 + h2, 10 + 3 * h2, 10 + 4 * h2], rel=1e-12)
     assert outs[1.0] == pytest.approx([10, 10 + h2, 10 + 2 * h2, 10 + 3 * h2], rel=1e-12)
     assert 5 + 3 * h2 == pytest.approx(8.7831, abs=1e-4) and 5.6 + h1 == pytest.approx(6.1128, 1e-4)
+
+
+def test_helper_makes_one_trip_per_person_when_per_trip_is_one():
+    """Hand calculation (both engines). As the refuge case above: room A upstairs, its teacher
+    (person 0, the helper) and three students, the last two of whom cannot use stairs (weight 1).
+    Teacher out at 5 + 10 / 0.5 + 5 = 30 s; back up 5 m + 10 m of stair: 25 s, at the refuge at
+    55 s; down with the first: 10 / 0.3 + 5 / 0.8 = 39.583 s, out at 94.583 s; back up again
+    (exit -> refuge, 25 s) at 119.583 s; down with the second: out at 159.167 s. The teacher is
+    safe with the last of them (assembly 0 m). In one trip (the default) both are out at
+    94.583 s.
+    """
+    fp = {
+        "name": "trips",
+        "floors": [{"level": 0, "name": "G"}, {"level": 1, "name": "1"}],
+        "spaces": [
+            space("A", "classroom", 0, 0, floor=1, capacity=3),
+            space("ST1", "stair", 5, 0, floor=1),
+            space("ST0", "stair", 5, 0, floor=0),
+            space("EX", "exit", 10, 0, assembly_distance_m=0),
+        ],
+        "connections": [
+            conn("A", "ST1", "door", width_m=1.8, length_m=5.0),
+            conn("ST1", "ST0", "stair", width_m=1.6, length_m=10.0),
+            conn("ST0", "EX", "door", width_m=1.8, length_m=5.0),
+        ],
+    }
+    groups = [{"space": "A", "students": 3, "teachers": 1}]
+    down = 10 / 0.3 + 5 / 0.8
+    first = 30 + 25 + down
+    expected = {None: [first, first], 1: [first, first + 25 + down], 2: [first, first]}
+    for per_trip, (out1, out2) in expected.items():
+        entry = {"space": "A", "people": 2, "helper": "A", "mobility": "no_stairs"}
+        if per_trip is not None:
+            entry["per_trip"] = per_trip
+        sc = _sc(groups, assisted=[entry])
+        sc["incident"]["origin"] = "EX"
+        loaded, plan = build(fp, sc)
+        assert plan.person_role.tolist() == [1, 0, 0, 0]
+        assert plan.assist_trip.tolist() == [-1, -1, 0, 0 if per_trip != 1 else 1]
+        _, batch, refs, _ = run_both(loaded, plan, n_runs=2)
+        from drillsim.engines.outcomes import max_abs_difference
+
+        for r, ref in enumerate(refs):
+            assert max(max_abs_difference(batch.run(r), ref).values()) <= 1e-9
+        arrive = batch.person_arrive_s[0]
+        assert arrive[0] == pytest.approx(30, rel=1e-12)
+        assert arrive[2:].tolist() == pytest.approx([out1, out2], rel=1e-12)
+        assert batch.person_safe_s[0, 0] == pytest.approx(out2, rel=1e-12)
+    assert first + 25 + down == pytest.approx(159.167, abs=1e-3)

@@ -6,6 +6,9 @@ only as far as the *area of refuge*: the stair space where their route first tak
 adult starting in ``helper``, evacuates as usual, then walks back from their exit to the refuge
 (shortest path, no queues: the crowd has gone), and brings the waiting people down the rest of
 their route at the assisted speeds, then to the assembly point. The helper is safe when they are.
+With ``per_trip`` set, the helper brings them ``per_trip`` at a time (in person order): after each
+trip they walk back from that trip's exit to the refuge (shortest path, their own speeds) for the
+next, leaving again when they are there (or when the last of that trip reaches the refuge).
 Wheelchair users take ``evacuation.wheelchair_flow_weight`` walkers' share of every door, opening
 and stair they pass (``person_flow_weight``; everyone else 1).
 """
@@ -40,6 +43,8 @@ def assisted_fields(
     back_level, back_stair = np.zeros(P), np.zeros(P)
     down_level, down_stair = np.zeros(P), np.zeros(P)
     weight = np.ones(P)  # flow weight at every server (a wheelchair takes more width)
+    trip = np.full(P, -1, dtype=np.int64)  # which of the helper's trips brings them down
+    ret_level, ret_stair = np.zeros(P), np.zeros(P)  # their exit -> refuge (next trip)
     problems: list[Problem] = []
     file = ctx.loaded.source
     paths = [list(p) for p in paths]
@@ -69,7 +74,8 @@ def assisted_fields(
             )
             continue
         h = adults[0]
-        for p in students[-a.people :]:
+        per_trip = a.per_trip or a.people
+        for n, p in enumerate(students[-a.people :]):
             if a.mobility == "wheelchair":
                 weight[p] = float(ev.wheelchair_flow_weight)
             path = paths[p]
@@ -87,6 +93,9 @@ def assisted_fields(
                 cut -= 1
             r = path[cut]
             helper[p], refuge[p] = h, r
+            trip[p] = n // per_trip
+            ret_level[p] = ctx.level_len[path[-1], r]
+            ret_stair[p] = ctx.stair_len[path[-1], r] / stair_factor
             end_h = paths[h][-1]
             back_level[p] = ctx.level_len[end_h, r]
             back_stair[p] = ctx.stair_len[end_h, r] / stair_factor
@@ -111,4 +120,7 @@ def assisted_fields(
         "assist_level_mps": float(ev.assisted_level_speed_mps),
         "assist_stair_mps": float(ev.assisted_stair_speed_mps),
         "person_flow_weight": weight,
+        "assist_trip": trip,
+        "assist_return_level": ret_level,
+        "assist_return_stair": ret_stair,
     }

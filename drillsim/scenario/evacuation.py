@@ -46,6 +46,15 @@ class Assisted(_Model):
     people: int = Field(1, ge=1, le=10, description="how many of that space's students")
     mobility: Literal["wheelchair", "no_stairs"] = "wheelchair"
     helper: str = Field(description="space id whose first adult comes back for them")
+    per_trip: int | None = Field(
+        None,
+        ge=1,
+        le=10,
+        description=(
+            "people the helper brings down at a time; the helper walks back up for the rest "
+            "(default: all in one trip)"
+        ),
+    )
 
 
 class Group(_Model):
@@ -201,7 +210,7 @@ def check_evacuation(ev: Evacuation, fp, file: str, unknown) -> list[Problem]:
                 Problem(
                     file,
                     f"evacuation.assisted[{i}].helper",
-                    f"'{a.helper}' helps more than one group; one adult makes one trip",
+                    f"'{a.helper}' helps more than one group; one adult helps one group",
                     "name a different helper space (each with an adult) for each group",
                 )
             )

@@ -23,17 +23,27 @@ def run(plan: Plan, d: Draws, alert: np.ndarray, out: dict) -> dict[str, np.ndar
     end, wait, arr, dep = traverse(plan.evac_net, start, speed, stair, keep_arrivals=True)
     out["server_max_queue"] = max_queue(plan.evac_net, arr, dep).astype(np.int32)
     assisted = np.flatnonzero(plan.assist_helper >= 0)
-    if assisted.size:
-        # helpers walk back from their exit to the refuge, then bring them down (plan/assisted.py)
-        h = plan.assist_helper[assisted]
-        back = end[h] + (
-            plan.assist_back_level[assisted][:, None] / speed[h]
-            + plan.assist_back_stair[assisted][:, None] / stair[h]
+    trip_end = np.full_like(end, -np.inf)  # (P, R) by helper: when their latest trip is out
+    for j in range(int(plan.assist_trip.max(initial=-1)) + 1):
+        # helpers walk back from their exit to the refuge, then bring them down (plan/assisted.py);
+        # for each further trip, back from that trip's exit
+        sel = np.flatnonzero(plan.assist_trip == j)
+        h = plan.assist_helper[sel]
+        if j == 0:
+            back = end[h] + (
+                plan.assist_back_level[sel][:, None] / speed[h]
+                + plan.assist_back_stair[sel][:, None] / stair[h]
+            )
+        else:
+            back = trip_end[h] + (
+                plan.assist_return_level[sel][:, None] / speed[h]
+                + plan.assist_return_stair[sel][:, None] / stair[h]
+            )
+        end[sel] = np.maximum(back, end[sel]) + (
+            plan.assist_down_level[sel][:, None] / plan.assist_level_mps
+            + plan.assist_down_stair[sel][:, None] / plan.assist_stair_mps
         )
-        end[assisted] = np.maximum(back, end[assisted]) + (
-            plan.assist_down_level[assisted][:, None] / plan.assist_level_mps
-            + plan.assist_down_stair[assisted][:, None] / plan.assist_stair_mps
-        )
+        np.maximum.at(trip_end, h, end[sel])
     T = end.T
     finite = np.isfinite(T)
     moved = ~np.isnan(out["person_move_s"])

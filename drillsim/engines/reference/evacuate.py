@@ -18,6 +18,7 @@ def start(run) -> None:
     run.assist_safe = {  # assisted person at assembly
         p: run.env.event() for p in range(run.plan.n_persons) if run.plan.assist_helper[p] >= 0
     }
+    run.assist_out = {p: run.env.event() for p in run.assist_safe}  # assisted person outside
     for p in range(run.plan.n_persons):
         run.env.process(evacuee(run, p, servers))
 
@@ -43,16 +44,31 @@ def evacuee(run, p: int, servers: Network):
     h = int(plan.assist_helper[p])
     if h >= 0:  # waits in the area of refuge until the helper comes back (plan/assisted.py)
         run.log.add(t, who, role, "waits_in_refuge", run.sid(end))
-        th = yield run.exit_event[h]
-        back = th + (
-            float(plan.assist_back_level[p]) / float(d.speed_mps[0, h])
-            + float(plan.assist_back_stair[p]) / float(d.stair_speed_mps[0, h])
-        )
+        j = int(plan.assist_trip[p])
+        if j == 0:
+            th = yield run.exit_event[h]
+            back = th + (
+                float(plan.assist_back_level[p]) / float(d.speed_mps[0, h])
+                + float(plan.assist_back_stair[p]) / float(d.stair_speed_mps[0, h])
+            )
+        else:  # the helper's previous trip is out; they walk back up from its exit
+            prev = [
+                run.assist_out[q]
+                for q in run.assist_out
+                if int(plan.assist_helper[q]) == h and int(plan.assist_trip[q]) == j - 1
+            ]
+            yield env.all_of(prev)
+            th = max(ev.value for ev in prev)
+            back = th + (
+                float(plan.assist_return_level[p]) / float(d.speed_mps[0, h])
+                + float(plan.assist_return_stair[p]) / float(d.stair_speed_mps[0, h])
+            )
         t = max(back, t) + (
             float(plan.assist_down_level[p]) / plan.assist_level_mps
             + float(plan.assist_down_stair[p]) / plan.assist_stair_mps
         )
         yield until(env, t)
+        run.assist_out[p].succeed(t)
         end = int(plan.person_exit[p])
         v = plan.assist_level_mps
     run.out["person_arrive_s"][p] = t
