@@ -511,3 +511,82 @@ def test_helper_makes_one_trip_per_person_when_per_trip_is_one():
         assert arrive[2:].tolist() == pytest.approx([out1, out2], rel=1e-12)
         assert batch.person_safe_s[0, 0] == pytest.approx(out2, rel=1e-12)
     assert first + 25 + down == pytest.approx(159.167, abs=1e-3)
+
+
+def _two_exits():
+    """Room A (1.8 m door, 5 m) onto a hall; EX1 5 m on through a 0.91 m door, EX2 20 m on
+    through a 1.8 m door. Everyone's nearest exit is EX1."""
+    return {
+        "name": "two-exits",
+        "spaces": [
+            space("A", "classroom", 0, 0, capacity=4),
+            space("H", "commons", 5, 0, size_w_m=10, size_h_m=10),
+            space("EX1", "exit", 10, 0, assembly_distance_m=0),
+            space("EX2", "exit", 25, 0, assembly_distance_m=0),
+        ],
+        "connections": [
+            conn("A", "H", "door", width_m=1.8, length_m=5.0),
+            conn("H", "EX1", "door", width_m=0.91, length_m=5.0),
+            conn("H", "EX2", "door", width_m=1.8, length_m=20.0),
+        ],
+    }
+
+
+def test_exit_blocked_later_turns_back_the_queue_and_reroutes_later_arrivals():
+    """Hand calculation (both engines). Four students leave A at 0 s (room door headway
+    h1 = 1 / (1.3 x 1.5) = 0.5128 s) and reach the EX1 door (headway h2 = 1 / (1.3 x 0.61) =
+    1.2610 s) at 5 + n h1 = 5, 5.5128, 6.0256, 6.5385 s, where they would pass at 5 + n h2 = 5,
+    6.2610, 7.5220, 8.7831 s. EX1 is blocked from 6.3 s:
+
+    * persons 0 and 1 pass before 6.3 s: out at 10 and 11.2610 s;
+    * person 2 is queued at 6.3 s (arrived 6.0256, would pass 7.5220): turns back at 6.3 s and
+      walks the 20 m to EX2 (free door): out at 26.3 s, queued 2 h1 + (6.3 - 6.0256) = 1.3 s;
+    * person 3 reaches the hall at 6.5385 s, after the blockage: goes on to EX2 at once; the EX2
+      door is free again at 6.3 + h1 = 6.8128 s, out at 26.8128 s.
+    Two people rerouted; the EX1 queue held at most 2 (persons 1 and 2 at 6.0256 s).
+    """
+    sc = _sc([{"space": "A", "students": 4}], blocked_from={"EX1": 6.3})
+    sc["incident"]["origin"] = "EX2"
+    loaded, plan = build(_two_exits(), sc)
+    assert plan.evac_net.rerouting and plan.evac_net.block_times.tolist() == [6.3]
+    _, batch, refs, logs = run_both(loaded, plan, n_runs=2)
+    from drillsim.engines.outcomes import max_abs_difference
+
+    for r, ref in enumerate(refs):
+        assert max(max_abs_difference(batch.run(r), ref).values()) <= 1e-9
+    h1, h2 = 1 / (1.3 * 1.5), 1 / (1.3 * 0.61)
+    assert 5 + h2 < 6.3 <= 5 + 2 * h2 and 5 + 2 * h1 < 6.3 <= 5 + 3 * h1
+    assert batch.person_arrive_s[0].tolist() == pytest.approx(
+        [10, 10 + h2, 26.3, 6.3 + h1 + 20], rel=1e-12
+    )
+    assert 6.3 + h1 + 20 == pytest.approx(26.8128, abs=1e-4)
+    ids = plan.space_ids
+    assert [ids[e] for e in batch.person_exit[0]] == ["EX1", "EX1", "EX2", "EX2"]
+    assert batch.person_reroute_s[0, :2].tolist() == [pytest.approx(np.nan, nan_ok=True)] * 2
+    assert batch.person_reroute_s[0, 2:].tolist() == pytest.approx([6.3, 5 + 3 * h1], rel=1e-12)
+    assert batch.person_queue_s[0, 2] == pytest.approx(2 * h1 + 6.3 - (5 + 2 * h1), rel=1e-9)
+    k_ex1 = next(k for k in range(plan.evac_net.n_servers) if ids[plan.evac_net.dst[k]] == "EX1")
+    assert batch.server_max_queue[0, k_ex1] == 2
+    kinds = [row[3] for row in logs[0].rows]
+    assert kinds.count("turns_back") == 1 and kinds.count("reroutes") == 1
+    assert score(plan, batch)["rerouted_persons"].tolist() == [2.0, 2.0]
+
+
+def test_exit_blocked_from_a_time_is_validated():
+    for blocked_from, element, words in (
+        ({"EX9": 60}, "evacuation.blocked_from.EX9", "not in floorplan"),
+        ({"EX1": -5}, "evacuation.blocked_from", "before t0"),
+        ({"EX1": 60, "EX2": 60}, "evacuation.blocked_from.", "no way out"),
+    ):
+        sc = _sc([{"space": "A", "students": 4}], blocked_from=blocked_from)
+        sc["incident"]["origin"] = "H"
+        with pytest.raises(ValidationError) as err:
+            build(_two_exits(), sc)
+        text = str(err.value)
+        assert element in text and words in text, text
+    sc = _sc([{"space": "A", "students": 4}], blocked_from={"EX1": float("inf")})
+    with pytest.raises(ValidationError):
+        build(_two_exits(), sc)
+    sc = _sc([{"space": "A", "students": 4}], blocked=["EX1"], blocked_from={"EX1": 5})
+    with pytest.raises(ValidationError, match=r"also in evacuation\.blocked"):
+        build(_two_exits(), sc)

@@ -52,6 +52,10 @@ class Outcomes(RunArrays):
     # -- evacuation servers (issue 7): largest number of people waiting at once at each server
     # (directed leg, ``plan.evac_net`` order); 0 where nobody queued or nobody passes servers
     server_max_queue: np.ndarray  # (R, K) int32
+    # -- blockages after t0 (issue 7): the exit each person left by (-1: none / not an
+    # evacuation) and when they switched route because of a blockage (nan: never)
+    person_exit: np.ndarray  # (R, P) int64 exit space index
+    person_reroute_s: np.ndarray  # (R, P)
 
     @property
     def n_runs(self) -> int:

@@ -99,6 +99,7 @@ class Plan:
     assist_level_mps: float  # assisted level speed
     assist_stair_mps: float  # assisted stair speed
     person_flow_weight: np.ndarray  # (P,) walkers' share of server capacity (wheelchair > 1)
+    stair_factor: float  # stair speed factor of the scenario's riser/tread (plan/servers.py)
     assist_trip: np.ndarray  # (P,) the helper's trip (0, 1, ...) that brings them, -1 if none
     assist_return_level: np.ndarray  # (P,) level metres their exit -> refuge (helper's next trip)
     assist_return_stair: np.ndarray  # (P,) stair metres (/ factor) their exit -> refuge

@@ -9,6 +9,7 @@ import numpy as np
 
 from drillsim.plan.assisted import assisted_fields
 from drillsim.plan.context import Context
+from drillsim.plan.reroute import build_segments
 from drillsim.plan.routing import compile_routes
 from drillsim.plan.servers import build_server_net, stair_speed_factor
 
@@ -33,11 +34,16 @@ def evacuation_fields(ctx: Context) -> dict[str, Any]:
     # is an error there, not in a lockdown)
     person_exit = np.array([p[-1] if kinds[p[-1]] == "exit" else -1 for p in paths], dtype=np.int64)
     ev = ctx.scenario.evacuation
+    full_paths = paths
     paths, assisted = assisted_fields(
         ctx, paths, stair_speed_factor(ev.stair_riser_m, ev.stair_tread_m)
     )
-    walking = paths if ctx.scenario.protocol in EVACUATING else [[int(s)] for s in person_space]
-    net = build_server_net(ctx, walking, assisted["person_flow_weight"])
+    if ctx.scenario.protocol == "evacuate":
+        segments = build_segments(ctx, paths, full_paths, assisted["assist_helper"] >= 0)
+        net = build_server_net(ctx, paths, assisted["person_flow_weight"], segments)
+    else:
+        walking = paths if ctx.scenario.protocol in EVACUATING else [[int(s)] for s in person_space]
+        net = build_server_net(ctx, walking, assisted["person_flow_weight"])
     assembly = np.array([float(fp.space(s)["assembly_distance_m"]) for s in ids])
     return {
         "next_hop": routes.next_hop,
@@ -50,5 +56,6 @@ def evacuation_fields(ctx: Context) -> dict[str, Any]:
         "person_exit": person_exit,
         "hazard_zone": routes.hazard_zone,
         "report_delay_s": float(ctx.scenario.evacuation.report_delay_s),
+        "stair_factor": float(stair_speed_factor(ev.stair_riser_m, ev.stair_tread_m)),
         **assisted,
     }

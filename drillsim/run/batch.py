@@ -130,8 +130,13 @@ def reduce_outcomes(plan: Plan, o: Outcomes) -> dict:
             out_s[:, s] = arrive[:, plan.person_space == s].max(axis=1)
             mv = np.where(np.isnan(o.person_move_s), np.inf, o.person_move_s)
             move_s[:, s] = mv[:, plan.person_space == s].min(axis=1)
-        for e in np.unique(plan.person_exit[plan.person_exit >= 0]):
-            exit_last[:, e] = arrive[:, plan.person_exit == e].max(axis=1)
+        if plan.evac_net.rerouting:  # exits differ by run (later blockages)
+            for e in np.unique(o.person_exit[o.person_exit >= 0]):
+                last = np.where(o.person_exit == e, arrive, -np.inf).max(axis=1)
+                exit_last[:, e] = np.where(np.isneginf(last), np.nan, last)
+        else:
+            for e in np.unique(plan.person_exit[plan.person_exit >= 0]):
+                exit_last[:, e] = arrive[:, plan.person_exit == e].max(axis=1)
     return {
         "space_out_s": out_s,
         "space_move_s": move_s,

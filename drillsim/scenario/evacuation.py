@@ -101,6 +101,13 @@ class Evacuation(_Model):
         default_factory=list,
         description="space ids (exits, corridors, stairs) unusable from t0; routes avoid them",
     )
+    blocked_from: dict[str, float] = Field(
+        default_factory=dict,
+        description=(
+            "space id -> time (s after t0) from which it is unusable: people who have not passed "
+            "into it by then take their alternate or the shortest way round from where they are"
+        ),
+    )
     out_of_bounds: list[str] = Field(
         default_factory=list,
         description="space ids no route may pass (closed areas); posted routes naming one are rejected",
@@ -148,6 +155,14 @@ class Evacuation(_Model):
         description="maximum specific flow on stairs, persons/(s·m); default from riser/tread",
     )
 
+    @field_validator("blocked_from", mode="after")
+    @classmethod
+    def _times(cls, value: dict[str, float]):
+        for sid, t in value.items():
+            if not t >= 0:
+                raise ValueError(f"'{sid}': {t} s is before t0; give a time of 0 s or later")
+        return value
+
     @model_validator(mode="after")
     def _routes_need_posted(self):
         if (self.routes or self.routes_csv) and self.routing != "posted":
@@ -193,6 +208,19 @@ def check_evacuation(ev: Evacuation, fp, file: str, unknown) -> list[Problem]:
         for i, sid in enumerate(getattr(ev, field)):
             if sid not in spaces:
                 out.append(unknown(f"evacuation.{field}[{i}]", sid))
+    for sid in ev.blocked_from:
+        element = f"evacuation.blocked_from.{sid}"
+        if sid not in spaces:
+            out.append(unknown(element, sid))
+        elif sid in ev.blocked:
+            out.append(
+                Problem(
+                    file,
+                    element,
+                    f"'{sid}' is also in evacuation.blocked (unusable from t0)",
+                    "keep it in one of the two lists",
+                )
+            )
     for i, grp in enumerate(ev.groups):
         for j, sid in enumerate(grp.spaces):
             if sid not in spaces:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from drillsim.engines.batch.common import no_rooms
+from drillsim.engines.batch.reroute import traverse_rerouting
 from drillsim.engines.batch.servers import max_queue, traverse
 from drillsim.plan.compile import Plan
 from drillsim.sample.draws import Draws
@@ -20,8 +21,19 @@ def run(plan: Plan, d: Draws, alert: np.ndarray, out: dict) -> dict[str, np.ndar
     out["person_move_s"][:] = np.where(np.isfinite(start.T), start.T, np.nan)
     speed = np.ascontiguousarray(d.speed_mps.T)
     stair = np.ascontiguousarray(d.stair_speed_mps.T)
-    end, wait, arr, dep = traverse(plan.evac_net, start, speed, stair, keep_arrivals=True)
-    out["server_max_queue"] = max_queue(plan.evac_net, arr, dep).astype(np.int32)
+    net = plan.evac_net
+    exit_ = np.broadcast_to(plan.person_exit[:, None], start.shape)  # (P, R) exit walked to
+    if net.rerouting:  # blockages after t0: people switch route segments (plan/reroute.py)
+        end, wait, arr, dep, final, reroute_s = traverse_rerouting(net, start, speed, stair)
+        is_exit = np.array([k == "exit" for k in plan.space_kind])
+        seg_exit = np.where(is_exit[net.seg_end], net.seg_end, -1)
+        exit_ = np.where(final >= plan.n_persons, seg_exit[final], exit_)
+        route_end = net.seg_end[final]  # where each walked route ends (helpers walk back from)
+        out["person_reroute_s"] = np.ascontiguousarray(reroute_s.T)
+    else:
+        end, wait, arr, dep = traverse(net, start, speed, stair, keep_arrivals=True)
+    out["person_exit"] = np.ascontiguousarray(exit_.T)
+    out["server_max_queue"] = max_queue(net, arr, dep).astype(np.int32)
     assisted = np.flatnonzero(plan.assist_helper >= 0)
     trip_end = np.full_like(end, -np.inf)  # (P, R) by helper: when their latest trip is out
     for j in range(int(plan.assist_trip.max(initial=-1)) + 1):
@@ -29,7 +41,13 @@ def run(plan: Plan, d: Draws, alert: np.ndarray, out: dict) -> dict[str, np.ndar
         # for each further trip, back from that trip's exit
         sel = np.flatnonzero(plan.assist_trip == j)
         h = plan.assist_helper[sel]
-        if j == 0:
+        if j == 0 and net.rerouting:  # the helper may have left by another exit
+            e, rf = route_end[h], plan.assist_refuge[sel][:, None]
+            back = end[h] + (
+                plan.level_len[e, rf] / speed[h]
+                + (plan.stair_len[e, rf] / plan.stair_factor) / stair[h]
+            )
+        elif j == 0:
             back = end[h] + (
                 plan.assist_back_level[sel][:, None] / speed[h]
                 + plan.assist_back_stair[sel][:, None] / stair[h]
@@ -50,7 +68,7 @@ def run(plan: Plan, d: Draws, alert: np.ndarray, out: dict) -> dict[str, np.ndar
     out["person_arrive_s"][:] = np.where(finite & moved, T, np.nan)
     walk_speed = d.speed_mps.copy()
     walk_speed[:, assisted] = plan.assist_level_mps
-    safe = np.where(finite, T + plan.assembly_m[plan.person_exit] / walk_speed, np.inf)
+    safe = np.where(finite, T + plan.assembly_m[exit_.T] / walk_speed, np.inf)
     for h in np.unique(plan.assist_helper[assisted]):  # a helper is safe with their group
         safe[:, h] = np.maximum(safe[:, h], safe[:, plan.assist_helper == h].max(axis=1))
     out["person_safe_s"] = safe

@@ -30,6 +30,18 @@ def finish(run) -> None:
         run.out[key] = [math.nan] * M
     run.out["room_reason"] = [-1] * M
     run.out["server_max_queue"] = run.servers.max_queues()
+    plan = run.plan
+    for p in range(plan.n_persons):
+        run.out["person_exit"][p] = _exit(plan, run.servers.final.get(p, p), p)
+        run.out["person_reroute_s"][p] = run.servers.rerouted_at.get(p, math.nan)
+
+
+def _exit(plan, g: int, p: int) -> int:
+    """Exit space person ``p`` leaves by when they end on segment ``g`` (-1: none)."""
+    if g < plan.n_persons:
+        return int(plan.person_exit[p])
+    e = int(plan.evac_net.seg_end[g])
+    return e if plan.space_kind[e] == "exit" else -1
 
 
 def evacuee(run, p: int, servers: Network):
@@ -38,7 +50,9 @@ def evacuee(run, p: int, servers: Network):
     leader = int(plan.person_leader[p])
     t = yield from run.sets_off(p, float(d.premovement_s[0, leader]), "starts_evacuating")
     t, wait = yield from servers.walk(run, p, t)
-    end = int(plan.evac_net.person_end[p])
+    g = servers.final[p]
+    end = int(plan.evac_net.seg_end[g])
+    exit_ = _exit(plan, g, p)
     run.out["person_queue_s"][p] = wait
     v = float(d.speed_mps[0, p])
     h = int(plan.assist_helper[p])
@@ -47,10 +61,19 @@ def evacuee(run, p: int, servers: Network):
         j = int(plan.assist_trip[p])
         if j == 0:
             th = yield run.exit_event[h]
-            back = th + (
-                float(plan.assist_back_level[p]) / float(d.speed_mps[0, h])
-                + float(plan.assist_back_stair[p]) / float(d.stair_speed_mps[0, h])
-            )
+            if plan.evac_net.rerouting:  # the helper may have left by another exit
+                e = int(plan.evac_net.seg_end[servers.final[h]])
+                rf = int(plan.assist_refuge[p])
+                back = th + (
+                    float(plan.level_len[e, rf]) / float(d.speed_mps[0, h])
+                    + (float(plan.stair_len[e, rf]) / plan.stair_factor)
+                    / float(d.stair_speed_mps[0, h])
+                )
+            else:
+                back = th + (
+                    float(plan.assist_back_level[p]) / float(d.speed_mps[0, h])
+                    + float(plan.assist_back_stair[p]) / float(d.stair_speed_mps[0, h])
+                )
         else:  # the helper's previous trip is out; they walk back up from its exit
             prev = [
                 run.assist_out[q]
@@ -69,13 +92,13 @@ def evacuee(run, p: int, servers: Network):
         )
         yield until(env, t)
         run.assist_out[p].succeed(t)
-        end = int(plan.person_exit[p])
+        end = exit_
         v = plan.assist_level_mps
     run.out["person_arrive_s"][p] = t
     run.log.add(t, who, role, "exits", run.sid(end))
     if p in run.exit_event:
         run.exit_event[p].succeed(t)
-    safe = t + float(plan.assembly_m[int(plan.person_exit[p])]) / v
+    safe = t + float(plan.assembly_m[exit_]) / v
     yield until(env, safe)
     if h >= 0:
         run.assist_safe[p].succeed(safe)

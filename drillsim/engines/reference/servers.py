@@ -9,6 +9,7 @@ route and returns when it reaches the end (time ``end``), having queued ``wait``
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import deque
 
 import simpy
@@ -81,6 +82,9 @@ class Network:
             for h, heavy in zip(net.service_s, net.weighted, strict=True)
         ]
         self._row_server = net.server_of_rows()
+        self._times = [float(x) for x in net.block_times]
+        self.final: dict[int, int] = {}  # person -> segment they end on (later blockages)
+        self.rerouted_at: dict[int, float] = {}  # person -> time of their first switch
 
     def max_queues(self) -> list[int]:
         """(K,) largest number of people waiting at each server at once during the run."""
@@ -92,15 +96,37 @@ class Network:
         who, role = run.who(p)
         v, vs = float(run.d.speed_mps[0, p]), float(run.d.stair_speed_mps[0, p])
         wait = 0.0
-        for r in net.person_rows[p]:
-            if r < 0:
-                break
+        g, i = p, 0  # segment and position (plan/reroute.py: later blockages switch segments)
+        L = net.seg_rows.shape[1]
+        while i < L and net.seg_rows[g, i] >= 0:
+            r = int(net.seg_rows[g, i])
             k = int(self._row_server[r])
+            if net.rerouting and math.isfinite(t):
+                c = int(net.child[g, i, bisect_right(self._times, t)])
+                if c >= 0:  # the way ahead is blocked by now: take the reroute from here
+                    self._switch(run, p, t, "reroutes", int(net.src[k]))
+                    g, i = c, 0
+                    continue
             dep = yield self.servers[k].arrive(t, p)
+            t_block = float(net.space_from[int(net.dst[k])])
+            if net.rerouting and t < t_block <= dep:  # queued when the space ahead is blocked
+                wait = wait + (t_block - t)
+                t = t_block
+                yield until(env, t)
+                self._switch(run, p, t, "turns_back", int(net.src[k]))
+                g, i = int(net.child[g, i, bisect_right(self._times, t)]), 0
+                continue
             wait = wait + (dep - t if math.isfinite(t) else 0.0)
             t = dep
             yield until(env, t)
             run.log.add(t, who, role, "through_door", run.sid(int(net.src[k])))
             t = t + (float(net.leg_level[k]) / v + float(net.leg_stair[k]) / vs)
             yield until(env, t)
+            i += 1
+        self.final[p] = g
         return t, wait
+
+    def _switch(self, run, p: int, t: float, event: str, space: int) -> None:
+        self.rerouted_at.setdefault(p, t)
+        who, role = run.who(p)
+        run.log.add(t, who, role, event, run.sid(space))
