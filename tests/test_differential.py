@@ -466,6 +466,9 @@ def test_batch_reproduces_reference_with_later_blockages(case, seed):
         if kind in kinds:
             event(kind)
     event(f"assisted people: {int((plan.assist_helper >= 0).sum()) > 0}")
+    by_state = plan.assist_exit_by_state[plan.assist_helper >= 0]
+    if (by_state != by_state[:, :1]).any():
+        event("assisted descent rerouted by a later blockage")
     for r, ref in enumerate(refs):
         diff = max_abs_difference(batch.run(r), ref)
         bad = {k: v for k, v in diff.items() if v > 1e-9}

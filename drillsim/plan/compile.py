@@ -100,6 +100,10 @@ class Plan:
     assist_stair_mps: float  # assisted stair speed
     person_flow_weight: np.ndarray  # (P,) walkers' share of server capacity (wheelchair > 1)
     stair_factor: float  # stair speed factor of the scenario's riser/tread (plan/servers.py)
+    # assisted descent by later-blockage state j (plan/reroute.py; column 0: none in force)
+    assist_down_level_by_state: np.ndarray  # (P, J + 1) level metres refuge -> exit
+    assist_down_stair_by_state: np.ndarray  # (P, J + 1) stair metres (/ factor)
+    assist_exit_by_state: np.ndarray  # (P, J + 1) exit space index
     assist_trip: np.ndarray  # (P,) the helper's trip (0, 1, ...) that brings them, -1 if none
     assist_return_level: np.ndarray  # (P,) level metres their exit -> refuge (helper's next trip)
     assist_return_stair: np.ndarray  # (P,) stair metres (/ factor) their exit -> refuge

@@ -38,9 +38,22 @@ def evacuation_fields(ctx: Context) -> dict[str, Any]:
     paths, assisted = assisted_fields(
         ctx, paths, stair_speed_factor(ev.stair_riser_m, ev.stair_tread_m)
     )
+    factor = stair_speed_factor(ev.stair_riser_m, ev.stair_tread_m)
+    # assisted descents by blockage state (plan/reroute.py); one column without later blockages
+    by_state = {
+        "assist_down_level_by_state": assisted["assist_down_level"][:, None],
+        "assist_down_stair_by_state": assisted["assist_down_stair"][:, None],
+        "assist_exit_by_state": person_exit[:, None],
+    }
     if ctx.scenario.protocol == "evacuate":
-        segments = build_segments(ctx, paths, full_paths, assisted["assist_helper"] >= 0)
+        segments = build_segments(ctx, paths, full_paths, assisted["assist_helper"] >= 0, factor)
         net = build_server_net(ctx, paths, assisted["person_flow_weight"], segments)
+        if segments.down_level is not None:
+            by_state = {
+                "assist_down_level_by_state": segments.down_level,
+                "assist_down_stair_by_state": segments.down_stair,
+                "assist_exit_by_state": segments.down_exit,
+            }
     else:
         walking = paths if ctx.scenario.protocol in EVACUATING else [[int(s)] for s in person_space]
         net = build_server_net(ctx, walking, assisted["person_flow_weight"])
@@ -56,6 +69,7 @@ def evacuation_fields(ctx: Context) -> dict[str, Any]:
         "person_exit": person_exit,
         "hazard_zone": routes.hazard_zone,
         "report_delay_s": float(ctx.scenario.evacuation.report_delay_s),
-        "stair_factor": float(stair_speed_factor(ev.stair_riser_m, ev.stair_tread_m)),
+        "stair_factor": float(factor),
+        **by_state,
         **assisted,
     }

@@ -39,6 +39,10 @@ class Segments:
     child: np.ndarray  # (G, L, J + 1) segment to switch to, -1 if none
     times: np.ndarray  # (J,) distinct blockage times > 0, ascending, s
     space_from: np.ndarray  # (S,) time from which each space is blocked later (inf: never)
+    # assisted descent (refuge -> exit) for the blockages of each state (column 0: none later)
+    down_level: np.ndarray | None = None  # (P, J + 1) level metres
+    down_stair: np.ndarray | None = None  # (P, J + 1) stair metres / stair speed factor
+    down_exit: np.ndarray | None = None  # (P, J + 1) exit space index
 
 
 def timed_blockages(ctx: Context) -> dict[str, float]:
@@ -47,7 +51,11 @@ def timed_blockages(ctx: Context) -> dict[str, float]:
 
 
 def build_segments(
-    ctx: Context, paths: list[list[int]], full_paths: list[list[int]], assisted: np.ndarray
+    ctx: Context,
+    paths: list[list[int]],
+    full_paths: list[list[int]],
+    assisted: np.ndarray,
+    stair_factor: float = 1.0,
 ) -> Segments:
     """Each person's route plus every reroute they may switch to (module docstring).
 
@@ -89,15 +97,15 @@ def build_segments(
     avoid -= set(exits)
     problems: list[Problem] = []
     for p in np.flatnonzero(assisted):
-        hit = [ids[x] for x in full_paths[p] if np.isfinite(space_from[x])]
+        hit = [ids[x] for x in paths[p][1:] if np.isfinite(space_from[x])]
         if hit:
             problems.append(
                 Problem(
                     file,
                     f"evacuation.blocked_from.{hit[0]}",
-                    f"'{hit[0]}' is on the route of people waiting for assistance from "
-                    f"'{ids[int(ctx.person_space[p])]}'; a blockage that starts later on an "
-                    "assisted route is not modelled",
+                    f"'{hit[0]}' is on the way of people from '{ids[int(ctx.person_space[p])]}' "
+                    "to their area of refuge (evacuation.assisted); a blockage that starts later "
+                    "there is not modelled (one on their way down from the refuge is)",
                     "block it from t0 (evacuation.blocked) or give the assisted group another "
                     "route",
                 )
@@ -183,6 +191,36 @@ def build_segments(
                     seg_person.append(p)
                     todo.append(made[key])
                 children[(gi, i, j)] = made[key]
+    # assisted descents: from the refuge on, by the blockages in force when the helper is there
+    factor = stair_factor
+    down_level = np.zeros((P, J + 1))
+    down_stair = np.zeros((P, J + 1))
+    down_exit = np.full((P, J + 1), -1, dtype=np.int64)
+    for p in np.flatnonzero(assisted):
+        rest = full_paths[p][len(paths[p]) - 1 :]
+        for j in range(J + 1):
+            way = rest
+            if j and any(ids[x] in blocked[j] for x in rest[1:]):
+                way = reroute(rest[0], int(ctx.person_space[p]), j)
+                if way is None:
+                    names = sorted(x for x in blocked[j] - base)
+                    problems.append(
+                        Problem(
+                            file,
+                            f"evacuation.blocked_from.{names[0]}",
+                            f"people waiting for assistance in '{ids[rest[0]]}' have no way down "
+                            f"once {', '.join(names)} blocked (from {times[j - 1]:g} s)",
+                            "unblock another exit or stair, or block later",
+                        )
+                    )
+                    break
+            for x, y in zip(way[:-1], way[1:], strict=True):
+                d = g.edges[ids[x], ids[y]]
+                if d["kind"] == "stair":
+                    down_stair[p, j] += d["length_m"] / factor
+                else:
+                    down_level[p, j] += d["length_m"]
+            down_exit[p, j] = way[-1]
     if problems:
         raise ValidationError(problems)
     G = len(seg_paths)
@@ -190,4 +228,13 @@ def build_segments(
     child = np.full((G, max(L, 1), J + 1), -1, dtype=np.int64)
     for (gi, i, j), c in children.items():
         child[gi, i, j] = c
-    return Segments(seg_paths, np.array(seg_person, dtype=np.int64), child, times, space_from)
+    return Segments(
+        seg_paths,
+        np.array(seg_person, dtype=np.int64),
+        child,
+        times,
+        space_from,
+        down_level,
+        down_stair,
+        down_exit,
+    )

@@ -32,10 +32,11 @@ def run(plan: Plan, d: Draws, alert: np.ndarray, out: dict) -> dict[str, np.ndar
         out["person_reroute_s"] = np.ascontiguousarray(reroute_s.T)
     else:
         end, wait, arr, dep = traverse(net, start, speed, stair, keep_arrivals=True)
-    out["person_exit"] = np.ascontiguousarray(exit_.T)
     out["server_max_queue"] = max_queue(net, arr, dep).astype(np.int32)
+    exit_ = np.array(exit_)
     assisted = np.flatnonzero(plan.assist_helper >= 0)
     trip_end = np.full_like(end, -np.inf)  # (P, R) by helper: when their latest trip is out
+    trip_exit = np.full(end.shape, -1, dtype=np.int64)  # (P, R) by helper: that trip's exit
     for j in range(int(plan.assist_trip.max(initial=-1)) + 1):
         # helpers walk back from their exit to the refuge, then bring them down (plan/assisted.py);
         # for each further trip, back from that trip's exit
@@ -52,16 +53,36 @@ def run(plan: Plan, d: Draws, alert: np.ndarray, out: dict) -> dict[str, np.ndar
                 plan.assist_back_level[sel][:, None] / speed[h]
                 + plan.assist_back_stair[sel][:, None] / stair[h]
             )
+        elif net.rerouting:  # back from the exit the previous trip took
+            e, rf = trip_exit[h], plan.assist_refuge[sel][:, None]
+            back = trip_end[h] + (
+                plan.level_len[e, rf] / speed[h]
+                + (plan.stair_len[e, rf] / plan.stair_factor) / stair[h]
+            )
         else:
             back = trip_end[h] + (
                 plan.assist_return_level[sel][:, None] / speed[h]
                 + plan.assist_return_stair[sel][:, None] / stair[h]
             )
-        end[sel] = np.maximum(back, end[sel]) + (
-            plan.assist_down_level[sel][:, None] / plan.assist_level_mps
-            + plan.assist_down_stair[sel][:, None] / plan.assist_stair_mps
-        )
+        if net.rerouting:  # the way down the blockages in force when the helper is there allow
+            state = np.searchsorted(net.block_times, back, side="right")
+            rows = sel[:, None]
+            end[sel] = np.maximum(back, end[sel]) + (
+                plan.assist_down_level_by_state[rows, state] / plan.assist_level_mps
+                + plan.assist_down_stair_by_state[rows, state] / plan.assist_stair_mps
+            )
+            # (people never brought down keep their planned exit, as in the reference engine)
+            exit_[sel] = np.where(
+                np.isfinite(end[sel]), plan.assist_exit_by_state[rows, state], exit_[sel]
+            )
+            trip_exit[h] = exit_[sel]
+        else:
+            end[sel] = np.maximum(back, end[sel]) + (
+                plan.assist_down_level[sel][:, None] / plan.assist_level_mps
+                + plan.assist_down_stair[sel][:, None] / plan.assist_stair_mps
+            )
         np.maximum.at(trip_end, h, end[sel])
+    out["person_exit"] = np.ascontiguousarray(exit_.T)
     T = end.T
     finite = np.isfinite(T)
     moved = ~np.isnan(out["person_move_s"])

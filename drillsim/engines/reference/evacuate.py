@@ -4,6 +4,7 @@ servers of every door, opening, stair and corridor on it (:mod:`.servers`), then
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 
 from drillsim.engines.reference.kernel import until
 from drillsim.engines.reference.servers import Network
@@ -19,6 +20,7 @@ def start(run) -> None:
         p: run.env.event() for p in range(run.plan.n_persons) if run.plan.assist_helper[p] >= 0
     }
     run.assist_out = {p: run.env.event() for p in run.assist_safe}  # assisted person outside
+    run.assist_exit: dict[int, int] = {}  # assisted person -> exit they were brought to
     for p in range(run.plan.n_persons):
         run.env.process(evacuee(run, p, servers))
 
@@ -32,7 +34,9 @@ def finish(run) -> None:
     run.out["server_max_queue"] = run.servers.max_queues()
     plan = run.plan
     for p in range(plan.n_persons):
-        run.out["person_exit"][p] = _exit(plan, run.servers.final.get(p, p), p)
+        run.out["person_exit"][p] = run.assist_exit.get(
+            p, _exit(plan, run.servers.final.get(p, p), p)
+        )
         run.out["person_reroute_s"][p] = run.servers.rerouted_at.get(p, math.nan)
 
 
@@ -82,14 +86,32 @@ def evacuee(run, p: int, servers: Network):
             ]
             yield env.all_of(prev)
             th = max(ev.value for ev in prev)
-            back = th + (
-                float(plan.assist_return_level[p]) / float(d.speed_mps[0, h])
-                + float(plan.assist_return_stair[p]) / float(d.stair_speed_mps[0, h])
+            if plan.evac_net.rerouting:  # back from the exit the previous trip took
+                e = run.assist_exit[next(q for q in run.assist_out if run.assist_out[q] in prev)]
+                rf = int(plan.assist_refuge[p])
+                back = th + (
+                    float(plan.level_len[e, rf]) / float(d.speed_mps[0, h])
+                    + (float(plan.stair_len[e, rf]) / plan.stair_factor)
+                    / float(d.stair_speed_mps[0, h])
+                )
+            else:
+                back = th + (
+                    float(plan.assist_return_level[p]) / float(d.speed_mps[0, h])
+                    + float(plan.assist_return_stair[p]) / float(d.stair_speed_mps[0, h])
+                )
+        if plan.evac_net.rerouting:  # the way down the blockages in force then allow
+            j = bisect_right([float(x) for x in plan.evac_net.block_times], back)
+            t = max(back, t) + (
+                float(plan.assist_down_level_by_state[p, j]) / plan.assist_level_mps
+                + float(plan.assist_down_stair_by_state[p, j]) / plan.assist_stair_mps
             )
-        t = max(back, t) + (
-            float(plan.assist_down_level[p]) / plan.assist_level_mps
-            + float(plan.assist_down_stair[p]) / plan.assist_stair_mps
-        )
+            exit_ = int(plan.assist_exit_by_state[p, j])
+        else:
+            t = max(back, t) + (
+                float(plan.assist_down_level[p]) / plan.assist_level_mps
+                + float(plan.assist_down_stair[p]) / plan.assist_stair_mps
+            )
+        run.assist_exit[p] = exit_
         yield until(env, t)
         run.assist_out[p].succeed(t)
         end = exit_
