@@ -308,7 +308,7 @@ def queue_table(result: BatchResult, loaded: LoadedScenario) -> tuple[list[str],
                 str(conns[int(net.conn[k])][2]["id"]),
                 net.limit[k],
                 _round(1.0 / float(net.service_s[k]), 3),
-                int(net.offset[k + 1] - net.offset[k]),
+                int((net.row_seg[net.rows(k)] < plan.n_persons).sum()),  # planned routes
                 _round(quantile(q[:, k], 0.5), 1),
                 _round(quantile(q[:, k], 0.9), 1),
                 int(q[:, k].max()),

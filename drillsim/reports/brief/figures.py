@@ -304,7 +304,8 @@ def evacuation_routes_figure(
                 fontweight="bold",
                 zorder=10,
             )
-    for b in ev["blocked"]:
+    later = ev.get("blocked_later", {})
+    for b in [*ev["blocked"], *later]:
         a = fp.space(b)
         f = int(a["floor"])
         if f in axes:
@@ -312,7 +313,7 @@ def evacuation_routes_figure(
                 a["x"], a["y"], marker="X", ms=11, color=ORIGIN_COLOUR, mec="white", zorder=10
             )
             axes[f].annotate(
-                f"{b} blocked",
+                f"{b} blocked" + (f" from {later[b]:g} s" if b in later else ""),
                 (a["x"], a["y"]),
                 xytext=(6, -12),
                 textcoords="offset points",
@@ -326,7 +327,7 @@ def evacuation_routes_figure(
         Line2D([], [], color="#555555", lw=0.9, ls="--", label="posted alternate"),
         Line2D([], [], marker="s", color="#333333", ls="", ms=6, label="exit (people routed)"),
     ]
-    if ev["blocked"]:
+    if ev["blocked"] or later:
         handles.append(
             Line2D([], [], marker="X", color=ORIGIN_COLOUR, ls="", ms=8, label="blocked exit")
         )

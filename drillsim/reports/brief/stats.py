@@ -332,7 +332,11 @@ def evacuation_stats(loaded: LoadedScenario, result: BatchResult) -> dict[str, A
         "assisted": assisted,
         "routing": ev.routing,
         "blocked": list(ev.blocked),
-        "rerouted": int(plan.person_rerouted.sum()),
+        # blockages that start later (space -> s) and the median people rerouted over the runs
+        "blocked_later": {x: float(t) for x, t in ev.blocked_from.items()},
+        "rerouted": int(np.median(result.metrics["rerouted_persons"]))
+        if "rerouted_persons" in result.metrics
+        else int(plan.person_rerouted.sum()),
         "report_delay_s": float(ev.report_delay_s),
         "exits": exit_rows,
         "rooms": rooms,
@@ -363,7 +367,8 @@ def largest_queues(loaded: LoadedScenario, result: BatchResult, top: int = 10) -
                 "connection": str(conns[int(net.conn[k])][2]["id"]),
                 "limited_by": net.limit[k],
                 "capacity_pps": float(1.0 / net.service_s[k]),
-                "people": int(net.offset[k + 1] - net.offset[k]),
+                # whose planned route passes it (reroute rows of later blockages not counted)
+                "people": int((net.row_seg[net.rows(k)] < plan.n_persons).sum()),
                 "max_queue_median": float(np.median(q[:, k])),
                 "max_queue_p90": float(np.quantile(q[:, k], 0.9)),
             }
