@@ -21,6 +21,8 @@ SCENARIOS = {
     "posted": ROOT / "scenarios/high-school-evacuate-class-posted.yaml",
     "balanced": ROOT / "scenarios/high-school-evacuate-class-balanced.yaml",
     "posted, EX-STC blocked": ROOT / "scenarios/high-school-evacuate-class-posted-stc-blocked.yaml",
+    "posted, EX-STC blocked from 60 s": ROOT
+    / "scenarios/high-school-evacuate-class-posted-stc-blocked-60s.yaml",
 }
 
 
