@@ -115,8 +115,17 @@ def _serve(net: ServerNet, k, seg_start, cut, raw, arr, dep, walk) -> None:
     raw[sl] = a
     a = np.where(net.row_pos[sl][:, None] >= cut[seg], np.inf, a)
     h = net.service_s[k]
-    if seg.size == 1:
+    finite = np.isfinite(a)
+    if seg.size == 1 or not finite.any():
         d = a
+    elif not finite.all() and (fin_rows := finite.any(axis=1)).sum() < seg.size:
+        # rows no one walks in any run (segments not switched to) left out of the sort
+        d = np.full_like(a, np.inf)
+        sub = a[fin_rows]
+        if net.weighted[k]:
+            d[fin_rows] = _fifo_weighted(sub, h, net.person_weight[net.row_person[sl][fin_rows]])
+        else:
+            d[fin_rows] = _fifo_unsorted(sub, h) if sub.shape[0] > 1 else sub
     elif net.weighted[k]:
         d = _fifo_weighted(a, h, net.person_weight[net.row_person[sl]])
     else:
@@ -125,8 +134,30 @@ def _serve(net: ServerNet, k, seg_start, cut, raw, arr, dep, walk) -> None:
     dep[sl] = d
 
 
+def _levels(net: ServerNet) -> list[np.ndarray]:
+    """Segments grouped so that every segment comes after all segments that switch to it.
+
+    A switch always goes to a later blockage state, so the longest chain of switches is at most
+    the number of blockage times; a segment's level is the longest chain leading to it.
+    """
+    P = int(net.person_rows.shape[0])
+    G = net.seg_rows.shape[0]
+    g, _, _ = np.nonzero(net.child >= 0)
+    c = net.child[net.child >= 0]
+    level = np.zeros(G, dtype=np.int64)
+    for _ in range(int(net.block_times.size) + 1):
+        np.maximum.at(level, c, level[g] + 1)
+    level[:P] = 0
+    return [np.flatnonzero(level == x) for x in range(int(level.max(initial=0)) + 1)]
+
+
 def _decide(net: ServerNet, start, raw, dep, no_cut):
-    """The switches the rules make given these arrival and departure times (plan/reroute.py)."""
+    """The switches the rules make given these arrival and departure times (plan/reroute.py).
+
+    Segments of one level at once (all runs): at each position, a switch on arrival where the
+    way ahead is blocked by then, else a turn back where the space the leg leads into is blocked
+    while the person queues. A person has one segment in use per run, so the writes never clash.
+    """
     P, R = start.shape
     G = net.seg_rows.shape[0]
     times = net.block_times
@@ -139,37 +170,43 @@ def _decide(net: ServerNet, start, raw, dep, no_cut):
     final = np.full((P, R), -1, dtype=np.int64)
     reroute_s = np.full((P, R), np.nan)
     leave = dep.copy()
-    for g in range(G):  # a segment's switches come after it (children have larger indices)
-        undecided = active[g].copy()
-        if not undecided.any():
-            continue
-        p = int(net.seg_person[g])
+    for segs in _levels(net):
+        undecided = active[segs]  # (n, R)
+        person = net.seg_person[segs]
         for i in range(net.seg_rows.shape[1]):
-            r = int(net.seg_rows[g, i])
-            if r < 0 or not undecided.any():
+            r = net.seg_rows[segs, i]
+            has = (r >= 0)[:, None] & undecided
+            if not has.any():
                 break
-            a = raw[r]
+            rr = np.maximum(r, 0)
+            a = np.where(has, raw[rr], np.inf)
             state = np.searchsorted(times, a, side="right")
-            c = net.child[g, i][state]
-            sw = undecided & np.isfinite(a) & (c >= 0)
+            c = net.child[segs[:, None], i, state]
+            sw = has & np.isfinite(a) & (c >= 0)
             if sw.any():
-                cut[g, sw] = i
-                seg_start[c[sw], np.flatnonzero(sw)] = a[sw]
-                active[c[sw], np.flatnonzero(sw)] = True
-                first = sw & np.isnan(reroute_s[p])
-                reroute_s[p, first] = a[first]
+                x, run = np.nonzero(sw)
+                cut[segs[x], run] = i
+                seg_start[c[x, run], run] = a[x, run]
+                active[c[x, run], run] = True
+                p = person[x]
+                reroute_s[p, run] = np.where(
+                    np.isnan(reroute_s[p, run]), a[x, run], reroute_s[p, run]
+                )
                 undecided &= ~sw
-            t_block = net.space_from[int(net.dst[row_server[r]])]
-            if np.isfinite(t_block):
-                tb = undecided & (a < t_block) & (t_block <= dep[r])
-                if tb.any():  # queued at the server into the space when it is blocked: turn back
-                    c2 = int(net.child[g, i, np.searchsorted(times, t_block, side="right")])
-                    cut[g, tb] = i + 1
-                    seg_start[c2, tb] = t_block
-                    active[c2, tb] = True
-                    leave[r, tb] = t_block
-                    first = tb & np.isnan(reroute_s[p])
-                    reroute_s[p, first] = t_block
-                    undecided &= ~tb
-        final[p, undecided] = g
+            t_block = net.space_from[net.dst[row_server[rr]]][:, None]  # (n, 1)
+            with np.errstate(invalid="ignore"):
+                tb = has & undecided & (a < t_block) & (t_block <= dep[rr])
+            if tb.any():  # queued at the server into the space when it is blocked: turn back
+                x, run = np.nonzero(tb)
+                t = t_block[x, 0]
+                c2 = net.child[segs[x], i, np.searchsorted(times, t, side="right")]
+                cut[segs[x], run] = i + 1
+                seg_start[c2, run] = t
+                active[c2, run] = True
+                leave[rr[x], run] = t
+                p = person[x]
+                reroute_s[p, run] = np.where(np.isnan(reroute_s[p, run]), t, reroute_s[p, run])
+                undecided &= ~tb
+        x, run = np.nonzero(undecided)
+        final[person[x], run] = segs[x]
     return seg_start, cut, final, reroute_s, leave

@@ -149,7 +149,8 @@ def _fifo_unsorted(a: np.ndarray, h: float) -> np.ndarray:
     at = np.ascontiguousarray(a.T)  # (R, n)
     order = np.argsort(at, axis=1)
     sv = np.take_along_axis(at, order, axis=1)
-    tied = (sv[:, 1:] == sv[:, :-1]).any(axis=1)
+    # ties among people who never arrive (inf) do not matter: they all leave at inf
+    tied = ((sv[:, 1:] == sv[:, :-1]) & np.isfinite(sv[:, 1:])).any(axis=1)
     if tied.any():
         order[tied] = np.argsort(at[tied], axis=1, kind="stable")
         sv[tied] = np.take_along_axis(at[tied], order[tied], axis=1)
