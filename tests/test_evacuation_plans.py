@@ -587,6 +587,10 @@ def test_exit_blocked_from_a_time_is_validated():
     sc = _sc([{"space": "A", "students": 4}], blocked_from={"EX1": float("inf")})
     with pytest.raises(ValidationError):
         build(_two_exits(), sc)
+    sc = _sc([{"space": "A", "students": 4}], blocked_from={"EX1": 5})
+    sc["protocol"] = "options"
+    with pytest.raises(ValidationError, match="modelled for protocol: evacuate"):
+        build(_two_exits(), sc)
     sc = _sc([{"space": "A", "students": 4}], blocked=["EX1"], blocked_from={"EX1": 5})
     with pytest.raises(ValidationError, match=r"also in evacuation\.blocked"):
         build(_two_exits(), sc)

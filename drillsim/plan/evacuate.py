@@ -7,9 +7,10 @@ from typing import Any
 
 import numpy as np
 
+from drillsim.errors import Problem, ValidationError
 from drillsim.plan.assisted import assisted_fields
 from drillsim.plan.context import Context
-from drillsim.plan.reroute import build_segments
+from drillsim.plan.reroute import build_segments, timed_blockages
 from drillsim.plan.routing import compile_routes
 from drillsim.plan.servers import build_server_net, stair_speed_factor
 
@@ -45,6 +46,18 @@ def evacuation_fields(ctx: Context) -> dict[str, Any]:
         "assist_down_stair_by_state": assisted["assist_down_stair"][:, None],
         "assist_exit_by_state": person_exit[:, None],
     }
+    if ctx.scenario.protocol != "evacuate" and timed_blockages(ctx):
+        raise ValidationError(
+            [
+                Problem(
+                    ctx.loaded.source,
+                    "evacuation.blocked_from",
+                    f"blockages that start after t0 are modelled for protocol: evacuate, not "
+                    f"{ctx.scenario.protocol}",
+                    "use protocol: evacuate, or block from t0 (evacuation.blocked)",
+                )
+            ]
+        )
     if ctx.scenario.protocol == "evacuate":
         segments = build_segments(ctx, paths, full_paths, assisted["assist_helper"] >= 0, factor)
         net = build_server_net(ctx, paths, assisted["person_flow_weight"], segments)
