@@ -184,12 +184,6 @@ def school(draw):
         evacuation["blocked"] = draw(
             st.lists(st.sampled_from(exits), max_size=len(exits) - 1, unique=True)
         )
-    if draw(st.booleans()):  # exits or corridors blocked from a later time (rerouting)
-        later = [e for e in exits if e not in evacuation.get("blocked", [])] + corridors
-        evacuation["blocked_from"] = {
-            x: draw(st.sampled_from([0.0, 2.0, 8.0, 20.0, 45.0]))
-            for x in draw(st.lists(st.sampled_from(later), min_size=1, max_size=2, unique=True))
-        }
     if draw(st.booleans()):
         evacuation["routing"] = "posted"
         routes = {}
@@ -446,7 +440,9 @@ def school_with_later_blockage(draw):
     else:  # one exit: a corridor segment (rooms beyond it may be cut off: rejected)
         chosen = [draw(st.sampled_from(corridors))]
     # times within the evacuation, so that queues are often there when it starts
-    ev["blocked_from"] = {x: draw(st.floats(0.5, 60.0)) for x in set(chosen)}
+    # (0 s: the t0 form written as a time)
+    times = st.one_of(st.just(0.0), st.floats(0.5, 60.0), st.floats(0.5, 60.0))
+    ev["blocked_from"] = {x: draw(times) for x in sorted(set(chosen))}
     return fp, sc
 
 
