@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from drillsim.errors import DrillsimError
-from drillsim.run.batch import chunks, run_batch_job
+from drillsim.run.batch import DASK_CHUNKS_PER_TASK, _groups, chunks, run_batch_job
 from drillsim.run.single import run_single
 from drillsim.sample.draws import CHUNK_RUNS
 from drillsim.scenario.load import load_scenario
@@ -92,6 +92,27 @@ def test_dask_cluster_gives_identical_results(elementary):
     _same(on_dask, local)
 
 
+def test_dask_tasks_of_several_chunks_give_identical_results(elementary):
+    # one worker thread and 8 chunks: tasks of two chunks each (run_chunks)
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        on_dask = run_batch_job(elementary, 2000, seed=6, scheduler=cluster.scheduler_address)
+    _same(on_dask, run_batch_job(elementary, 2000, seed=6, workers=1))
+
+
+@pytest.mark.parametrize("n_chunks", [1, 3, 8, 9, 79, 400])
+@pytest.mark.parametrize("threads", [1, 2, 16])
+def test_dask_groups_are_consecutive_chunks_covering_the_batch(n_chunks, threads):
+    args = [(None, None, 0, 256 * i, 256, "batch") for i in range(n_chunks)]
+    groups = _groups(args, threads)
+    assert [a for g in groups for a in g] == args  # every chunk once, in order
+    assert max(map(len, groups)) <= DASK_CHUNKS_PER_TASK
+    # enough tasks to keep every thread busy to the end (or one chunk per task)
+    assert len(groups) >= min(n_chunks, 4 * threads) or max(map(len, groups)) == 1
+
+
 def test_unreachable_scheduler_is_a_clear_error(elementary):
     pytest.importorskip("distributed")
     with pytest.raises(DrillsimError, match="cannot reach the Dask scheduler"):
@@ -111,3 +132,25 @@ def test_detail_is_kept_for_the_first_runs_only(elementary, monkeypatch):
     np.testing.assert_array_equal(capped.curves["unsecured"], full.curves["unsecured"])
     for k in full.metrics:
         np.testing.assert_array_equal(capped.metrics[k][:300], full.metrics[k])
+
+
+def test_pack_unpack_round_trip_is_bit_exact():
+    from drillsim.run.batch import _Collector, _Filled, pack, unpack
+
+    nan_payload = np.frombuffer(np.uint32(0x7FC00123).tobytes(), np.float32)[0]
+    part = {k: np.zeros((3, 2), dt) for k, dt in _Collector.COMPACT.items()}
+    part["room_alert_s"] = np.full((3, 2), -0.0, np.float32)
+    part["space_out_s"] = np.full((3, 2), nan_payload, np.float32)
+    part["room_locked_s"][1, 1] = 5.0  # not uniform: sent as is
+    part["room_checked_s"][0, 0] = -0.0  # 0.0 and -0.0 differ in bits: not uniform
+    part["metrics"] = {"m": np.arange(3.0)}
+    part["curves"] = {}
+    packed = pack(part)
+    assert isinstance(packed["room_alert_s"], _Filled)
+    assert isinstance(packed["space_out_s"], _Filled)
+    assert isinstance(packed["room_locked_s"], np.ndarray)
+    assert isinstance(packed["room_checked_s"], np.ndarray)
+    back = unpack(packed)
+    for k in _Collector.COMPACT:
+        assert back[k].dtype == part[k].dtype and back[k].shape == part[k].shape, k
+        assert back[k].tobytes() == part[k].tobytes(), k

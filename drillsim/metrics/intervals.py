@@ -28,7 +28,11 @@ def second_interval(o: Outcomes, horizon_s: float) -> np.ndarray:
 
 def unsecured_s(o: Outcomes, horizon_s: float) -> np.ndarray:
     """(R, P) unsecured seconds of each person up to ``horizon_s`` (both intervals)."""
-    return np.minimum(o.person_safe_s, horizon_s) + second_interval(o, horizon_s)
+    first = np.minimum(o.person_safe_s, horizon_s)
+    if np.isnan(o.person_unsafe_again_s).all():  # nobody unsecured twice (most scenarios)
+        first += 0.0  # what adding the all-zero second interval does (-0.0 becomes 0.0)
+        return first
+    return first + second_interval(o, horizon_s)
 
 
 def unsecured_count(o: Outcomes, grid_s: np.ndarray, count_by) -> np.ndarray:

@@ -217,12 +217,13 @@ def score(plan: Plan, o: Outcomes) -> dict[str, np.ndarray]:
     R = o.n_runs
     horizon = plan.horizon_s
     occupied = np.unique(plan.person_space)
+    unsecured = unsecured_s(o, horizon)  # (R, P), read twice below
     m: dict[str, np.ndarray] = {
         "time_all_alerted_s": o.space_alert_s[:, occupied].max(axis=1)
         if occupied.size
         else np.zeros(R),
-        "unsecured_person_s": unsecured_s(o, horizon).sum(axis=1),
-        "exposed_person_s": unsecured_s(o, horizon)[:, plan.person_near_origin].sum(axis=1),
+        "unsecured_person_s": unsecured.sum(axis=1),
+        "exposed_person_s": unsecured[:, plan.person_near_origin].sum(axis=1),
         "peak_hallway": peak_in_circulation(plan, o),
         "sro_arrival_s": o.sro_arrival_s.copy(),
         "law_enforcement_arrival_s": o.le_arrival_s.copy(),
@@ -301,9 +302,10 @@ def protocol_metrics(plan: Plan, o: Outcomes) -> dict[str, np.ndarray]:
     R = o.n_runs
     by_person, _ = exposure(plan, o)
     students = plan.person_role == 0
+    final = final_safe_s(o) if plan.n_persons else None  # (R, P), read twice
     m = {
-        "time_all_safe_s": final_safe_s(o).max(axis=1) if plan.n_persons else np.zeros(R),
-        "time_95_safe_s": _kth(final_safe_s(o), 0.95) if plan.n_persons else np.zeros(R),
+        "time_all_safe_s": final.max(axis=1) if final is not None else np.zeros(R),
+        "time_95_safe_s": _kth(final, 0.95) if final is not None else np.zeros(R),
         "hazard_exposure_person_s": by_person.sum(axis=1),
         "hazard_exposure_students_s": by_person[:, students].sum(axis=1),
         "hazard_exposure_adults_s": by_person[:, ~students].sum(axis=1),
@@ -348,8 +350,11 @@ def count_by(times: np.ndarray, grid_s: np.ndarray) -> np.ndarray:
     T = grid_s.size
     step = float(grid_s[1] - grid_s[0]) if T > 1 else 1.0
     with np.errstate(invalid="ignore"):
-        idx = np.ceil(np.where(np.isfinite(times), times, np.inf) / step)
-    idx = np.where(np.isfinite(idx), np.clip(idx, 0, T), T).astype(np.int64)
+        idx = np.asarray(times, dtype=float) / step
+    np.ceil(idx, out=idx)
+    np.clip(idx, 0, T, out=idx)
+    idx[~np.isfinite(times)] = T  # never (nan, inf)
+    idx = idx.astype(np.int64)
     flat = (np.arange(R)[:, None] * (T + 1) + idx).ravel()
     counts = np.bincount(flat, minlength=R * (T + 1)).reshape(R, T + 1)[:, :T]
     return np.cumsum(counts, axis=1)

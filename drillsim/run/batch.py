@@ -161,7 +161,24 @@ def run_chunk(
 ) -> dict:
     """Simulate and reduce one chunk (the unit of work sent to a process or Dask worker)."""
     tune_malloc()  # keep freed chunk memory for the next chunk (no page faults); same numbers
-    return reduce_outcomes(plan, simulate(plan, scenario, seed, first_run, n_runs, engine))
+    part = reduce_outcomes(plan, simulate(plan, scenario, seed, first_run, n_runs, engine))
+    return compact(part)
+
+
+def compact(part: dict) -> dict:
+    """A chunk's result in the dtypes the batch keeps (:attr:`_Collector.COMPACT`, int32 curves).
+
+    Done in the worker, before the result is pickled back: a 256-run high-school chunk shrinks
+    from about 2.4 MB to 1.3 MB, which is what a Dask worker sends over the network and the
+    parent unpickles per chunk. The kept values are the same (the parent cast them to these
+    dtypes anyway); per-run metrics stay float64.
+    """
+    out = dict(part)
+    out["curves"] = {k: np.asarray(v, dtype=np.int32) for k, v in part["curves"].items()}
+    for name, dtype in _Collector.COMPACT.items():
+        if name in out:
+            out[name] = np.ascontiguousarray(out[name], dtype=dtype)
+    return out
 
 
 def chunks(n_runs: int) -> list[tuple[int, int]]:
@@ -234,8 +251,9 @@ def run_batch_job(
             progress(a[4])
 
     def take(a: tuple, part: dict) -> None:
+        part = unpack(part)  # as packed by a worker (no-op for a chunk run here)
         if store is not None:
-            store.save(a[3], part)  # on disk before it counts as done
+            store.save_soon(a[3], part)  # written while the next chunk runs (see ChunkStore)
         add(a, part)
 
     args = []
@@ -244,15 +262,22 @@ def run_batch_job(
             add((plan, sc, seed, lo, n, engine), store.load(lo))
         else:
             args.append((plan, sc, seed, lo, n, engine))
-    if not args:
-        pass
-    elif scheduler:
-        _on_dask(scheduler, args, take)
-    elif workers == 1 or len(args) == 1:
-        for a in args:
-            take(a, run_chunk(*a))
-    else:
-        _on_processes(min(workers, len(args)), args, take, notify or (lambda msg: None))
+    try:
+        if not args:
+            pass
+        elif scheduler:
+            _on_dask(scheduler, args, take)
+        elif workers == 1 or len(args) == 1:
+            for a in args:
+                take(a, run_chunk(*a))
+        else:
+            _on_processes(min(workers, len(args)), args, take, notify or (lambda msg: None))
+    except BaseException:
+        if store is not None:
+            store.wait(raise_errors=False)  # finish the chunk being written, then stop
+        raise
+    if store is not None:
+        store.wait()  # every chunk on disk before the batch counts as done
     return out.result(plan, loaded, seed, engine)
 
 
@@ -293,7 +318,7 @@ def _on_processes(workers: int, args: list[tuple], take, notify: Callable[[str],
                     while queue and len(pending) < 2 * workers:
                         a = queue[0]
                         with _sigint_ignored():  # a worker spawned now starts with Ctrl-C ignored
-                            fut = pool.submit(run_chunk, *a)  # raises if the pool just broke
+                            fut = pool.submit(run_chunk_packed, *a)  # raises if the pool broke
                         pending[fut] = queue.pop(0)  # popped only once it is submitted
                     done, _ = wait(pending, timeout=WATCH_S, return_when=FIRST_COMPLETED)
                     if not done:
@@ -405,6 +430,71 @@ def _stop(pool: ProcessPoolExecutor) -> None:
         p.join(timeout=5)
 
 
+#: A Dask task runs up to this many consecutive chunks (fewer when there are few chunks per
+#: worker thread), so the scheduler handles a tenth as many tasks; results are the same.
+DASK_CHUNKS_PER_TASK = 8
+
+
+def run_chunks(
+    plan: Plan, scenario: Scenario, seed: int, spans: list[tuple[int, int]], engine: str
+) -> list[dict]:
+    """:func:`run_chunk` for each ``(first_run, n_runs)`` of ``spans``, in order (one Dask
+    task), each :func:`pack`-ed for the trip back."""
+    return [pack(run_chunk(plan, scenario, seed, lo, n, engine)) for lo, n in spans]
+
+
+def run_chunk_packed(
+    plan: Plan, scenario: Scenario, seed: int, first_run: int, n_runs: int, engine: str
+) -> dict:
+    """:func:`run_chunk`, :func:`pack`-ed (what a local worker process sends back)."""
+    return pack(run_chunk(plan, scenario, seed, first_run, n_runs, engine))
+
+
+@dataclass(frozen=True)
+class _Filled:
+    """An array whose elements all have the same bits (NaN, zero), sent as its shape alone."""
+
+    bits: bytes  # one element
+    shape: tuple[int, ...]
+    dtype: str
+
+    def array(self) -> np.ndarray:
+        one = np.frombuffer(self.bits, dtype=self.dtype)
+        return np.broadcast_to(one, self.shape).copy()
+
+
+def pack(part: dict) -> dict:
+    """A chunk's result for the trip from a worker: uniform arrays (the evacuation detail of a
+    lockdown, zero exposure without a hazard zone, nobody locked out) become a :class:`_Filled`
+    of a few bytes. About 40 % fewer bytes per high-school lockdown chunk, which the parent of
+    a Dask cluster receives and unpickles while its workers compute. :func:`unpack` undoes it,
+    bit for bit (elements are compared as raw bits, so -0.0 and NaN payloads survive).
+    """
+    out = dict(part)
+    for name in _Collector.COMPACT:
+        v = out.get(name)
+        if not isinstance(v, np.ndarray) or v.size == 0 or v.dtype.kind not in "iuf":
+            continue
+        raw = np.ascontiguousarray(v).view(f"u{v.dtype.itemsize}")
+        if (raw == raw.flat[0]).all():
+            out[name] = _Filled(v.flat[:1].tobytes(), v.shape, v.dtype.str)
+    return out
+
+
+def unpack(part: dict) -> dict:
+    """The chunk's result as :func:`run_chunk` returned it (see :func:`pack`)."""
+    if not any(isinstance(v, _Filled) for v in part.values()):
+        return part
+    return {k: v.array() if isinstance(v, _Filled) else v for k, v in part.items()}
+
+
+def _groups(args: list[tuple], threads: int) -> list[list[tuple]]:
+    """Consecutive chunks grouped into Dask tasks: at least four tasks per worker thread (so the
+    workers stay balanced to the end), at most :data:`DASK_CHUNKS_PER_TASK` chunks each."""
+    size = max(1, min(DASK_CHUNKS_PER_TASK, len(args) // max(1, 4 * threads)))
+    return [args[i : i + size] for i in range(0, len(args), size)]
+
+
 def _on_dask(address: str, args: list[tuple], take) -> None:
     try:
         from distributed import Client, as_completed
@@ -413,10 +503,18 @@ def _on_dask(address: str, args: list[tuple], take) -> None:
     client = _connect(address, Client)
     with client:
         plan = client.scatter(args[0][0], broadcast=True, hash=False)  # sent once, not per chunk
-        futures = [client.submit(run_chunk, plan, *a[1:], pure=False) for a in args]
+        threads = sum(client.nthreads().values()) or 1
+        groups = _groups(args, threads)
+        futures = [
+            client.submit(
+                run_chunks, plan, *g[0][1:3], [(a[3], a[4]) for a in g], g[0][5], pure=False
+            )
+            for g in groups
+        ]
         index = {f.key: i for i, f in enumerate(futures)}
         for fut in as_completed(futures):
-            take(args[index[fut.key]], fut.result())
+            for a, part in zip(groups[index[fut.key]], fut.result(), strict=True):
+                take(a, part)
             fut.release()
 
 

@@ -18,6 +18,7 @@ from drillsim.reports.charts import (
     MEDIAN_COLOUR,
     NEVER_TEXT_COLOUR,
     P90_COLOUR,
+    fixed_subplots,
     footer_text,
     format_seconds,
     metric_label,
@@ -230,8 +231,9 @@ def figure_secured_distribution(result: BatchResult, loaded: LoadedScenario) -> 
         title=title,
         subtitle=subtitle,
         subtitle_colour=colour,
+        fixed=True,
     )
-    axes = fig.subplots(1, 2)
+    axes = fixed_subplots(fig, 1, 2, left_in=0.7, right_in=0.15, wspace_in=0.85)[0]
     bins = _shared_bins([np.asarray(result.metrics[m], dtype=float) for m in names])
     for ax, m, note, t in zip(axes, names, notes, titles, strict=True):
         _distribution_panel(ax, result.metrics[m], metric_label(m), note, bins)

@@ -13,6 +13,7 @@ from drillsim.reports.charts import (
     BAND_COLOUR,
     MEDIAN_COLOUR,
     P90_COLOUR,
+    fixed_subplots,
     footer_text,
     new_figure,
     scenario_title,
@@ -92,8 +93,11 @@ def figure_unsecured_band(result: BatchResult, loaded: LoadedScenario) -> Figure
         footer=footer_text(result.provenance),
         title=title,
         subtitle=subtitle,
+        fixed=True,
     )
-    axes = fig.subplots(2 if lockdown else 1, 1, sharex=True, squeeze=False)[:, 0]
+    axes = fixed_subplots(
+        fig, 2 if lockdown else 1, 1, sharex=True, left_in=0.9, hspace_in=0.45
+    )[:, 0]
     _band_panel(axes[0], grid, uns, BAND_COLOUR, f"people {what} (persons)")
     axes[0].set_title(
         f"People {what} (of {plan.n_persons} in the school at the start)", fontsize=11
