@@ -437,3 +437,39 @@ def test_the_assembly_variant_with_nearest_areas_matches_the_plain_floorplan(tmp
         plan = compile_plan(loaded)
         safe.append(run_batch(plan, sample(plan, loaded.scenario, 7, 6)).person_safe_s)
     assert np.array_equal(safe[0], safe[1])
+
+
+def test_people_rerouted_by_a_later_blockage_walk_from_the_exit_they_used(tmp_path):
+    """Roster + assembly areas + a later blockage, both engines: a class rerouted at 60 s walks
+    from the exit it actually used to its posted area (or the area nearest that exit)."""
+    from drillsim.engines.outcomes import max_abs_difference
+    from drillsim.plan.compile import compile_plan
+    from drillsim.scenario.load import load_scenario
+
+    src = ROOT / "scenarios" / "high-school-evacuate-class-roster.yaml"
+    data = yaml.safe_load(src.read_text())
+    data["floorplan"] = str((src.parent / data["floorplan"]).resolve())
+    data["population"]["roster"] = str((src.parent / data["population"]["roster"]).resolve())
+    data["evacuation"]["routes_csv"] = str(
+        (src.parent / data["evacuation"]["routes_csv"]).resolve()
+    )
+    data["evacuation"]["blocked_from"] = {"EX-STC": 60}
+    path = tmp_path / "later.yaml"
+    path.write_text(yaml.safe_dump(data))
+    loaded = load_scenario(path)
+    plan = compile_plan(loaded)
+    draws, batch, refs, _ = run_both(loaded, plan, seed=3, n_runs=2)
+    for r, ref in enumerate(refs):
+        diff = max_abs_difference(batch.run(r), ref)
+        assert max(diff.values()) < 1e-9, diff
+    moved = batch.person_exit != plan.person_exit[None, :]
+    assert moved.any()  # some people left by another exit than planned
+    # their walk on to assembly is the one from the exit they used
+    walk = plan.exit_walk_m[batch.person_exit, plan.person_walk_col]
+    planned = plan.person_assembly_m[None, :]
+    assert (walk[moved] != planned.repeat(2, axis=0)[moved]).any()
+    safe_walk = batch.person_safe_s - batch.person_arrive_s
+    ok = np.isfinite(safe_walk) & (plan.assist_helper < 0)[None, :] & moved
+    np.testing.assert_allclose(
+        safe_walk[ok], (walk / draws.speed_mps)[ok], rtol=1e-12
+    )

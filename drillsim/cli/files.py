@@ -48,10 +48,13 @@ def validate(file: str) -> None:
         if plan.protocol == "evacuate":
             ev = loaded.scenario.evacuation
             used = len({int(e) for e in plan.person_exit if e >= 0})
-            blocked = f", blocked: {', '.join(ev.blocked)}" if ev.blocked else ""
+            names = [*ev.blocked, *(f"{x} from {t:g} s" for x, t in ev.blocked_from.items())]
+            blocked = f", blocked: {', '.join(names)}" if names else ""
             click.echo(
                 head + f"routing {ev.routing}, {used} exits in use{blocked}, "
-                f"{int(plan.person_rerouted.sum())} people rerouted around blocked spaces, "
+                f"{int(plan.person_rerouted.sum())} people rerouted around blocked spaces"
+                + (" (more when the later blockages start)" if ev.blocked_from else "")
+                + ", "
                 f"{plan.evac_net.n_servers} flow-limited legs on the routes, "
                 f"{int((plan.assist_helper >= 0).sum())} waiting in an area of refuge for help"
                 + _assembly_note(plan)

@@ -68,6 +68,8 @@ def assembly_fields(
             "space_assembly_m": space_m,
             # exactly the per-exit distance the engines read before assembly areas existed
             "person_assembly_m": assembly[person_exit],
+            "exit_walk_m": assembly[:, None].copy(),
+            "person_walk_col": np.zeros(len(ctx.person_space), dtype=np.int64),
         }
     metres = walkway_metres(fp, exits)
     assembly = np.zeros(S)
@@ -108,7 +110,22 @@ def assembly_fields(
         space_m[s] = reach[name]
     if problems:
         raise ValidationError(problems)
+    # the walk from whichever exit a person actually uses (a later blockage can change it): to the
+    # posted area where it can be reached from that exit, else to the area nearest that exit
+    A = len(areas)
+    exit_walk = np.zeros((S, A + 1))
+    exit_walk[:, A] = assembly
+    for e in exits:
+        reach = metres[e]
+        for a, aid in enumerate(areas):
+            exit_walk[idx[e], a] = reach.get(aid, assembly[idx[e]])
+    posted_col = np.full(S, A, dtype=np.int64)
+    for s in range(S):
+        if ids[s] in posted and posted[ids[s]].assembly is not None and space_assembly[s] >= 0:
+            posted_col[s] = space_assembly[s]
     return {
+        "exit_walk_m": exit_walk,
+        "person_walk_col": posted_col[ctx.person_space],
         "assembly_ids": tuple(areas),
         "assembly_m": assembly,
         "exit_assembly": exit_assembly,

@@ -97,18 +97,32 @@ class Plan:
     space_assembly: np.ndarray  # (S,) assembly area of each start space's class, -1 if none
     space_assembly_m: np.ndarray  # (S,) metres from the end of the space's route to its area
     person_assembly_m: np.ndarray  # (P,) metres each evacuee walks from their exit to assembly
+    exit_walk_m: np.ndarray  # (S, A + 1) exit -> area a metres (nearest if unreachable); col A nearest
+    person_walk_col: np.ndarray  # (P,) column of exit_walk_m: posted area, or A (nearest to exit)
     person_exit: np.ndarray  # (P,) exit space index on the person's route, -1 if none
     hazard_zone: tuple[str, ...]  # spaces nearest routes avoid where they can
     report_delay_s: float  # teacher's accountability report after the class's last arrival
     # assisted evacuation (plan/assisted.py): people waiting in an area of refuge for a helper
     assist_helper: np.ndarray  # (P,) person index of the adult who comes back, -1 if not assisted
     assist_refuge: np.ndarray  # (P,) refuge space index (end of their walked route), -1 if none
+    refuge_col: np.ndarray  # (P,) column of exit_refuge_*_m (later blockages only), -1 if none
+    exit_refuge_level_m: np.ndarray  # (S, refuges) level metres exit -> refuge, inf off exits
+    exit_refuge_stair_m: np.ndarray  # (S, refuges) stair metres exit -> refuge, inf off exits
     assist_back_level: np.ndarray  # (P,) level metres helper's exit -> refuge
     assist_back_stair: np.ndarray  # (P,) stair metres (/ stair speed factor) helper exit -> refuge
     assist_down_level: np.ndarray  # (P,) level metres refuge -> their exit
     assist_down_stair: np.ndarray  # (P,) stair metres (/ factor) refuge -> their exit
     assist_level_mps: float  # assisted level speed
     assist_stair_mps: float  # assisted stair speed
+    person_flow_weight: np.ndarray  # (P,) walkers' share of server capacity (wheelchair > 1)
+    stair_factor: float  # stair speed factor of the scenario's riser/tread (plan/servers.py)
+    # assisted descent by later-blockage state j (plan/reroute.py; column 0: none in force)
+    assist_down_level_by_state: np.ndarray  # (P, J + 1) level metres refuge -> exit
+    assist_down_stair_by_state: np.ndarray  # (P, J + 1) stair metres (/ factor)
+    assist_exit_by_state: np.ndarray  # (P, J + 1) exit space index
+    assist_trip: np.ndarray  # (P,) the helper's trip (0, 1, ...) that brings them, -1 if none
+    assist_return_level: np.ndarray  # (P,) level metres their exit -> refuge (helper's next trip)
+    assist_return_stair: np.ndarray  # (P,) stair metres (/ factor) their exit -> refuge
     # SRO
     sro_on_duty: bool
     sro_radio: bool  # the SRO carries a radio on the alert chain

@@ -52,6 +52,15 @@ class Assisted(_Model):
     people: int = Field(1, ge=1, le=10, description="how many of that space's students")
     mobility: Literal["wheelchair", "no_stairs"] = "wheelchair"
     helper: str = Field(description="space id whose first adult comes back for them")
+    per_trip: int | None = Field(
+        None,
+        ge=1,
+        le=10,
+        description=(
+            "people the helper brings down at a time; the helper walks back up for the rest "
+            "(default: all in one trip)"
+        ),
+    )
 
 
 class Group(_Model):
@@ -112,6 +121,13 @@ class Evacuation(_Model):
         default_factory=list,
         description="space ids (exits, corridors, stairs) unusable from t0; routes avoid them",
     )
+    blocked_from: dict[str, float] = Field(
+        default_factory=dict,
+        description=(
+            "space id -> time (s after t0) from which it is unusable: people who have not passed "
+            "into it by then take their alternate or the shortest way round from where they are"
+        ),
+    )
     out_of_bounds: list[str] = Field(
         default_factory=list,
         description="space ids no route may pass (closed areas); posted routes naming one are rejected",
@@ -127,6 +143,15 @@ class Evacuation(_Model):
     )
     assisted_stair_speed_mps: float = Field(
         0.3, gt=0, description="stair descent speed carrying / with an evacuation chair [U]"
+    )
+    wheelchair_flow_weight: float = Field(
+        2.0,
+        ge=1,
+        le=10,
+        description=(
+            "door, opening and stair capacity a wheelchair user takes, in walkers (assisted "
+            "entries with mobility: wheelchair) [U]"
+        ),
     )
     report_delay_s: float = Field(
         60.0,
@@ -149,6 +174,14 @@ class Evacuation(_Model):
         gt=0,
         description="maximum specific flow on stairs, persons/(s·m); default from riser/tread",
     )
+
+    @field_validator("blocked_from", mode="after")
+    @classmethod
+    def _times(cls, value: dict[str, float]):
+        for sid, t in value.items():
+            if not t >= 0:
+                raise ValueError(f"'{sid}': {t} s is before t0; give a time of 0 s or later")
+        return value
 
     @model_validator(mode="after")
     def _group_names_unique(self):
@@ -203,6 +236,19 @@ def check_evacuation(ev: Evacuation, fp, file: str, unknown) -> list[Problem]:
         for i, sid in enumerate(getattr(ev, field)):
             if sid not in spaces:
                 out.append(unknown(f"evacuation.{field}[{i}]", sid))
+    for sid in ev.blocked_from:
+        element = f"evacuation.blocked_from.{sid}"
+        if sid not in spaces:
+            out.append(unknown(element, sid))
+        elif sid in ev.blocked:
+            out.append(
+                Problem(
+                    file,
+                    element,
+                    f"'{sid}' is also in evacuation.blocked (unusable from t0)",
+                    "keep it in one of the two lists",
+                )
+            )
     for i, grp in enumerate(ev.groups):
         for j, sid in enumerate(grp.spaces):
             if sid not in spaces:
@@ -220,7 +266,7 @@ def check_evacuation(ev: Evacuation, fp, file: str, unknown) -> list[Problem]:
                 Problem(
                     file,
                     f"evacuation.assisted[{i}].helper",
-                    f"'{a.helper}' helps more than one group; one adult makes one trip",
+                    f"'{a.helper}' helps more than one group; one adult helps one group",
                     "name a different helper space (each with an adult) for each group",
                 )
             )

@@ -50,6 +50,8 @@ PER_PERSON_KINDS = {
     "exits",
     "at_assembly_point",
     "door_check_locked",
+    "reroutes",  # takes another way: a space ahead is blocked (evacuation.blocked_from)
+    "turns_back",  # leaves the queue into a space blocked while they wait
 }
 
 

@@ -288,3 +288,41 @@ def exposure_table(result: BatchResult, loaded: LoadedScenario) -> tuple[list[st
         )
     rows.sort(key=lambda r: (-r[5], r[0]))
     return header, rows
+
+
+def queue_table(result: BatchResult, loaded: LoadedScenario) -> tuple[list[str], list[list]]:
+    """``queues.csv`` of an evacuation: one row per server (a leg of the routes walked one way).
+
+    Where the queue forms (``queue_in``), where the leg leads, the connection, what limits its
+    capacity and the capacity, how many people's routes pass it, and the largest number of people
+    waiting there at once (median, p90, max over the batch's detail runs) as both engines record
+    it per run (``server_max_queue``). Rows by median largest queue, longest first.
+    """
+    plan = result.plan
+    net = plan.evac_net
+    q = result.server_max_queue.astype(float)
+    ids = plan.space_ids
+    conns = loaded.floorplan.connections()
+    header = [
+        "queue_in", "towards", "connection", "limited_by", "capacity_pps", "people",
+        "median_max_queue", "p90_max_queue", "max_max_queue",
+    ]  # fmt: skip
+    rows: list[list] = []
+    if q.shape[0] == 0 or q.shape[1] != net.n_servers:
+        return header, rows
+    for k in range(net.n_servers):
+        rows.append(
+            [
+                ids[int(net.src[k])],
+                ids[int(net.dst[k])],
+                str(conns[int(net.conn[k])][2]["id"]),
+                net.limit[k],
+                _round(1.0 / float(net.service_s[k]), 3),
+                int((net.row_seg[net.rows(k)] < plan.n_persons).sum()),  # planned routes
+                _round(quantile(q[:, k], 0.5), 1),
+                _round(quantile(q[:, k], 0.9), 1),
+                int(q[:, k].max()),
+            ]
+        )
+    rows.sort(key=lambda r: (-r[6], r[0], r[1]))
+    return header, rows

@@ -156,10 +156,13 @@ def building_blocks(stats: dict[str, Any], png: bytes, routes_png: bytes | None 
             "door capacity)",
         }
         note = f"Routes: {plan_words.get(ev['routing'], ev['routing'])}."
-        if ev["blocked"]:
+        later = ev.get("blocked_later", {})
+        if ev["blocked"] or later:
+            names = list(ev["blocked"]) + [f"{x} from {t:g} s" for x, t in later.items()]
             note += (
-                f" Blocked for this drill: {', '.join(ev['blocked'])}; {ev['rerouted']} people "
-                "take another way because of it."
+                f" Blocked for this drill: {', '.join(names)}; {ev['rerouted']} people "
+                + ("(median over the runs) " if later else "")
+                + "take another way because of it."
             )
         blocks.append(Para(note))
         blocks.append(

@@ -317,7 +317,8 @@ def evacuation_routes_figure(
                 fontweight="bold",
                 zorder=10,
             )
-    for b in ev["blocked"]:
+    later = ev.get("blocked_later", {})
+    for b in [*ev["blocked"], *later]:
         a = fp.space(b)
         f = int(a["floor"])
         if f in axes:
@@ -325,7 +326,7 @@ def evacuation_routes_figure(
                 a["x"], a["y"], marker="X", ms=11, color=ORIGIN_COLOUR, mec="white", zorder=10
             )
             axes[f].annotate(
-                f"{b} blocked",
+                f"{b} blocked" + (f" from {later[b]:g} s" if b in later else ""),
                 (a["x"], a["y"]),
                 xytext=(6, -12),
                 textcoords="offset points",
@@ -344,7 +345,7 @@ def evacuation_routes_figure(
             Line2D([], [], color=EXIT_COLOURS[0], lw=1.3, alpha=0.8,
                    label="walk on to the class's assembly area")
         )
-    if ev["blocked"]:
+    if ev["blocked"] or later:
         handles.append(
             Line2D([], [], marker="X", color=ORIGIN_COLOUR, ls="", ms=8, label="blocked exit")
         )

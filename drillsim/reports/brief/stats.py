@@ -343,7 +343,11 @@ def evacuation_stats(loaded: LoadedScenario, result: BatchResult) -> dict[str, A
         "assisted": assisted,
         "routing": ev.routing,
         "blocked": list(ev.blocked),
-        "rerouted": int(plan.person_rerouted.sum()),
+        # blockages that start later (space -> s) and the median people rerouted over the runs
+        "blocked_later": {x: float(t) for x, t in ev.blocked_from.items()},
+        "rerouted": int(np.median(result.metrics["rerouted_persons"]))
+        if "rerouted_persons" in result.metrics
+        else int(plan.person_rerouted.sum()),
         "report_delay_s": float(ev.report_delay_s),
         "exits": exit_rows,
         "rooms": rooms,
@@ -383,37 +387,17 @@ def assembly_area_rows(loaded: LoadedScenario, result: BatchResult) -> list[dict
     return rows
 
 
-#: Runs re-simulated (same seed, first runs of the batch) to measure queues at every server.
-QUEUE_RUNS = 64
-
-
 def largest_queues(loaded: LoadedScenario, result: BatchResult, top: int = 10) -> list[dict]:
     """The servers (legs) with the largest queues: most people waiting at once (median, p90).
 
-    Queues are not part of the per-run outcomes, so the first ``QUEUE_RUNS`` runs of the batch
-    (same seed, same draws) are walked through the server network again to measure them.
+    Both engines record each server's largest queue in every run (``server_max_queue``); the
+    batch keeps it for its detail runs, so the figures cover those runs.
     """
-    from drillsim.engines.batch.alert import space_alerts
-    from drillsim.engines.batch.servers import max_queue, traverse
-    from drillsim.sample.draws import sample
-
     plan = result.plan
     net = plan.evac_net
-    if net.n_servers == 0:
+    q = result.server_max_queue
+    if net.n_servers == 0 or q.shape[0] == 0 or q.shape[1] != net.n_servers:
         return []
-    d = sample(plan, loaded.scenario, result.seed, min(QUEUE_RUNS, result.n_runs))
-    alert = space_alerts(plan, d)
-    start = np.ascontiguousarray(
-        (alert[:, plan.person_space] + d.premovement_s[:, plan.person_leader]).T
-    )
-    p = traverse(
-        net,
-        start,
-        np.ascontiguousarray(d.speed_mps.T),
-        np.ascontiguousarray(d.stair_speed_mps.T),
-        keep_arrivals=True,
-    )
-    q = max_queue(net, p.arr, p.dep)
     ids = plan.space_ids
     conns = loaded.floorplan.connections()
     rows = []
@@ -425,7 +409,8 @@ def largest_queues(loaded: LoadedScenario, result: BatchResult, top: int = 10) -
                 "connection": str(conns[int(net.conn[k])][2]["id"]),
                 "limited_by": net.limit[k],
                 "capacity_pps": float(1.0 / net.service_s[k]),
-                "people": int(net.offset[k + 1] - net.offset[k]),
+                # whose planned route passes it (reroute rows of later blockages not counted)
+                "people": int((net.row_seg[net.rows(k)] < plan.n_persons).sum()),
                 "max_queue_median": float(np.median(q[:, k])),
                 "max_queue_p90": float(np.quantile(q[:, k], 0.9)),
             }
