@@ -26,7 +26,6 @@ import numpy as np
 from drillsim import __version__
 from drillsim.engines.batch import run_batch
 from drillsim.engines.outcomes import Outcomes
-from drillsim.engines.reference import run_reference
 from drillsim.errors import DrillsimError
 from drillsim.metrics.exposure import exposure
 from drillsim.metrics.score import classes_accounted, curves, score
@@ -103,6 +102,8 @@ def simulate(
     draws = sample(plan, scenario, seed, n_runs, first_run=first_run)
     if engine == "batch":
         return run_batch(plan, draws)
+    from drillsim.engines.reference import run_reference  # SimPy: only for --engine reference
+
     return Outcomes.concat([run_reference(plan, draws.run(r)) for r in range(draws.n_runs)])
 
 
