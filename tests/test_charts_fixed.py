@@ -55,31 +55,9 @@ def test_fixed_margins_keep_labels_inside_and_clear_of_title_and_footer(rows, co
             assert not a.overlaps(b)
 
 
-def test_drawing_and_encoding_apart_gives_the_savefig_pixels_as_rgb(tmp_path):
-    from PIL import Image
-
+def test_drawing_and_encoding_apart_gives_the_savefig_bytes(tmp_path):
     fig, _ = _figure(2, 1)
     save_figure(fig, tmp_path / "a.png", dpi=90)
     fig, _ = _figure(2, 1)
     write_png(render_rgba(fig, 90), tmp_path / "b.png", dpi=90)
-    a, b = Image.open(tmp_path / "a.png"), Image.open(tmp_path / "b.png")
-    assert a.mode == "RGBA" and b.mode == "RGB"  # opaque: no alpha channel to compress
-    assert np.asarray(a)[..., 3].min() == 255
-    np.testing.assert_array_equal(np.asarray(a)[..., :3], np.asarray(b))
-    assert a.info["dpi"] == b.info["dpi"] and "Software" not in b.info
-    write_png(render_rgba(_figure(1, 1)[0], 90), tmp_path / "c.png", dpi=90)
-    assert (tmp_path / "c.png").read_bytes() == write_png(
-        render_rgba(_figure(1, 1)[0], 90), tmp_path / "d.png", dpi=90
-    ).read_bytes()  # deterministic
-
-
-def test_a_transparent_image_keeps_its_alpha(tmp_path):
-    from PIL import Image
-
-    rgba = np.zeros((4, 6, 4), np.uint8)
-    rgba[..., 0] = 200
-    rgba[1, 2, 3] = 128
-    write_png(rgba, tmp_path / "t.png", dpi=90)
-    img = Image.open(tmp_path / "t.png")
-    assert img.mode == "RGBA"
-    np.testing.assert_array_equal(np.asarray(img), rgba)
+    assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()

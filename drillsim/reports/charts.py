@@ -227,28 +227,13 @@ def render_rgba(fig: Figure, dpi: float = DPI) -> np.ndarray:
     return np.asarray(canvas.buffer_rgba())  # the view keeps the renderer's buffer alive
 
 
-def png_image(rgba: np.ndarray):
-    """The pixels of :func:`render_rgba` as a Pillow image ready to encode: RGB when opaque
-    (every figure here has a white background), else RGBA.
+def write_png(rgba: np.ndarray, path: Path, dpi: float = DPI) -> Path:
+    """Encode pixels from :func:`render_rgba` as a PNG at ``path`` (no software tag)."""
+    import matplotlib.image as mimage
 
-    RGB is a quarter fewer bytes to compress (about a fifth less encoding CPU, files about a
-    tenth smaller) and to keep in memory while the PNG is encoded; the pixels are the same as
-    in ``savefig``'s RGBA file. Pillow unpacks the RGBA buffer as RGBX (one copy), so the
-    caller can drop ``rgba`` (and its renderer) as soon as this returns.
-    """
-    from PIL import Image
-
-    h, w = rgba.shape[:2]
-    if bool((rgba[..., 3] == 255).all()):
-        return Image.frombytes("RGB", (w, h), rgba, "raw", "RGBX")
-    return Image.frombytes("RGBA", (w, h), rgba, "raw", "RGBA")
-
-
-def write_png(pixels, path: Path, dpi: float = DPI) -> Path:
-    """Encode ``pixels`` (from :func:`render_rgba`, or its :func:`png_image`) as a PNG at
-    ``path``, without a software tag."""
-    img = png_image(pixels) if isinstance(pixels, np.ndarray) else pixels
-    img.save(path, format="png", dpi=(dpi, dpi))
+    mimage.imsave(
+        path, rgba, format="png", origin="upper", dpi=dpi, metadata=dict(PNG_METADATA)
+    )
     return path
 
 
