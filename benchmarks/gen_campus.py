@@ -7,6 +7,8 @@ issue's 20,000 spaces and 30,000 people. Deterministic: the same N writes the sa
 
 Usage: python benchmarks/gen_campus.py --spaces 20000 --out /tmp/campus
        (writes campus-<N>.yaml and campus-<N>-lockdown.yaml into --out)
+       python benchmarks/gen_campus.py --spaces 20000 --out /tmp/campus --protocols
+       (also campus-<N>-<variant>.yaml for every protocol, as in docs/performance.md)
 """
 
 from __future__ import annotations
@@ -142,6 +144,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--spaces", type=int, default=20_000)
     ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--protocols", action="store_true",
+                    help="also write a scenario per protocol (see variants())")
     a = ap.parse_args()
     a.out.mkdir(parents=True, exist_ok=True)
     fp, n_b = campus(a.spaces)
@@ -164,6 +168,36 @@ def main() -> None:
     sc_path = a.out / f"campus-{n}-lockdown.yaml"
     sc_path.write_text(yaml.safe_dump(sc, sort_keys=False), encoding="utf-8")
     print(f"wrote {fp_path} ({n} spaces, {n_b} buildings) and {sc_path}")
+    if a.protocols:
+        for name, variant in variants(sc, n_b).items():
+            path = a.out / f"campus-{n}-{name}.yaml"
+            path.write_text(yaml.safe_dump(variant, sort_keys=False), encoding="utf-8")
+            print(f"wrote {path}")
+
+
+def variants(sc: dict, n_buildings: int) -> dict[str, dict]:
+    """The campus lockdown scenario changed to every protocol (for compile and run timings)."""
+    passing = {"preset": "passing_period", "student_age_band": "high", "office_staff": 1}
+    staffed = {"preset": "class_in_session", "student_age_band": "high", "office_staff": 1}
+    walk = {"path": ["B000-H05", "B000-H06", "B000-H07"], "start_s": 0, "speed_mps": 1.0}
+    changes = {
+        "lockdown-passing": {"population": passing},
+        "hold": {"protocol": "hold", "population": {**passing, "office_staff": 0}},
+        "evacuate": {"protocol": "evacuate"},
+        "secure": {"protocol": "secure", "population": staffed},
+        "shelter": {
+            "protocol": "shelter",
+            "shelter": {"areas": {f"B{i:03d}-H10": 400 for i in range(n_buildings)}},
+        },
+        "options": {
+            "protocol": "options",
+            "hazard": {"zone": {"walk": walk}},
+            "options": {"min_hops": 2},
+        },
+    }
+    return {
+        name: {**sc, **change, "name": f"{sc['name']}, {name}"} for name, change in changes.items()
+    }
 
 
 if __name__ == "__main__":

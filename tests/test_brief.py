@@ -290,7 +290,9 @@ def test_evacuation_brief_adapts(tmp_path):
     }
     assert {"evacuation_time_s", "time_95_evacuated_s"} <= rows
     header = (out / "observer_sheet.csv").read_text(encoding="utf-8").splitlines()[0]
-    assert header == "room,label,observer,alert_heard_s,left_room_s,assembly_reached_s,notes"
+    assert header == (
+        "room,label,observer,alert_heard_s,left_room_s,assembly_reached_s,accounted_s,notes"
+    )
 
 
 def test_bad_scenario_writes_nothing(tmp_path):

@@ -388,3 +388,34 @@ def test_door_held_while_expected_students_keep_arriving():
         )
         assert batch.person_locked_out[0, hall[3]]
         _agree(batch, refs)
+
+
+def test_a_hold_cap_below_the_recovery_time_closes_the_door_at_the_cap_with_nobody_outside():
+    """hold_max_s (5 s) shorter than hallway_recovery_s (15 s) and nobody in the halls: the
+    adult closes at alert + reaction + 5 s in both engines (the batch engine used to return reaction +
+    15 s when there were no movers, which hypothesis found)."""
+    fp = {
+        "name": "cap",
+        "spaces": [
+            space("H1", "corridor", 0),
+            space("A", "classroom", 0, 5, capacity=20),
+            space("EX", "exit", -10),
+        ],
+        "connections": [
+            conn("A", "H1", "door", lock="thumbturn", length_m=5.0),
+            conn("H1", "EX", "door", width_m=1.8, length_m=10.0),
+        ],
+    }
+    sc = quiet_scenario(
+        population={"preset": "none", "groups": [{"space": "A", "teachers": 1, "students": 3}]},
+        incident={"origin": "EX", "detection_delay_s": 0},
+        lockdown={"spread_start": False, "hold_rule": "approaching", "hold_max_s": 5.0},
+    )
+    sc["behaviour"]["hallway_recovery_s"] = 15.0
+    loaded, plan = build(fp, sc)
+    assert plan.mover.size == 0
+    _, batch, refs, _ = run_both(loaded, plan)
+    # PA at 10 s + 5 s reaction = 15 s; closes at the cap 15 + 5 = 20 s (not 15 + 15 = 30 s)
+    assert batch.room_lock_start_s[0, 0] == 20.0
+    assert refs[0].room_lock_start_s[0] == batch.room_lock_start_s[0, 0]
+    _agree(batch, refs)

@@ -277,7 +277,8 @@ def test_routes_csv_is_read_with_waypoints(tmp_path):
 @pytest.mark.parametrize(
     ("text", "element", "words"),
     [
-        ("room,primary,assembly\nA01,EX-W,Field\n", "(header)", "assembly_distance_m"),
+        ("room,primary,assembly\nA01,EX-W,Field\n", "routes.A01.assembly", "no assembly areas"),
+        ("room,primary,asembly\nA01,EX-W,Field\n", "(header)", "did you mean 'assembly'"),
         ("room,alternate\nA01,EX-W\n", "(header)", "missing column 'primary'"),
         ("room,primary\nA01,\n", "row 2", "required"),
         ("room,primary\nA01,EX-W\nA01,EX-A\n", "row 3.room", "twice"),
@@ -375,3 +376,222 @@ def test_review_places_an_evacuation_drill_in_the_simulated_ranges(tmp_path):
     assert res.exit_code != 0
     assert "is before left_room_s" in res.output and "did you mean" in res.output
     assert not (tmp_path / "r2").exists()
+
+
+def test_largest_queue_per_server_is_an_output_of_both_engines():
+    """Hand calculation. Five students leave room A together at t0 through a 1.8 m door (headway
+    h1 = 1 / (1.3 x 1.5) = 0.5128 s) into a hall, then 5 m on to a 0.91 m exit door (headway
+    h2 = 1 / (1.3 x 0.61) = 1.2610 s).
+
+    Room door: all five arrive at 0 s, the first passes at once, so 4 wait. Exit door: person n
+    arrives at 5 + n h1 and leaves at 5 + n h2; just after arrival n, the people j <= n with
+    5 + j h2 > 5 + n h1 are waiting, i.e. j > n h1 / h2 = 0.4067 n: for n = 4, j in {2, 3, 4}
+    (4 x 0.4067 = 1.63), so at most 3 wait (n = 3 gives j in {2, 3}: 2).
+    """
+    fp = {
+        "name": "queues",
+        "spaces": [
+            space("A", "classroom", 0, 0, capacity=5),
+            space("H", "commons", 5, 0, size_w_m=10, size_h_m=10),
+            space("EX", "exit", 10, 0, assembly_distance_m=0),
+        ],
+        "connections": [
+            conn("A", "H", "door", width_m=1.8, length_m=5.0),
+            conn("H", "EX", "door", width_m=0.91, length_m=5.0),
+        ],
+    }
+    sc = _sc([{"space": "A", "students": 5}])
+    sc["incident"]["origin"] = "EX"
+    loaded, plan = build(fp, sc)
+    net = plan.evac_net
+    k_room = next(k for k in range(net.n_servers) if plan.space_ids[net.src[k]] == "A")
+    k_exit = next(k for k in range(net.n_servers) if plan.space_ids[net.src[k]] == "H")
+    h1, h2 = 1 / (1.3 * 1.5), 1 / (1.3 * 0.61)
+    assert net.service_s[k_room] == pytest.approx(h1) and net.service_s[k_exit] == pytest.approx(h2)
+    assert [j for j in range(5) if j > 4 * h1 / h2] == [2, 3, 4]
+    _, batch, refs, _ = run_both(loaded, plan, n_runs=2)
+    for r, ref in enumerate(refs):
+        assert ref.server_max_queue[0, k_room] == 4 and ref.server_max_queue[0, k_exit] == 3
+        assert np.array_equal(batch.server_max_queue[r], ref.server_max_queue[0])
+    assert batch.server_max_queue.dtype == np.int32
+
+
+def test_wheelchair_user_takes_two_walkers_of_door_capacity():
+    """Hand calculation (both engines). Room A: a teacher (person 0) and a student who uses a
+    wheelchair (person 1, ground floor: no refuge, leaves with the class); room B: two students
+    (2, 3). Both rooms open onto a hall (1.8 m doors, headway h1 = 1 / (1.3 x 1.5) = 0.5128 s),
+    A's door 5 m and B's 5.6 m from a 0.91 m exit door (headway h2 = 1 / (1.3 x 0.61) = 1.2610 s),
+    level speed 1 m/s, exit 5 m on, assembly 0 m.
+
+    Arrivals at the exit door: 5, 5 + h1 = 5.5128, 5.6, 5.6 + h1 = 6.1128. The wheelchair user
+    (flow weight 2) holds the door for 2 h2: d = 5, 5 + h2, 5 + h2 + 2 h2 = 5 + 3 h2 = 8.7831,
+    5 + 4 h2 = 10.0441; out 5 m later. Weight 1 gives 5 + 2 h2 and 5 + 3 h2 for room B.
+    """
+    fp = {
+        "name": "wheelchair",
+        "spaces": [
+            space("A", "classroom", 0, 0, capacity=2),
+            space("B", "classroom", 0, 5, capacity=2),
+            space("H", "commons", 5, 0, size_w_m=10, size_h_m=10),
+            space("EX", "exit", 10, 0, assembly_distance_m=0),
+        ],
+        "connections": [
+            conn("A", "H", "door", width_m=1.8, length_m=5.0),
+            conn("B", "H", "door", width_m=1.8, length_m=5.6),
+            conn("H", "EX", "door", width_m=0.91, length_m=5.0),
+        ],
+    }
+    groups = [{"space": "A", "students": 1, "teachers": 1}, {"space": "B", "students": 2}]
+    h1, h2 = 1 / (1.3 * 1.5), 1 / (1.3 * 0.61)
+    outs = {}
+    for weight in (1.0, 2.0):
+        sc = _sc(
+            groups,
+            assisted=[{"space": "A", "people": 1, "helper": "A"}],
+            wheelchair_flow_weight=weight,
+        )
+        sc["incident"]["origin"] = "EX"
+        loaded, plan = build(fp, sc)
+        assert plan.person_role.tolist() == [1, 0, 0, 0]
+        assert plan.assist_helper[1] == -1  # no stair: no refuge, walks with the class
+        assert plan.person_flow_weight.tolist() == [1.0, weight, 1.0, 1.0]
+        _, batch, refs, _ = run_both(loaded, plan)
+        from drillsim.engines.outcomes import max_abs_difference
+
+        assert max(max_abs_difference(batch, refs[0]).values()) <= 1e-9
+        outs[weight] = batch.person_arrive_s[0]
+    assert outs[2.0] == pytest.approx([10, 10 + h2, 10 + 3 * h2, 10 + 4 * h2], rel=1e-12)
+    assert outs[1.0] == pytest.approx([10, 10 + h2, 10 + 2 * h2, 10 + 3 * h2], rel=1e-12)
+    assert 5 + 3 * h2 == pytest.approx(8.7831, abs=1e-4) and 5.6 + h1 == pytest.approx(6.1128, 1e-4)
+
+
+def test_helper_makes_one_trip_per_person_when_per_trip_is_one():
+    """Hand calculation (both engines). As the refuge case above: room A upstairs, its teacher
+    (person 0, the helper) and three students, the last two of whom cannot use stairs (weight 1).
+    Teacher out at 5 + 10 / 0.5 + 5 = 30 s; back up 5 m + 10 m of stair: 25 s, at the refuge at
+    55 s; down with the first: 10 / 0.3 + 5 / 0.8 = 39.583 s, out at 94.583 s; back up again
+    (exit -> refuge, 25 s) at 119.583 s; down with the second: out at 159.167 s. The teacher is
+    safe with the last of them (assembly 0 m). In one trip (the default) both are out at
+    94.583 s.
+    """
+    fp = {
+        "name": "trips",
+        "floors": [{"level": 0, "name": "G"}, {"level": 1, "name": "1"}],
+        "spaces": [
+            space("A", "classroom", 0, 0, floor=1, capacity=3),
+            space("ST1", "stair", 5, 0, floor=1),
+            space("ST0", "stair", 5, 0, floor=0),
+            space("EX", "exit", 10, 0, assembly_distance_m=0),
+        ],
+        "connections": [
+            conn("A", "ST1", "door", width_m=1.8, length_m=5.0),
+            conn("ST1", "ST0", "stair", width_m=1.6, length_m=10.0),
+            conn("ST0", "EX", "door", width_m=1.8, length_m=5.0),
+        ],
+    }
+    groups = [{"space": "A", "students": 3, "teachers": 1}]
+    down = 10 / 0.3 + 5 / 0.8
+    first = 30 + 25 + down
+    expected = {None: [first, first], 1: [first, first + 25 + down], 2: [first, first]}
+    for per_trip, (out1, out2) in expected.items():
+        entry = {"space": "A", "people": 2, "helper": "A", "mobility": "no_stairs"}
+        if per_trip is not None:
+            entry["per_trip"] = per_trip
+        sc = _sc(groups, assisted=[entry])
+        sc["incident"]["origin"] = "EX"
+        loaded, plan = build(fp, sc)
+        assert plan.person_role.tolist() == [1, 0, 0, 0]
+        assert plan.assist_trip.tolist() == [-1, -1, 0, 0 if per_trip != 1 else 1]
+        _, batch, refs, _ = run_both(loaded, plan, n_runs=2)
+        from drillsim.engines.outcomes import max_abs_difference
+
+        for r, ref in enumerate(refs):
+            assert max(max_abs_difference(batch.run(r), ref).values()) <= 1e-9
+        arrive = batch.person_arrive_s[0]
+        assert arrive[0] == pytest.approx(30, rel=1e-12)
+        assert arrive[2:].tolist() == pytest.approx([out1, out2], rel=1e-12)
+        assert batch.person_safe_s[0, 0] == pytest.approx(out2, rel=1e-12)
+    assert first + 25 + down == pytest.approx(159.167, abs=1e-3)
+
+
+def _two_exits():
+    """Room A (1.8 m door, 5 m) onto a hall; EX1 5 m on through a 0.91 m door, EX2 20 m on
+    through a 1.8 m door. Everyone's nearest exit is EX1."""
+    return {
+        "name": "two-exits",
+        "spaces": [
+            space("A", "classroom", 0, 0, capacity=4),
+            space("H", "commons", 5, 0, size_w_m=10, size_h_m=10),
+            space("EX1", "exit", 10, 0, assembly_distance_m=0),
+            space("EX2", "exit", 25, 0, assembly_distance_m=0),
+        ],
+        "connections": [
+            conn("A", "H", "door", width_m=1.8, length_m=5.0),
+            conn("H", "EX1", "door", width_m=0.91, length_m=5.0),
+            conn("H", "EX2", "door", width_m=1.8, length_m=20.0),
+        ],
+    }
+
+
+def test_exit_blocked_later_turns_back_the_queue_and_reroutes_later_arrivals():
+    """Hand calculation (both engines). Four students leave A at 0 s (room door headway
+    h1 = 1 / (1.3 x 1.5) = 0.5128 s) and reach the EX1 door (headway h2 = 1 / (1.3 x 0.61) =
+    1.2610 s) at 5 + n h1 = 5, 5.5128, 6.0256, 6.5385 s, where they would pass at 5 + n h2 = 5,
+    6.2610, 7.5220, 8.7831 s. EX1 is blocked from 6.3 s:
+
+    * persons 0 and 1 pass before 6.3 s: out at 10 and 11.2610 s;
+    * person 2 is queued at 6.3 s (arrived 6.0256, would pass 7.5220): turns back at 6.3 s and
+      walks the 20 m to EX2 (free door): out at 26.3 s, queued 2 h1 + (6.3 - 6.0256) = 1.3 s;
+    * person 3 reaches the hall at 6.5385 s, after the blockage: goes on to EX2 at once; the EX2
+      door is free again at 6.3 + h1 = 6.8128 s, out at 26.8128 s.
+    Two people rerouted; the EX1 queue held at most 2 (persons 1 and 2 at 6.0256 s).
+    """
+    sc = _sc([{"space": "A", "students": 4}], blocked_from={"EX1": 6.3})
+    sc["incident"]["origin"] = "EX2"
+    loaded, plan = build(_two_exits(), sc)
+    assert plan.evac_net.rerouting and plan.evac_net.block_times.tolist() == [6.3]
+    _, batch, refs, logs = run_both(loaded, plan, n_runs=2)
+    from drillsim.engines.outcomes import max_abs_difference
+
+    for r, ref in enumerate(refs):
+        assert max(max_abs_difference(batch.run(r), ref).values()) <= 1e-9
+    h1, h2 = 1 / (1.3 * 1.5), 1 / (1.3 * 0.61)
+    assert 5 + h2 < 6.3 <= 5 + 2 * h2 and 5 + 2 * h1 < 6.3 <= 5 + 3 * h1
+    assert batch.person_arrive_s[0].tolist() == pytest.approx(
+        [10, 10 + h2, 26.3, 6.3 + h1 + 20], rel=1e-12
+    )
+    assert 6.3 + h1 + 20 == pytest.approx(26.8128, abs=1e-4)
+    ids = plan.space_ids
+    assert [ids[e] for e in batch.person_exit[0]] == ["EX1", "EX1", "EX2", "EX2"]
+    assert batch.person_reroute_s[0, :2].tolist() == [pytest.approx(np.nan, nan_ok=True)] * 2
+    assert batch.person_reroute_s[0, 2:].tolist() == pytest.approx([6.3, 5 + 3 * h1], rel=1e-12)
+    assert batch.person_queue_s[0, 2] == pytest.approx(2 * h1 + 6.3 - (5 + 2 * h1), rel=1e-9)
+    k_ex1 = next(k for k in range(plan.evac_net.n_servers) if ids[plan.evac_net.dst[k]] == "EX1")
+    assert batch.server_max_queue[0, k_ex1] == 2
+    kinds = [row[3] for row in logs[0].rows]
+    assert kinds.count("turns_back") == 1 and kinds.count("reroutes") == 1
+    assert score(plan, batch)["rerouted_persons"].tolist() == [2.0, 2.0]
+
+
+def test_exit_blocked_from_a_time_is_validated():
+    for blocked_from, element, words in (
+        ({"EX9": 60}, "evacuation.blocked_from.EX9", "not in floorplan"),
+        ({"EX1": -5}, "evacuation.blocked_from", "before t0"),
+        ({"EX1": 60, "EX2": 60}, "evacuation.blocked_from.", "no way out"),
+    ):
+        sc = _sc([{"space": "A", "students": 4}], blocked_from=blocked_from)
+        sc["incident"]["origin"] = "H"
+        with pytest.raises(ValidationError) as err:
+            build(_two_exits(), sc)
+        text = str(err.value)
+        assert element in text and words in text, text
+    sc = _sc([{"space": "A", "students": 4}], blocked_from={"EX1": float("inf")})
+    with pytest.raises(ValidationError):
+        build(_two_exits(), sc)
+    sc = _sc([{"space": "A", "students": 4}], blocked_from={"EX1": 5})
+    sc["protocol"] = "options"
+    with pytest.raises(ValidationError, match="modelled for protocol: evacuate"):
+        build(_two_exits(), sc)
+    sc = _sc([{"space": "A", "students": 4}], blocked=["EX1"], blocked_from={"EX1": 5})
+    with pytest.raises(ValidationError, match=r"also in evacuation\.blocked"):
+        build(_two_exits(), sc)

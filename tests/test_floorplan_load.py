@@ -128,10 +128,13 @@ def test_space_defaults_are_filled():
 def test_securable_and_pa_defaults_by_kind(kind):
     data = minimal()
     data["spaces"].append({"id": "Z", "kind": kind, "x": 0, "y": -5})
-    data["connections"].append({"a": "Z", "b": "H1", "kind": "door"})
+    if kind == "assembly":  # outside: joined to the exit by a walkway, never by a door
+        data["connections"].append({"a": "EX", "b": "Z", "kind": "walkway"})
+    else:
+        data["connections"].append({"a": "Z", "b": "H1", "kind": "door"})
     z = floorplan_from_dict(data).space("Z")
     assert z["securable"] is (kind in ("classroom", "office", "library", "gym"))
-    assert z["pa"] is (kind not in ("outdoor", "exit"))
+    assert z["pa"] is (kind not in ("outdoor", "exit", "assembly"))
     assert z["assembly_distance_m"] == (30.0 if kind == "exit" else 0.0)
 
 
@@ -254,9 +257,9 @@ def test_repr_is_short():
 def test_vocabularies_match_the_design():
     assert SPACE_KINDS == (
         "classroom", "office", "corridor", "stair", "restroom", "gym", "cafeteria", "library",
-        "commons", "outdoor", "exit",
+        "commons", "outdoor", "exit", "assembly",
     )  # fmt: skip
-    assert CONNECTION_KINDS == ("door", "opening", "stair")
+    assert CONNECTION_KINDS == ("door", "opening", "stair", "walkway")
     assert LOCK_TYPES == (
         "none", "thumbturn", "key_inside", "key_outside", "auto_locking", "central",
     )  # fmt: skip
@@ -317,7 +320,7 @@ def test_unknown_connection_kind():
     data["connections"][0]["kind"] = "dor"
     p = the_problem(problems_of(data), "connections[0] (id 'D-C1').kind")
     assert p.message == "unknown kind 'dor'"
-    assert p.fix == "use one of: door, opening, stair (did you mean 'door'?)"
+    assert p.fix == "use one of: door, opening, stair, walkway (did you mean 'door'?)"
 
 
 def test_unknown_lock_type():

@@ -366,7 +366,7 @@ def test_a_huge_floorplan_is_refused_for_simulation_quickly(tmp_path, monkeypatc
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from bench_validate import campus
 
-    monkeypatch.setattr(scenario_load, "MAX_SIMULATED_SPACES", 100)  # as 5,000, in less time
+    monkeypatch.setattr(scenario_load, "MAX_SIMULATED_SPACES", 100)  # as 50,000, in less time
     (tmp_path / "fp.yaml").write_text(campus(200), encoding="utf-8")
     (tmp_path / "s.yaml").write_text(_scenario_text().replace(str(FLOORPLAN), "fp.yaml")
                                      .replace("H-A2", "H0").replace("OFFICE", "H0"),

@@ -30,6 +30,8 @@ def protocol_school(draw):
     corridors = [s["id"] for s in fp["spaces"] if s["id"].startswith("H")]
     rooms = [s["id"] for s in fp["spaces"] if s["id"].startswith("R")]
     groups = sc["population"]["groups"]
+    # the staff and outdoor classes added below must not be dropped by a replace-mode roster
+    sc["population"]["roster_mode"] = "add"
     if draw(st.booleans()):  # an outdoor yard with a class at recess
         fp["spaces"].append(space("YARD", "outdoor", -20.0, 10.0))
         fp["connections"].append(
@@ -52,6 +54,7 @@ def protocol_school(draw):
         groups.append({"space": draw(st.sampled_from(corridors + rooms)), "staff": 1})
     if protocol == "shelter":
         n = sum(g.get("students", 0) + g.get("teachers", 0) + g.get("staff", 0) for g in groups)
+        n += len(sc["population"].get("people", []))  # roster people (at most this many more)
         areas = draw(
             st.lists(st.sampled_from(corridors + rooms), min_size=1, max_size=3, unique=True)
         )

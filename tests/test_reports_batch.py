@@ -85,12 +85,38 @@ def written(request, tmp_path_factory):
 
 
 def test_every_file_is_written(written):
-    _, _, out, _ = written
+    _, result, out, _ = written
     names = sorted(p.name for p in out.iterdir())
+    queues = ["queues.csv"] if result.plan.protocol == "evacuate" else []  # issue 7
     assert names == sorted(
         ["drillsim-manifest.json", "runs.parquet", "runs.csv", "rooms.csv", "exposure.csv",
-         "summary.json", *FIGURES]
+         "summary.json", *queues, *FIGURES]
     )
+
+
+def test_queues_csv_reads_back_the_largest_queue_per_server(written):
+    """queues.csv: one row per evacuation server, the median / p90 / max of the per-run largest
+    queue that the batch kept (BatchResult.server_max_queue), longest median first."""
+    _, result, out, _ = written
+    if result.plan.protocol != "evacuate":
+        pytest.skip("queues.csv is written for evacuations")
+    rows = list(csv.DictReader((out / "queues.csv").open(encoding="utf-8")))
+    net = result.plan.evac_net
+    assert len(rows) == net.n_servers
+    q = result.server_max_queue
+    assert q.shape == (result.n_detail, net.n_servers)
+    medians = [float(r["median_max_queue"]) for r in rows]
+    assert medians == sorted(medians, reverse=True)
+    ids = result.plan.space_ids
+    for r in rows:
+        k = next(
+            k
+            for k in range(net.n_servers)
+            if ids[net.src[k]] == r["queue_in"] and ids[net.dst[k]] == r["towards"]
+        )
+        assert int(r["max_max_queue"]) == int(q[:, k].max())
+        assert float(r["median_max_queue"]) == pytest.approx(np.median(q[:, k]), abs=0.05)
+    assert max(int(r["max_max_queue"]) for r in rows) > 0
 
 
 def test_parquet_has_one_row_per_run_and_every_metric(written):

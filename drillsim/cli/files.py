@@ -48,12 +48,16 @@ def validate(file: str) -> None:
         if plan.protocol == "evacuate":
             ev = loaded.scenario.evacuation
             used = len({int(e) for e in plan.person_exit if e >= 0})
-            blocked = f", blocked: {', '.join(ev.blocked)}" if ev.blocked else ""
+            names = [*ev.blocked, *(f"{x} from {t:g} s" for x, t in ev.blocked_from.items())]
+            blocked = f", blocked: {', '.join(names)}" if names else ""
             click.echo(
                 head + f"routing {ev.routing}, {used} exits in use{blocked}, "
-                f"{int(plan.person_rerouted.sum())} people rerouted around blocked spaces, "
+                f"{int(plan.person_rerouted.sum())} people rerouted around blocked spaces"
+                + (" (more when the later blockages start)" if ev.blocked_from else "")
+                + ", "
                 f"{plan.evac_net.n_servers} flow-limited legs on the routes, "
                 f"{int((plan.assist_helper >= 0).sum())} waiting in an area of refuge for help"
+                + _assembly_note(plan)
             )
             return
         click.echo(
@@ -69,8 +73,30 @@ def validate(file: str) -> None:
         f"ok: floorplan '{fp.name}': {len(kinds)} spaces on {len(fp.floors)} floor(s), "
         f"{fp.graph.number_of_edges()} connections, {kinds.count('classroom')} classrooms, "
         f"{kinds.count('exit')} exits, {len(no_pa)} spaces outside PA coverage"
+        + (
+            f", {len(fp.assembly_areas)} assembly areas ({', '.join(fp.assembly_areas)}) joined "
+            f"by {len(fp.walkways())} walkways"
+            if fp.assembly_areas
+            else ""
+        )
     )
     _lockdown_warnings(fp)
+
+
+def _assembly_note(plan) -> str:
+    """``, assembly: AS-1 412 people, ...`` and the roster count, for an evacuation."""
+    parts = []
+    if plan.assembly_ids:
+        spaces = plan.space_assembly[plan.person_space]
+        parts.append(
+            "assembly: "
+            + ", ".join(f"{a} {int((spaces == i).sum())} people"
+                        for i, a in enumerate(plan.assembly_ids))
+        )
+    roster = sum(1 for p in plan.person_id if p)
+    if roster:
+        parts.append(f"{roster} people from the roster")
+    return "".join(f"; {x}" for x in parts)
 
 
 def _refuge_warnings(loaded, plan) -> None:

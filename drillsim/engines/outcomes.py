@@ -49,6 +49,13 @@ class Outcomes(RunArrays):
     person_unsafe_again_s: np.ndarray  # (R, P) leaves the refuge room on an order (nan: stays)
     person_arrive2_s: np.ndarray  # (R, P) reaches the exit after leaving (nan: stays)
     person_safe2_s: np.ndarray  # (R, P) reaches the assembly point after leaving (nan: stays)
+    # -- evacuation servers (issue 7): largest number of people waiting at once at each server
+    # (directed leg, ``plan.evac_net`` order); 0 where nobody queued or nobody passes servers
+    server_max_queue: np.ndarray  # (R, K) int32
+    # -- blockages after t0 (issue 7): the exit each person left by (-1: none / not an
+    # evacuation) and when they switched route because of a blockage (nan: never)
+    person_exit: np.ndarray  # (R, P) int64 exit space index
+    person_reroute_s: np.ndarray  # (R, P)
 
     @property
     def n_runs(self) -> int:

@@ -53,11 +53,17 @@ def entry_doors(fp: Floorplan, room: str) -> list[tuple[str, str, dict]]:
     One definition for the plan compiler and the checks: a room is secured when every entry door
     is locked; inner doors (to spaces reachable only through the room) do not count.
     """
-    out = []
+    return _entry_doors_by_space(fp).get(room, [])
+
+
+def _entry_doors_by_space(fp: Floorplan) -> dict[str, list[tuple[str, str, dict]]]:
+    """:func:`entry_doors` of every space at once (one pass over the connections)."""
+    out: dict[str, list[tuple[str, str, dict]]] = {}
     for a, b, d in fp.connections():
-        if d.get("kind") != "door" or d.get("inner") is True or room not in (a, b):
+        if d.get("kind") != "door" or d.get("inner") is True:
             continue
-        out.append((room, b if a == room else a, d))
+        out.setdefault(a, []).append((a, b, d))
+        out.setdefault(b, []).append((b, a, d))
     return out
 
 
@@ -65,10 +71,11 @@ def door_findings(fp: Floorplan) -> list[DoorFinding]:
     """Every securable room's entry door without a lock, and every audited door condition."""
     found: list[DoorFinding] = []
     g = fp.graph
+    doors_of = _entry_doors_by_space(fp)
     for room, attrs in g.nodes(data=True):
         if attrs.get("securable") is not True:
             continue
-        for _, other, d in entry_doors(fp, room):
+        for _, other, d in doors_of.get(room, []):
             if d.get("lock") != "none":
                 continue
             label = g.nodes[other].get("label", other)

@@ -72,7 +72,8 @@ def _plan_problems(out: ProblemList, fp: Floorplan) -> list[int]:
 def _space_problems(
     out: ProblemList, fp: Floorplan, space_el: Mapping[str, str], levels: list[int]
 ) -> None:
-    for index, (sid, attrs) in enumerate(fp.graph.nodes(data=True)):
+    areas = [(s, fp.outside.nodes[s]) for s in fp.assembly_areas]
+    for index, (sid, attrs) in enumerate([*fp.graph.nodes(data=True), *areas]):
         el = space_el.get(sid) or record_element("spaces", index, sid)
         check_id(out, sid, f"{el}.id", "space")
         space_values(out, attrs, el, levels)
@@ -83,7 +84,7 @@ def _connection_problems(
 ) -> None:
     g = fp.graph
     first_id: dict[str, str] = {}
-    for index, (a, b, attrs) in enumerate(fp.connections()):
+    for index, (a, b, attrs) in enumerate([*fp.connections(), *fp.walkways()]):
         cid = attrs.get("id")
         el = conn_el.get((a, b)) or record_element(
             "connections", index, cid if isinstance(cid, str) else f"{a}--{b}"
@@ -105,6 +106,8 @@ def _connection_problems(
                 "a connection joins two different spaces: correct a or b",
             )
             continue
+        if kind == "walkway":
+            continue  # outside: no floor rule (a hillside exit may be on an upper floor)
         fa, fb = g.nodes[a].get("floor"), g.nodes[b].get("floor")
         if not (has_type(fa, "int") and has_type(fb, "int")) or kind is None:
             continue
@@ -174,6 +177,39 @@ def _topology_problems(out: ProblemList, fp: Floorplan, space_el: Mapping[str, s
                 "cannot be locked down",
             )
     _inner_door_problems(out, fp, exits)
+    _assembly_problems(out, fp, exits, space_el)
+
+
+def _assembly_problems(
+    out: ProblemList, fp: Floorplan, exits: list[str], space_el: Mapping[str, str]
+) -> None:
+    """With assembly areas, every exit must reach one over walkways and every area an exit."""
+    areas = fp.assembly_areas
+    if not areas:
+        return
+    o = fp.outside
+    index_of = {s: i for i, s in enumerate([*fp.graph.nodes, *areas])}
+
+    def sel(s: str) -> str:
+        return space_el.get(s) or record_element("spaces", index_of[s], s)
+
+    for a in areas:
+        if not any(e in o and nx.has_path(o, a, e) for e in exits):
+            out.add(
+                sel(a),
+                f"assembly area '{a}' is joined to no exit",
+                f"add a walkway from an exit to it, e.g. {{a: {exits[0] if exits else 'EX-1'}, "
+                f"b: {a}, kind: walkway, length_m: 60}}",
+            )
+    for e in exits:
+        if e not in o or not any(nx.has_path(o, e, a) for a in areas):
+            out.add(
+                sel(e),
+                f"exit '{e}' leads to no assembly area (the floorplan has assembly areas, so every "
+                "exit needs a walkway to one)",
+                f"add a walkway from '{e}' to an assembly area, e.g. {{a: {e}, b: {areas[0]}, "
+                "kind: walkway, length_m: 60}",
+            )
 
 
 def _inner_door_problems(out: ProblemList, fp: Floorplan, exits: list[str]) -> None:

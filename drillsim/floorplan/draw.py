@@ -37,7 +37,10 @@ KIND_COLOURS: Mapping[str, str] = {
     "commons": "#f2d7b6",
     "outdoor": "#dcebd5",
     "exit": "#33a02c",
+    "assembly": "#e5f5e0",
 }
+#: Outline and walkway colour of assembly areas (outside the building).
+ASSEMBLY_EDGE = "#238b45"
 #: Ring drawn around a door with a lockdown finding (drillsim.floorplan.audit).
 FINDING_COLOUR = "#d7191c"
 #: Door marker (shape, face colour) per lock type.
@@ -173,16 +176,51 @@ def _draw_exit(
     )
 
 
+def _draw_assembly(ax, fp: Floorplan, rects: Mapping, lv: int, font: float, annotate: bool) -> bool:
+    """Assembly areas of floor ``lv`` (dashed green outline) and the walkways to them (dashed
+    lines, labelled with their length); True if any was drawn."""
+    drawn = False
+    for a_id, b_id, d in fp.walkways():
+        if fp.space(a_id)["floor"] != lv and fp.space(b_id)["floor"] != lv:
+            continue
+        (ax0, ay0, ax1, ay1), (bx0, by0, bx1, by1) = rects[a_id], rects[b_id]
+        pa, pb = ((ax0 + ax1) / 2, (ay0 + ay1) / 2), ((bx0 + bx1) / 2, (by0 + by1) / 2)
+        ax.plot(*zip(pa, pb, strict=True), color=ASSEMBLY_EDGE, linestyle="--", linewidth=1.0,
+                zorder=1.5)
+        if annotate:
+            ax.text((pa[0] + pb[0]) / 2, (pa[1] + pb[1]) / 2, f"{d['length_m']:.0f} m",
+                    fontsize=font * 0.9, color=ASSEMBLY_EDGE, ha="center", va="bottom",
+                    zorder=5, clip_on=True)
+    for s in fp.assembly_areas:
+        a = fp.space(s)
+        if a["floor"] != lv:
+            continue
+        drawn = True
+        x0, y0, x1, y1 = rects[s]
+        ax.add_patch(
+            Rectangle((x0, y0), x1 - x0, y1 - y0, facecolor=KIND_COLOURS["assembly"],
+                      edgecolor=ASSEMBLY_EDGE, linestyle="--", linewidth=1.2, zorder=1)
+        )
+        if annotate:
+            cap = int(a["capacity"])
+            ax.text((x0 + x1) / 2, (y0 + y1) / 2,
+                    f"{a['label']}" + (f"\n(holds {cap:,})" if cap else ""),
+                    ha="center", va="center", fontsize=font, color=ASSEMBLY_EDGE, zorder=5,
+                    clip_on=True)
+    return drawn
+
+
 def _layout(fp: Floorplan, has_values: bool) -> tuple:
     """Floors, space rectangles, x range per floor, shared y range, inches per metre and the
     figure size (inches) :func:`draw_floorplan` uses."""
     g = fp.graph
     levels = fp.levels or sorted({int(a["floor"]) for _, a in g.nodes(data=True)})
-    rects = {s: _rect(a) for s, a in g.nodes(data=True)}
+    nodes = [*g.nodes(data=True), *((s, fp.space(s)) for s in fp.assembly_areas)]
+    rects = {s: _rect(a) for s, a in nodes}
     xs: dict[int, tuple[float, float]] = {}
     all_y: list[float] = []
     for lv in levels:
-        on = [rects[s] for s, a in g.nodes(data=True) if a["floor"] == lv]
+        on = [rects[s] for s, a in nodes if a["floor"] == lv]
         if on:
             xs[lv] = (min(r[0] for r in on) - _MARGIN_M, max(r[2] for r in on) + _MARGIN_M)
             all_y += [min(r[1] for r in on), max(r[3] for r in on)]
@@ -365,7 +403,7 @@ def draw_floorplan(
     # doors with an audited condition or an unlockable entry door of a room to secure
     findings = {f.door: f.what for f in door_findings(fp)}
     any_finding = False
-    any_hatch = any_never = any_missing = any_exterior = False
+    any_hatch = any_never = any_missing = any_exterior = any_assembly = False
 
     for ax, lv in zip(axes, levels, strict=True):
         on_floor = [s for s, a in g.nodes(data=True) if a["floor"] == lv]
@@ -435,7 +473,10 @@ def draw_floorplan(
                     clip_on=True,
                 )
 
-        # doors: a marker on the wall between the two spaces, shaped by lock type
+        any_assembly = _draw_assembly(ax, fp, rects, lv, font, annotate) or any_assembly
+        # doors: a marker on the wall between the two spaces, shaped by lock type; one line
+        # artist per marker style (a large site has tens of thousands of doors)
+        door_marks: dict[tuple[str, str, bool], tuple[list[float], list[float]]] = {}
         for a_id, b_id, d in fp.connections():
             if d["kind"] != "door":
                 continue
@@ -446,17 +487,9 @@ def draw_floorplan(
             used_locks.add(d["lock"])
             exterior = bool(d["exterior"])
             any_exterior = any_exterior or exterior
-            ax.plot(
-                px,
-                py,
-                marker=marker,
-                markersize=font * 1.1,
-                color=colour,
-                linestyle="",
-                markeredgecolor=EXIT_COLOUR if exterior else "black",
-                markeredgewidth=1.6 if exterior else 0.5,
-                zorder=4,
-            )
+            mx, my = door_marks.setdefault((marker, colour, exterior), ([], []))
+            mx.append(px)
+            my.append(py)
             if d["id"] in findings:
                 any_finding = True
                 ax.plot(
@@ -481,6 +514,18 @@ def draw_floorplan(
                     zorder=7,
                     clip_on=True,
                 )
+        for (marker, colour, exterior), (mx, my) in door_marks.items():
+            ax.plot(
+                mx,
+                my,
+                marker=marker,
+                markersize=font * 1.1,
+                color=colour,
+                linestyle="",
+                markeredgecolor=EXIT_COLOUR if exterior else "black",
+                markeredgewidth=1.6 if exterior else 0.5,
+                zorder=4,
+            )
 
         ax.set_xlim(*xs[lv])
         ax.set_ylim(y_lo, y_hi)
@@ -563,6 +608,15 @@ def draw_floorplan(
                 linestyle="",
                 markersize=8,
                 label="EXIT (outside, to assembly point)",
+            )
+        )
+    if any_assembly:
+        handles.append(
+            Patch(
+                facecolor=KIND_COLOURS["assembly"],
+                edgecolor=ASSEMBLY_EDGE,
+                linestyle="--",
+                label="assembly area (walkway dashed)",
             )
         )
     rename = legend_rename or {}

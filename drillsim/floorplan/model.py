@@ -9,6 +9,7 @@ of what a default is. That single definition is what makes ``load(save(fp))`` ex
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -31,8 +32,16 @@ SPACE_KINDS: tuple[str, ...] = (
     "commons",
     "outdoor",
     "exit",
+    "assembly",
 )
-CONNECTION_KINDS: tuple[str, ...] = ("door", "opening", "stair")
+#: ``walkway``: an outdoor path from an exit to an assembly area (or between assembly areas).
+CONNECTION_KINDS: tuple[str, ...] = ("door", "opening", "stair", "walkway")
+#: An outside assembly area: where classes gather and are accounted for after leaving. It is
+#: not part of the building: loaders keep assembly areas and walkways in ``Floorplan.outside``,
+#: so no route, refuge, alert or population ever sees them (only the evacuation's walk from an
+#: exit to the assembly area does).
+ASSEMBLY_KIND = "assembly"
+WALKWAY_KIND = "walkway"
 LOCK_TYPES: tuple[str, ...] = (
     "none",
     "thumbturn",
@@ -53,11 +62,11 @@ AUDIT_DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: Kinds that can be locked down unless the file says ``securable: false``.
 SECURABLE_KINDS: frozenset[str] = frozenset({"classroom", "office", "library", "gym"})
 #: Kinds outside PA coverage unless the file says ``pa: true``.
-NO_PA_KINDS: frozenset[str] = frozenset({"outdoor", "exit"})
+NO_PA_KINDS: frozenset[str] = frozenset({"outdoor", "exit", "assembly"})
 #: Kinds whose connections are exterior (to the outside) by default.
-OUTSIDE_KINDS: frozenset[str] = frozenset({"outdoor", "exit"})
+OUTSIDE_KINDS: frozenset[str] = frozenset({"outdoor", "exit", "assembly"})
 #: Default clear width of a connection, in metres, by connection kind (0.91 m = 36 in door leaf).
-DEFAULT_WIDTH_M: Mapping[str, float] = {"door": 0.91, "opening": 2.0, "stair": 1.5}
+DEFAULT_WIDTH_M: Mapping[str, float] = {"door": 0.91, "opening": 2.0, "stair": 1.5, "walkway": 3.0}
 #: Width used when the connection kind itself is invalid (only so that loading can go on and
 #: report every problem; such a floorplan never validates).
 FALLBACK_WIDTH_M = 1.0
@@ -263,6 +272,11 @@ class Floorplan:
         Storey height in metres (floor to floor), used for default stair lengths.
     floors : tuple of (int, str)
         ``(level, name)`` of every floor, in file order.
+    outside : networkx.Graph
+        Assembly areas (kind ``assembly``) and the walkways (connection kind ``walkway``) that
+        join them to exits, with those exits as nodes too (same attributes). Kept apart from
+        ``graph`` so that assembly areas never become routes, refuges, rooms or start spaces.
+        Empty when the file has no assembly areas (exits then use ``assembly_distance_m``).
     """
 
     name: str
@@ -270,6 +284,7 @@ class Floorplan:
     source: str = "<memory>"
     floor_height_m: float = DEFAULT_FLOOR_HEIGHT_M
     floors: tuple[tuple[int, str], ...] = DEFAULT_FLOORS
+    outside: nx.Graph = dataclasses.field(default_factory=nx.Graph)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "floors", tuple((lv, nm) for lv, nm in self.floors))
@@ -280,11 +295,26 @@ class Floorplan:
         return list(self.graph.nodes)
 
     def space(self, sid: str) -> dict:
-        """Attribute dict of space ``sid`` (kind, floor, x, y, ...); ``KeyError`` if unknown."""
+        """Attribute dict of space ``sid`` (kind, floor, x, y, ...); ``KeyError`` if unknown.
+
+        Assembly areas are found too (they are not in :attr:`spaces`, see ``outside``).
+        """
         try:
             return self.graph.nodes[sid]
         except KeyError:
+            if sid in self.outside and self.outside.nodes[sid].get("kind") == ASSEMBLY_KIND:
+                return self.outside.nodes[sid]
             raise KeyError(f"no space '{sid}' in floorplan '{self.name}'") from None
+
+    @property
+    def assembly_areas(self) -> list[str]:
+        """Assembly area ids in file order (empty if the floorplan has none)."""
+        return [s for s, d in self.outside.nodes(data=True) if d.get("kind") == ASSEMBLY_KIND]
+
+    def walkways(self) -> list[tuple[str, str, dict]]:
+        """``(a, b, attrs)`` of every walkway, in file order."""
+        order = self.outside.graph.get("edge_order") or list(self.outside.edges)
+        return [(a, b, self.outside.edges[a, b]) for a, b in order]
 
     def connections(self) -> list[tuple[str, str, dict]]:
         """``(a, b, attrs)`` for every connection, in file order.
@@ -370,7 +400,8 @@ def floorplan_dict(fp: Floorplan, *, explicit: bool = False) -> dict:
     """
     many_floors = len(fp.floors) > 1
     spaces = []
-    for sid, attrs in fp.graph.nodes(data=True):
+    outside_nodes = [(s, fp.outside.nodes[s]) for s in fp.assembly_areas]
+    for sid, attrs in [*fp.graph.nodes(data=True), *outside_nodes]:
         rec: dict[str, Any] = {"id": sid}
         for field in SPACE_FIELDS[1:]:
             if field not in attrs:
@@ -381,9 +412,9 @@ def floorplan_dict(fp: Floorplan, *, explicit: bool = False) -> dict:
                 rec[field] = value
         spaces.append(rec)
     connections = []
-    for a, b, attrs in fp.connections():
+    for a, b, attrs in [*fp.connections(), *fp.walkways()]:
         rec = {}
-        ends = (fp.graph.nodes[a], fp.graph.nodes[b])
+        ends = (fp.space(a), fp.space(b))
         for field in CONNECTION_FIELDS:
             if field == "a":
                 rec["a"] = a

@@ -22,6 +22,7 @@ from drillsim.floorplan.fields import (
     show,
 )
 from drillsim.floorplan.model import (
+    ASSEMBLY_KIND,
     CONNECTION_FIELDS,
     CONNECTION_KINDS,
     CONNECTION_TYPES,
@@ -30,6 +31,7 @@ from drillsim.floorplan.model import (
     SPACE_FIELDS,
     SPACE_KINDS,
     SPACE_TYPES,
+    WALKWAY_KIND,
     Floorplan,
     default_connection_value,
     default_space_value,
@@ -94,13 +96,79 @@ def read_records(
     conn_el: dict[tuple[str, str], str] = {}
     order: list[tuple[str, str]] = []
     first_pair: dict[frozenset, str] = {}
-    position = {sid: i for i, sid in enumerate(g.nodes)}
+    # assembly areas sort after the building's spaces (the order every writer uses), so that a
+    # walkway's two ends are oriented the same whatever order the file lists them in
+    listed = sorted(g.nodes, key=lambda s: g.nodes[s].get("kind") == ASSEMBLY_KIND)
+    position = {sid: i for i, sid in enumerate(listed)}
     for j, raw in enumerate(conns):
         _connection_record(out, g, position, conn_el, order, first_pair, j, raw, floor_height_m)
-    g.graph["edge_order"] = order
-    nx.freeze(g)
-    fp = Floorplan(name=name, graph=g, source=source, floor_height_m=floor_height_m, floors=floors)
+    building, outside = _split_outside(out, g, order, conn_el)
+    fp = Floorplan(
+        name=name,
+        graph=building,
+        source=source,
+        floor_height_m=floor_height_m,
+        floors=floors,
+        outside=outside,
+    )
     return fp, space_el, conn_el
+
+
+def _split_outside(
+    out: ProblemList, g: nx.Graph, order: list[tuple[str, str]], conn_el: dict
+) -> tuple[nx.Graph, nx.Graph]:
+    """The building graph and the outside graph (assembly areas, walkways and their exits).
+
+    A walkway must join an assembly area to an exit or to another assembly area, and nothing
+    but a walkway may touch an assembly area; other combinations are reported and left out.
+    """
+    def kind(s: str) -> str:
+        return str(g.nodes[s].get("kind"))
+
+    building, outside = nx.Graph(), nx.Graph()
+    for sid, attrs in g.nodes(data=True):
+        if kind(sid) == ASSEMBLY_KIND:
+            outside.add_node(sid, **attrs)
+        else:
+            building.add_node(sid, **attrs)
+    inside_order: list[tuple[str, str]] = []
+    outside_order: list[tuple[str, str]] = []
+    for a, b in order:
+        d = g.edges[a, b]
+        el = conn_el[(a, b)]
+        ends = {kind(a), kind(b)}
+        if d.get("kind") == WALKWAY_KIND:
+            if ASSEMBLY_KIND not in ends or not ends <= {ASSEMBLY_KIND, "exit"}:
+                other = [s for s in (a, b) if kind(s) not in (ASSEMBLY_KIND, "exit")]
+                out.add(
+                    f"{el}.kind",
+                    f"walkway between '{a}' ({kind(a)}) and '{b}' ({kind(b)})"
+                    + (f": '{other[0]}' is inside the building" if other else ""),
+                    "a walkway joins an assembly area (kind: assembly) to an exit or to another "
+                    "assembly area; use door, opening or stair inside the building",
+                )
+                continue
+            for s in (a, b):
+                if s not in outside:
+                    outside.add_node(s, **g.nodes[s])
+            outside.add_edge(a, b, **d)
+            outside_order.append((a, b))
+        elif ASSEMBLY_KIND in ends:
+            area = a if kind(a) == ASSEMBLY_KIND else b
+            out.add(
+                f"{el}.kind",
+                f"{d.get('kind')} connection to assembly area '{area}'",
+                "an assembly area is outside the building: join it to an exit with kind: walkway "
+                "(and length_m, the walking distance)",
+            )
+        else:
+            building.add_edge(a, b, **d)
+            inside_order.append((a, b))
+    building.graph["edge_order"] = inside_order
+    outside.graph["edge_order"] = outside_order
+    nx.freeze(building)
+    nx.freeze(outside)
+    return building, outside
 
 
 def _record_lists(out: ProblemList, data: Mapping) -> tuple[list, list]:

@@ -33,13 +33,7 @@ from drillsim.plan.options import known_row
 
 
 def _shortest(plan: Plan, a: int, b: int) -> list[int]:
-    path = [a]
-    while path[-1] != b:
-        n = int(plan.path_next[path[-1], b])
-        if n < 0:
-            break
-        path.append(n)
-    return path
+    return plan.paths.walk(a, b)
 
 
 def _via(plan: Plan, waypoints: list[int]) -> list[int]:
@@ -164,10 +158,7 @@ def _path_fractions(plan: Plan, path: list[int]) -> np.ndarray:
     """Cumulative share of path metres at each node (0 ... 1)."""
     if len(path) == 1:
         return np.zeros(1)
-    legs = [
-        plan.level_len[a, b] + plan.stair_len[a, b]
-        for a, b in zip(path[:-1], path[1:], strict=True)
-    ]
+    legs = [plan.paths.metres(a, b) for a, b in zip(path[:-1], path[1:], strict=True)]
     cum = np.concatenate([[0.0], np.cumsum(legs)])
     return cum / cum[-1] if cum[-1] > 0 else np.linspace(0.0, 1.0, len(path))
 

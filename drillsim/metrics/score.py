@@ -69,7 +69,11 @@ METRICS: dict[str, tuple[str, str]] = {
         "s",
         "every class accounted for: its last member at assembly plus the teacher's report delay",
     ),
-    "rerouted_persons": ("persons", "people whose usual route was blocked (alternate taken)"),
+    "rerouted_persons": (
+        "persons",
+        "people whose usual route was blocked from t0, or who switched route when a later "
+        "blockage started (alternate or the way round taken)",
+    ),
     "max_door_queue_s": (
         "s",
         "longest total queueing of one person (doors, openings, corridors, stairs)",
@@ -265,7 +269,9 @@ def score(plan: Plan, o: Outcomes) -> dict[str, np.ndarray]:
         out = np.where(np.isnan(o.person_arrive_s), np.inf, o.person_arrive_s)
         m["time_all_outside_s"] = out.max(axis=1) if plan.n_persons else np.zeros(R)
         m["time_all_accounted_s"] = classes_accounted(plan, o).max(axis=1, initial=0.0)
-        m["rerouted_persons"] = np.full(R, float(plan.person_rerouted.sum()))
+        # blocked from t0 (plan) or switched route when a later blockage started (engines)
+        later = ~np.isnan(o.person_reroute_s)
+        m["rerouted_persons"] = (plan.person_rerouted[None, :] | later).sum(axis=1).astype(float)
     _not_applicable(plan, m, R)
     return {k: m[k].astype(float) for k in metric_names(plan.protocol)}
 

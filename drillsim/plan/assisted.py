@@ -6,6 +6,13 @@ only as far as the *area of refuge*: the stair space where their route first tak
 adult starting in ``helper``, evacuates as usual, then walks back from their exit to the refuge
 (shortest path, no queues: the crowd has gone), and brings the waiting people down the rest of
 their route at the assisted speeds, then to the assembly point. The helper is safe when they are.
+
+With ``per_trip`` set, the helper brings them ``per_trip`` at a time (in person order): after each
+trip they walk back from that trip's exit to the refuge (shortest path, their own speeds) for the
+next, leaving again when they are there (or when the last of that trip reaches the refuge).
+Wheelchair users (an ``assisted`` entry with ``mobility: wheelchair``, or a roster row) take
+``evacuation.wheelchair_flow_weight`` walkers' share of every door, opening and stair they pass
+(``person_flow_weight``; everyone else 1). Roster groups are brought down in one trip.
 """
 
 from __future__ import annotations
@@ -37,9 +44,14 @@ def assisted_fields(
     refuge = np.full(P, -1, dtype=np.int64)
     back_level, back_stair = np.zeros(P), np.zeros(P)
     down_level, down_stair = np.zeros(P), np.zeros(P)
+    weight = np.ones(P)  # flow weight at every server (a wheelchair takes more width)
+    trip = np.full(P, -1, dtype=np.int64)  # which of the helper's trips brings them down
+    ret_level, ret_stair = np.zeros(P), np.zeros(P)  # their exit -> refuge (next trip)
     problems: list[Problem] = []
     file = ctx.loaded.source
     paths = [list(p) for p in paths]
+    # (element, helper, people who wait, people per trip, which of them use a wheelchair)
+    groups: list[tuple[str, int, list[int], int, list[bool]]] = []
     for i, a in enumerate(ev.assisted):
         base = f"evacuation.assisted[{i}]"
         s, hs = idx[a.space], idx[a.helper]
@@ -65,8 +77,49 @@ def assisted_fields(
                 )
             )
             continue
-        h = adults[0]
-        for p in students[-a.people :]:
+        members = students[-a.people :]
+        groups.append(
+            (
+                f"{base}.helper",
+                adults[0],
+                members,
+                a.per_trip or a.people,
+                [a.mobility == "wheelchair"] * len(members),
+            )
+        )
+    # roster people who use a wheelchair or cannot use stairs, grouped by their named helper
+    pid = {p.pid: i for i, p in enumerate(ctx.people) if p.pid}
+    by_helper: dict[int, list[int]] = {}
+    for i, person in enumerate(ctx.people):
+        if person.mobility != "walking" and person.helper in pid:
+            by_helper.setdefault(pid[person.helper], []).append(i)
+    for h, members in by_helper.items():
+        groups.append(
+            (
+                f"population.roster (helper '{ctx.people[h].pid}')",
+                h,
+                members,
+                len(members),  # one trip
+                [ctx.people[p].mobility == "wheelchair" for p in members],
+            )
+        )
+    used: dict[int, str] = {}
+    for element, h, members, per_trip, wheelchair in groups:
+        if h in used:
+            problems.append(
+                Problem(
+                    file,
+                    element,
+                    f"the adult named here already helps another group ({used[h]}); one adult "
+                    "brings one group down",
+                    "name a different helper for each group",
+                )
+            )
+            continue
+        used[h] = element
+        for n, p in enumerate(members):
+            if wheelchair[n]:
+                weight[p] = float(ev.wheelchair_flow_weight)
             path = paths[p]
             cut = next(
                 (
@@ -82,9 +135,14 @@ def assisted_fields(
                 cut -= 1
             r = path[cut]
             helper[p], refuge[p] = h, r
+            trip[p] = n // per_trip
+            lv, st = ctx.paths.level_stair(path[-1], r)
+            ret_level[p] = lv
+            ret_stair[p] = st / stair_factor
             end_h = paths[h][-1]
-            back_level[p] = ctx.level_len[end_h, r]
-            back_stair[p] = ctx.stair_len[end_h, r] / stair_factor
+            lv, st = ctx.paths.level_stair(end_h, r)
+            back_level[p] = lv
+            back_stair[p] = st / stair_factor
             lv = st = 0.0
             for x, y in zip(path[cut:-1], path[cut + 1 :], strict=True):
                 d = g.edges[ids[x], ids[y]]
@@ -105,4 +163,29 @@ def assisted_fields(
         "assist_down_stair": down_stair,
         "assist_level_mps": float(ev.assisted_level_speed_mps),
         "assist_stair_mps": float(ev.assisted_stair_speed_mps),
+        "person_flow_weight": weight,
+        "assist_trip": trip,
+        "assist_return_level": ret_level,
+        "assist_return_stair": ret_stair,
     }
+
+
+def exit_refuge_fields(ctx: Context, refuge: np.ndarray, needed: bool) -> dict[str, Any]:
+    """Level and stair metres from every exit to every area of refuge in use.
+
+    A later blockage can send a helper out by another exit than planned; their walk back up to
+    the refuge then starts there (``engines/*/evacuate.py``). Computed only when ``needed``
+    (later blockages and assisted people), as an (S, number of refuges) table: exit rows only,
+    other rows inf.
+    """
+    used = np.unique(refuge[refuge >= 0]) if needed else np.zeros(0, dtype=np.int64)
+    col = np.full(refuge.shape, -1, dtype=np.int64)
+    S = len(ctx.ids)
+    level = np.full((S, used.size), np.inf)
+    stair = np.full((S, used.size), np.inf)
+    if used.size:
+        col[refuge >= 0] = np.searchsorted(used, refuge[refuge >= 0])
+        for e in (i for i, k in enumerate(ctx.kinds) if k == "exit"):
+            for c, r in enumerate(used):
+                level[e, c], stair[e, c] = ctx.paths.level_stair(e, int(r))
+    return {"refuge_col": col, "exit_refuge_level_m": level, "exit_refuge_stair_m": stair}

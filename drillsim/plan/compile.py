@@ -28,7 +28,8 @@ from drillsim.plan.hold import hold_fields
 from drillsim.plan.inform import inform_fields
 from drillsim.plan.lockdown import lockdown_fields
 from drillsim.plan.options import options_fields
-from drillsim.plan.population import ROLE_CODES, Person
+from drillsim.plan.paths import Paths
+from drillsim.plan.population import ROLE_CODES, Person, roster_fields
 from drillsim.plan.secure import secure_fields
 from drillsim.plan.servers import ServerNet
 from drillsim.plan.shelter import shelter_fields
@@ -49,9 +50,9 @@ class Plan:
     # spaces
     space_ids: tuple[str, ...]
     space_kind: tuple[str, ...]
-    level_len: np.ndarray  # (S, S) level metres along the chosen path
-    stair_len: np.ndarray  # (S, S) stair metres along the chosen path
-    hops: np.ndarray  # (S, S) float, number of connections on the fewest-hop path (inf if none)
+    # shortest paths between spaces, asked on demand (plan/paths.py): level and stair metres
+    # along the chosen stair-weighted path, the next space on it, and fewest-hop counts
+    paths: Paths
     neighbours: tuple[tuple[int, ...], ...]  # adjacency by space index, file order
     pa: np.ndarray  # (S,) bool
     origin: int
@@ -62,6 +63,10 @@ class Plan:
     person_leader: np.ndarray  # (P,) first adult in the same start space (self if none)
     person_near_origin: np.ndarray  # (P,) bool: starts within hazard.proximity_m of the origin
     app_recipient: np.ndarray  # (P,) bool
+    # roster (population.roster): ids, named evacuation group, mobility; "" / -1 / 0 otherwise
+    person_id: tuple[str, ...]  # (P,) roster id ("" for preset and group people)
+    person_group: np.ndarray  # (P,) index of the evacuation.groups entry the roster names, -1
+    person_mobility: np.ndarray  # (P,) MOBILITY_CODES: 0 walking, 1 wheelchair, 2 no_stairs
     radio_recipient: np.ndarray  # (P,) bool
     # rooms to secure: securable spaces with an adult at t0
     room_space: np.ndarray  # (M,)
@@ -85,19 +90,39 @@ class Plan:
     space_rerouted: np.ndarray  # (S,) bool: the usual route was blocked, the alternate is used
     person_rerouted: np.ndarray  # (P,) bool: space_rerouted of the person's start space
     evac_net: ServerNet  # FIFO servers (directed legs) and the rows of the people passing them
-    assembly_m: np.ndarray  # (S,) exit -> assembly point metres (exits only)
+    assembly_m: np.ndarray  # (S,) exit -> its nearest assembly area (or assembly point) metres
+    # assembly areas (plan/assembly.py); empty when the floorplan has none (assembly_distance_m)
+    assembly_ids: tuple[str, ...]  # (A,) assembly area ids, floorplan order
+    exit_assembly: np.ndarray  # (S,) nearest assembly area of each exit, -1 if none / not an exit
+    space_assembly: np.ndarray  # (S,) assembly area of each start space's class, -1 if none
+    space_assembly_m: np.ndarray  # (S,) metres from the end of the space's route to its area
+    person_assembly_m: np.ndarray  # (P,) metres each evacuee walks from their exit to assembly
+    exit_walk_m: np.ndarray  # (S, A + 1) exit -> area a metres (nearest if unreachable); col A nearest
+    person_walk_col: np.ndarray  # (P,) column of exit_walk_m: posted area, or A (nearest to exit)
     person_exit: np.ndarray  # (P,) exit space index on the person's route, -1 if none
     hazard_zone: tuple[str, ...]  # spaces nearest routes avoid where they can
     report_delay_s: float  # teacher's accountability report after the class's last arrival
     # assisted evacuation (plan/assisted.py): people waiting in an area of refuge for a helper
     assist_helper: np.ndarray  # (P,) person index of the adult who comes back, -1 if not assisted
     assist_refuge: np.ndarray  # (P,) refuge space index (end of their walked route), -1 if none
+    refuge_col: np.ndarray  # (P,) column of exit_refuge_*_m (later blockages only), -1 if none
+    exit_refuge_level_m: np.ndarray  # (S, refuges) level metres exit -> refuge, inf off exits
+    exit_refuge_stair_m: np.ndarray  # (S, refuges) stair metres exit -> refuge, inf off exits
     assist_back_level: np.ndarray  # (P,) level metres helper's exit -> refuge
     assist_back_stair: np.ndarray  # (P,) stair metres (/ stair speed factor) helper exit -> refuge
     assist_down_level: np.ndarray  # (P,) level metres refuge -> their exit
     assist_down_stair: np.ndarray  # (P,) stair metres (/ factor) refuge -> their exit
     assist_level_mps: float  # assisted level speed
     assist_stair_mps: float  # assisted stair speed
+    person_flow_weight: np.ndarray  # (P,) walkers' share of server capacity (wheelchair > 1)
+    stair_factor: float  # stair speed factor of the scenario's riser/tread (plan/servers.py)
+    # assisted descent by later-blockage state j (plan/reroute.py; column 0: none in force)
+    assist_down_level_by_state: np.ndarray  # (P, J + 1) level metres refuge -> exit
+    assist_down_stair_by_state: np.ndarray  # (P, J + 1) stair metres (/ factor)
+    assist_exit_by_state: np.ndarray  # (P, J + 1) exit space index
+    assist_trip: np.ndarray  # (P,) the helper's trip (0, 1, ...) that brings them, -1 if none
+    assist_return_level: np.ndarray  # (P,) level metres their exit -> refuge (helper's next trip)
+    assist_return_stair: np.ndarray  # (P,) stair metres (/ factor) their exit -> refuge
     # SRO
     sro_on_duty: bool
     sro_radio: bool  # the SRO carries a radio on the alert chain
@@ -121,7 +146,6 @@ class Plan:
     hazard_step_zone: np.ndarray  # (K, S) bool: spaces in the zone during step k
     hazard_step_near: np.ndarray  # (K, S) bool: in the zone or next to it (exposure)
     hazard_walk: bool  # the zone walks a path at a sampled speed
-    path_next: np.ndarray  # (S, S) next space on the shortest path s -> t (exposure tracks)
     # Hold: people in halls and the nearest room (index) each enters (plan/hold.py)
     hold_mover: np.ndarray  # (Ph,) person indices
     hold_target: np.ndarray  # (Ph,) room index, -1 if none reachable
@@ -164,6 +188,7 @@ class Plan:
     room_out_level_m: np.ndarray  # (M,) level metres of the room's posted evacuation route
     room_out_stair_m: np.ndarray  # (M,)
     room_out_exit: np.ndarray  # (M,) exit space index (-1: no route, the room stays)
+    room_out_assembly_m: np.ndarray  # (M,) metres from that exit to the room's assembly area
 
     @property
     def n_spaces(self) -> int:
@@ -198,7 +223,7 @@ def compile_plan(loaded: LoadedScenario) -> Plan:
     ids, idx = ctx.ids, ctx.idx
     P = len(ctx.people)
     person_role, person_space = ctx.person_role, ctx.person_space
-    level_len, stair_len = ctx.level_len, ctx.stair_len
+    origin_level, origin_stair = ctx.paths.from_source(idx[sc.incident.origin])
     # alert recipients
     ch = sc.alert.channels
     app_roles = {ROLE_CODES[r] for r in (ch.app.recipients if ch.app else [])}
@@ -208,7 +233,7 @@ def compile_plan(loaded: LoadedScenario) -> Plan:
 
     hazard = hazard_fields(ctx)
     evac = evacuation_fields(ctx)
-    return Plan(
+    plan = Plan(
         name=sc.name,
         protocol=sc.protocol,
         mode=sc.mode,
@@ -217,18 +242,16 @@ def compile_plan(loaded: LoadedScenario) -> Plan:
         scenario_digest=loaded.digest(),
         space_ids=ids,
         space_kind=ctx.kinds,
-        level_len=level_len,
-        stair_len=stair_len,
-        hops=ctx.hops,
+        paths=ctx.paths,
         neighbours=tuple(tuple(idx[n] for n in fp.graph.neighbors(s)) for s in ids),
         pa=np.array([bool(fp.space(s)["pa"]) for s in ids]),
         person_role=person_role,
         person_space=person_space,
         person_room=ctx.person_room,
         person_leader=ctx.person_leader,
-        person_near_origin=(level_len + stair_len)[idx[sc.incident.origin], person_space]
-        <= sc.hazard.proximity_m,
+        person_near_origin=(origin_level + origin_stair)[person_space] <= sc.hazard.proximity_m,
         app_recipient=app_recipient,
+        **roster_fields(ctx),
         radio_recipient=radio_recipient,
         room_space=np.array(ctx.room_spaces, dtype=np.int64),
         room_adult=ctx.room_adult,
@@ -242,6 +265,8 @@ def compile_plan(loaded: LoadedScenario) -> Plan:
         **shelter_fields(ctx),
         **inform_fields(ctx, evac),
     )
+    ctx.paths.clear()  # the searches kept while compiling (up to 8 x S spaces) are not needed
+    return plan
 
 
 __all__ = [

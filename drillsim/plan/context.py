@@ -1,25 +1,16 @@
-"""What every part of the plan compiler needs: indexed spaces, path lengths, people and their rooms."""
+"""What every part of the plan compiler needs: indexed spaces, path lengths (on demand, see
+:mod:`drillsim.plan.paths`), people and their rooms."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-import networkx as nx
 import numpy as np
 
 from drillsim.floorplan.model import Floorplan
+from drillsim.plan.paths import STAIR_WEIGHT, Paths, stair_weighted
 from drillsim.plan.population import ROLE_CODES, Person, place_people
 from drillsim.scenario.load import LoadedScenario
-
-#: Route choice and SRO travel count a metre of stair as this many metres of level floor (people
-#: are slower on stairs; SFPE stair speeds are roughly 2/3 of level speeds).
-STAIR_WEIGHT = 1.5
-
-
-def stair_weighted(a: str, b: str, d: dict[str, Any]) -> float:
-    """Edge weight for route choice: length, with stair metres counted ``STAIR_WEIGHT`` times."""
-    return d["length_m"] * (STAIR_WEIGHT if d["kind"] == "stair" else 1.0)
 
 
 @dataclass(frozen=True)
@@ -30,9 +21,7 @@ class Context:
     ids: tuple[str, ...]
     idx: dict[str, int]
     kinds: tuple[str, ...]
-    level_len: np.ndarray  # (S, S) level metres along the chosen path
-    stair_len: np.ndarray  # (S, S) stair metres along the chosen path
-    hops: np.ndarray  # (S, S) fewest connections (inf if unreachable)
+    paths: Paths  # path metres and fewest hops between spaces, computed on demand
     people: list[Person]
     person_role: np.ndarray
     person_space: np.ndarray
@@ -54,11 +43,6 @@ class Context:
     def n_spaces(self) -> int:
         return len(self.ids)
 
-    @property
-    def weighted(self) -> np.ndarray:
-        """(S, S) stair-weighted path metres."""
-        return self.level_len + STAIR_WEIGHT * self.stair_len
-
 
 def build_context(loaded: LoadedScenario) -> Context:
     """Index the floorplan, compute path lengths and place the people."""
@@ -66,14 +50,9 @@ def build_context(loaded: LoadedScenario) -> Context:
     g = fp.graph
     ids = tuple(fp.spaces)
     idx = {s: i for i, s in enumerate(ids)}
-    S = len(ids)
     kinds = tuple(fp.space(s)["kind"] for s in ids)
 
-    level_len, stair_len = _path_lengths(g, ids, idx, stair_weighted)
-    hops = np.full((S, S), np.inf)
-    for src, lengths in nx.all_pairs_shortest_path_length(g):
-        for dst, h in lengths.items():
-            hops[idx[src], idx[dst]] = float(h)
+    paths = Paths(g, ids)
 
     people = place_people(fp, sc.population)
     person_role = np.array([ROLE_CODES[p.role] for p in people], dtype=np.int8)
@@ -101,9 +80,7 @@ def build_context(loaded: LoadedScenario) -> Context:
         ids=ids,
         idx=idx,
         kinds=kinds,
-        level_len=level_len,
-        stair_len=stair_len,
-        hops=hops,
+        paths=paths,
         people=people,
         person_role=person_role,
         person_space=person_space,
@@ -115,22 +92,5 @@ def build_context(loaded: LoadedScenario) -> Context:
     )
 
 
-def _path_lengths(g: nx.Graph, ids, idx, weight) -> tuple[np.ndarray, np.ndarray]:
-    """Level and stair metres along the weighted shortest path between every pair of spaces."""
-    S = len(ids)
-    level = np.full((S, S), np.inf)
-    stair = np.full((S, S), np.inf)
-    for src in ids:
-        _, paths = nx.single_source_dijkstra(g, src, weight=weight)
-        i = idx[src]
-        for dst, path in paths.items():
-            lv = st = 0.0
-            for a, b in zip(path[:-1], path[1:], strict=True):
-                d = g.edges[a, b]
-                if d["kind"] == "stair":
-                    st += d["length_m"]
-                else:
-                    lv += d["length_m"]
-            level[i, idx[dst]] = lv
-            stair[i, idx[dst]] = st
-    return level, stair
+
+__all__ = ["STAIR_WEIGHT", "Context", "Paths", "build_context", "stair_weighted"]

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import networkx as nx
 import numpy as np
 
-from drillsim.plan.context import Context, stair_weighted
+from drillsim.plan.context import Context
 
 
 def hazard_fields(ctx: Context) -> dict[str, Any]:
@@ -51,24 +50,7 @@ def hazard_fields(ctx: Context) -> dict[str, Any]:
         "hazard_step_zone": in_zone,
         "hazard_step_near": near,
         "hazard_walk": zone is not None and zone.walk is not None,
-        "path_next": _path_next(g, ctx.ids, idx),
     }
-
-
-def _path_next(g, ids, idx) -> np.ndarray:
-    """(S, S) next space on the stair-weighted shortest path from s to t (-1 if none or s == t).
-
-    The same Dijkstra as the plan's path lengths, so a reconstructed path has those lengths.
-    """
-    S = len(ids)
-    nxt = np.full((S, S), -1, dtype=np.int64)
-    for src in ids:
-        _, paths = nx.single_source_dijkstra(g, src, weight=stair_weighted)
-        i = idx[src]
-        for dst, path in paths.items():
-            if len(path) >= 2:
-                nxt[i, idx[dst]] = idx[path[1]]
-    return nxt
 
 
 def hazard_step_times(plan, speed_mps: np.ndarray) -> np.ndarray:

@@ -20,21 +20,20 @@ HALL_KINDS = ("corridor", "stair")
 def hold_fields(ctx: Context) -> dict[str, Any]:
     """Plan fields for Hold: hall occupants, their target room and the metres to it."""
     kinds, ps, rooms = ctx.kinds, ctx.person_space, ctx.room_spaces
-    w = ctx.weighted
     movers = np.array(
         [p for p in range(len(ps)) if kinds[int(ps[p])] in HALL_KINDS], dtype=np.int64
     )
     target = np.full(movers.size, -1, dtype=np.int64)
     level = np.zeros(movers.size)
     stair = np.zeros(movers.size)
+    rooms_at = {int(s): [m] for m, s in enumerate(rooms)}  # room space -> [room index]
+    nearest: dict[int, list] = {}  # start space -> [(room, level m, stair m)] or []
     for j, p in enumerate(movers):
         s = int(ps[p])
-        reach = [m for m in range(len(rooms)) if np.isfinite(w[s, rooms[m]])]
-        if reach:
-            m = min(reach, key=lambda r: (w[s, rooms[r]], r))
-            target[j] = m
-            level[j] = ctx.level_len[s, rooms[m]]
-            stair[j] = ctx.stair_len[s, rooms[m]]
+        if s not in nearest:
+            nearest[s] = ctx.paths.nearest_of(s, rooms_at, 1)
+        if nearest[s]:
+            target[j], level[j], stair[j] = nearest[s][0]
     return {
         "hold_mover": movers,
         "hold_target": target,

@@ -42,7 +42,7 @@ def inform_fields(ctx: Context, evac: dict[str, Any]) -> dict[str, Any]:
     confirmed = np.zeros(M, dtype=bool)
     if fa is not None and fa.rule == "follow_if_confirmed":
         src = [idx[s] for s in fa.confirmed_spaces]
-        near = ctx.hops[np.ix_(rooms, src)].min(axis=1) if M else np.zeros(0)
+        near = ctx.paths.hops(src)[rooms]
         confirmed = near <= fa.near_fire_hops
     level, stair, exit_ = room_routes(rooms, evac, ctx)
     return {
@@ -54,6 +54,8 @@ def inform_fields(ctx: Context, evac: dict[str, Any]) -> dict[str, Any]:
         "room_out_level_m": level,
         "room_out_stair_m": stair,
         "room_out_exit": exit_,
+        # the room's class walks on to its own assembly area (plan/assembly.py)
+        "room_out_assembly_m": np.asarray(evac["space_assembly_m"])[rooms].astype(float),
     }
 
 

@@ -21,7 +21,7 @@ def lockdown_fields(ctx: Context) -> dict[str, Any]:
     idx, ids = ctx.idx, ctx.ids
     room_spaces, room_of_space = ctx.room_spaces, ctx.room_of_space
     person_room, person_space = ctx.person_room, ctx.person_space
-    level_len, stair_len = ctx.level_len, ctx.stair_len
+    paths = ctx.paths
     # entry doors of each room, in connection (file) order; inner doors (to a space reachable
     # only through the room, e.g. the gym's locker rooms) are not entry doors
     door_ids: list[str] = []
@@ -69,8 +69,7 @@ def lockdown_fields(ctx: Context) -> dict[str, Any]:
         for k, m in enumerate(order):
             c = room_spaces[m]
             cand[j, k] = m
-            leg_level[j, k] = level_len[prev, c]
-            leg_stair[j, k] = stair_len[prev, c]
+            leg_level[j, k], leg_stair[j, k] = paths.level_stair(prev, c)
             prev = c
         if order and offsets is not None:
             # first leg from the person's own spot: the straight-line difference to the first
@@ -128,7 +127,7 @@ def refuge_orders(ctx: Context, movers: np.ndarray, k_near: int) -> list[list[in
     """
     sc, idx = ctx.scenario, ctx.idx
     room_spaces, room_of_space = ctx.room_spaces, ctx.room_of_space
-    weighted = ctx.weighted
+    paths = ctx.paths
     plans: dict[int, list[tuple[int, int | None]]] = {}
     for start, entries in sc.lockdown.refuges.items():
         s = idx[start]
@@ -136,8 +135,9 @@ def refuge_orders(ctx: Context, movers: np.ndarray, k_near: int) -> list[list[in
         for e in entries:
             room, takes = (e, None) if isinstance(e, str) else (e.room, e.takes)
             m = room_of_space.get(idx[room])
-            if m is not None and np.isfinite(weighted[s, room_spaces[m]]):
+            if m is not None and np.isfinite(paths.weighted(s, room_spaces[m])):
                 plans[s].append((m, takes))
+    rooms_at = {s: [m] for m, s in enumerate(room_spaces)}  # room space -> [room index]
     near_of: dict[int, list[int]] = {}
     used: dict[int, int] = {}
     out = []
@@ -145,14 +145,9 @@ def refuge_orders(ctx: Context, movers: np.ndarray, k_near: int) -> list[list[in
         s = int(ctx.person_space[p])
         planned = list(dict.fromkeys(m for m, _ in plans.get(s, [])))
         if s not in near_of:
-            near_of[s] = sorted(
-                (
-                    m
-                    for m in range(len(room_spaces))
-                    if np.isfinite(weighted[s, room_spaces[m]]) and m not in planned
-                ),
-                key=lambda m: (weighted[s, room_spaces[m]], m),
-            )[:k_near]
+            # the k_near nearest rooms not in the plan (ties by room order)
+            near = paths.nearest_of(s, rooms_at, k_near + len(planned))
+            near_of[s] = [m for m, _, _ in near if m not in planned][:k_near]
         k = used.get(s, 0)
         used[s] = k + 1
         first = None

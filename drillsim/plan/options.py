@@ -33,7 +33,7 @@ def options_fields(ctx: Context, hazard_step_zone: np.ndarray) -> dict[str, Any]
     nxt = np.full((J, S), -1, dtype=np.int64)
     for j, zone in enumerate(rows):
         z = np.flatnonzero(zone)
-        dist = ctx.hops[:, z].min(axis=1) if z.size else np.full(S, np.inf)
+        dist = ctx.paths.hops(z)
         allowed = [s for s in ids if dist[idx[s]] >= N]
         sub = g.subgraph(allowed)
         sources = [e for e in exits if e in sub]

@@ -9,18 +9,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from drillsim.floorplan import Floorplan
 from drillsim.scenario.model import Population
 
 ROLE_CODES = {"student": 0, "teacher": 1, "staff": 2}
+MOBILITY_CODES = {"walking": 0, "wheelchair": 1, "no_stairs": 2}
 
 
 @dataclass(frozen=True)
 class Person:
-    """One occupant at t0: a role and the space they are in."""
+    """One occupant at t0: a role and the space they are in; roster people carry their id,
+    evacuation group name, mobility and helper id (``population.roster``)."""
 
     role: str  # student | teacher | staff
     space: str
+    pid: str = ""  # roster id ("" for people the preset or groups placed)
+    group: str | None = None  # name of an evacuation.groups entry
+    mobility: str = "walking"  # walking | wheelchair | no_stairs
+    helper: str | None = None  # roster id of the adult who comes back for them
 
 
 def place_people(fp: Floorplan, pop: Population) -> list[Person]:
@@ -129,11 +137,20 @@ def place_people(fp: Floorplan, pop: Population) -> list[Person]:
         teachers[g.space] += g.teachers
         staff[g.space] += g.staff
 
+    roster: dict[str, dict[str, list[Person]]] = {}
+    for r in pop.people:
+        roster.setdefault(r.space, {"teacher": [], "staff": [], "student": []})[r.role].append(
+            Person(r.role, r.space, r.id, r.group, r.mobility, r.helper)
+        )
+    replace = pop.roster_mode == "replace"
     people: list[Person] = []
     for s in fp.spaces:
-        people += [Person("teacher", s)] * teachers[s]
-        people += [Person("staff", s)] * staff[s]
-        people += [Person("student", s)] * students[s]
+        listed = roster.get(s, {"teacher": [], "staff": [], "student": []})
+        keep = not (replace and s in roster)  # replace: the roster is the space's whole list
+        for role, count in (("teacher", teachers), ("staff", staff), ("student", students)):
+            if keep:
+                people += [Person(role, s)] * count[s]
+            people += listed[role]
     return people
 
 
@@ -185,3 +202,17 @@ def start_offsets(fp: Floorplan, people: list[Person]) -> list[tuple[float, floa
         v = (0.5 + _R2[1] * (k + 1)) % 1.0
         out.append(((u - 0.5) * float(a["size_w_m"]), (v - 0.5) * float(a["size_h_m"])))
     return out
+
+
+def roster_fields(ctx) -> dict:
+    """Plan fields of the roster's per-person columns (ids, named group, mobility)."""
+    groups = ctx.scenario.evacuation.groups
+    index = {g.name: i for i, g in enumerate(groups) if g.name is not None}
+    people = ctx.people
+    return {
+        "person_id": tuple(p.pid for p in people),
+        "person_group": np.array([index.get(p.group, -1) for p in people], dtype=np.int64),
+        "person_mobility": np.array(
+            [MOBILITY_CODES[p.mobility] for p in people], dtype=np.int8
+        ),
+    }

@@ -65,7 +65,8 @@ def compile_routes(ctx: Context) -> Routes:
     file = ctx.loaded.source
     exits = [s for s in ids if fp.space(s)["kind"] == "exit"]
     oob = set(ev.out_of_bounds)
-    blocked = set(ev.blocked)
+    # a space blocked from 0 s is blocked from t0 (plan/reroute.py handles later times)
+    blocked = set(ev.blocked) | {x for x, t in ev.blocked_from.items() if t == 0}
     open_ = set(ids) - oob  # usable when nothing is blocked
     usable = open_ - blocked
     avoid: set[str] = set()

@@ -39,7 +39,7 @@ def secure_fields(ctx: Context) -> dict[str, Any]:
     """
     sc, fp, idx, ids, kinds = ctx.scenario, ctx.floorplan, ctx.idx, ctx.ids, ctx.kinds
     g = fp.graph
-    w = ctx.weighted
+    paths = ctx.paths
     ps, role = ctx.person_space, ctx.person_role
     room_of_space = ctx.room_of_space
     ext_ids: list[str] = []
@@ -72,23 +72,22 @@ def secure_fields(ctx: Context) -> dict[str, Any]:
     movers = np.array(
         [p for p in range(len(ps)) if kinds[int(ps[p])] in OUTSIDE_KINDS], dtype=np.int64
     )
-    paths: dict[int, list[str]] = {}
+    inward: dict[int, list[str]] = {}
     if movers.size and inside_nodes:
         _, found = nx.multi_source_dijkstra(g, inside_nodes, weight=stair_weighted)
-        paths = {idx[n]: list(reversed(p)) for n, p in found.items()}
+        inward = {idx[n]: list(reversed(p)) for n, p in found.items()}
     Pi = movers.size
     in_target = np.full(Pi, -1, dtype=np.int64)
     in_door = np.full(Pi, -1, dtype=np.int64)
     in_level = np.zeros(Pi)
     in_stair = np.zeros(Pi)
     for j, p in enumerate(movers):
-        path = paths.get(int(ps[p]))
+        path = inward.get(int(ps[p]))
         if path is None:
             continue
         t = idx[path[-1]]
         in_target[j] = t
-        in_level[j] = ctx.level_len[int(ps[p]), t]
-        in_stair[j] = ctx.stair_len[int(ps[p]), t]
+        in_level[j], in_stair[j] = paths.level_stair(int(ps[p]), t)
         for a, b in zip(path[:-1], path[1:], strict=True):
             e = by_edge.get(frozenset((a, b)))
             if e is not None:
@@ -107,13 +106,16 @@ def secure_fields(ctx: Context) -> dict[str, Any]:
     needs = [x for x in range(X) if ext_adult[x] == -1]
     assigned: dict[int, list[int]] = {p: [] for p in lockers}
     orphans = []
+    locker_at: dict[int, list[int]] = {}  # space -> positions in lockers (person order)
+    for pos, p in enumerate(lockers):
+        locker_at.setdefault(int(ps[p]), []).append(pos)
     for x in needs:
-        reach = [p for p in lockers if np.isfinite(w[int(ps[p]), ext_space[x]])]
-        if not reach:
+        # nearest locker by the path from the locker, ties by person order
+        best = paths.nearest_source_of(ext_space[x], locker_at)
+        if best < 0:
             orphans.append(x)
             continue
-        best = min(reach, key=lambda p: (w[int(ps[p]), ext_space[x]], p))
-        assigned[best].append(x)
+        assigned[lockers[best]].append(x)
     hazmat = sc.protocol == "shelter" and sc.shelter.hazmat
     if orphans and (sc.protocol == "secure" or hazmat):
         names = ", ".join(ext_ids[x] for x in orphans)
@@ -138,11 +140,13 @@ def secure_fields(ctx: Context) -> dict[str, Any]:
         here, todo = int(ps[p]), list(assigned[p])
         k = 0
         while todo:
-            x = min(todo, key=lambda y: (w[here, ext_space[y]], y))
+            # nearest door left, ties by door order (todo stays in door order)
+            near = paths.nearest(here, [ext_space[y] for y in todo], 1)
+            pos, lv, st = near[0] if near else (0, np.inf, np.inf)
+            x = todo[pos]
             todo.remove(x)
             tour_door[li, k] = x
-            tour_level[li, k] = ctx.level_len[here, ext_space[x]]
-            tour_stair[li, k] = ctx.stair_len[here, ext_space[x]]
+            tour_level[li, k], tour_stair[li, k] = lv, st
             here = ext_space[x]
             k += 1
     return {

@@ -19,8 +19,11 @@ counter-flow friction; SFPE has none). Flows that merge onto the same leg share 
 
 Headway semantics: the n-th person (from 0, ordered by arrival time, then person index) leaves the
 server at ``d_n = max(a_n, d_{n-1} + h)``, closed form ``n*h + max_{j<=n}(a_j - j*h)``; a free
-walker is not delayed, a queue discharges at the capacity ``1/h``. Then the person walks the leg
-(``level/speed + stair/stair_speed``) and arrives at the next server.
+walker is not delayed, a queue discharges at the capacity ``1/h``. A person with flow weight ``w``
+(a wheelchair user takes the width of ``w`` walkers) holds the server for ``w*h``:
+``d_n = max(a_n, d_{n-1} + w_{n-1} h)``, closed form ``c_n + max_{j<=n}(a_j - c_j)`` with
+``c_n = h * sum_{i<n} w_i``; servers nobody with ``w != 1`` passes use the unweighted form.
+Then the person walks the leg (``level/speed + stair/stair_speed``) and arrives at the next server.
 
 The network's rows (one per server and person passing it) are grouped by server, persons ascending,
 so an engine can process a server as one contiguous slice. ``blocks`` gives the servers in an order
@@ -93,6 +96,22 @@ class ServerNet:
     blocks: tuple[np.ndarray, ...]  # servers in route order; len > 1 = a cycle (fixed point)
     person_rows: np.ndarray  # (P, L) each person's rows in walking order, -1 padded
     person_end: np.ndarray  # (P,) space index where the route ends
+    person_weight: np.ndarray  # (P,) flow weight (persons of capacity each person takes), 1.0
+    weighted: np.ndarray  # (K,) bool: someone with weight != 1 passes the server
+    # later blockages (plan/reroute.py): G >= P route segments, the first P the people's routes
+    row_seg: np.ndarray  # (N,) segment of each row (= row_person without later blockages)
+    row_pos: np.ndarray  # (N,) position of the row in its segment (0 = first leg)
+    seg_rows: np.ndarray  # (G, L) each segment's rows in walking order, -1 padded
+    seg_person: np.ndarray  # (G,) owner of each segment
+    seg_end: np.ndarray  # (G,) space index where the segment ends
+    child: np.ndarray  # (G, L, J + 1) segment taken at position i once state j holds, -1 none
+    block_times: np.ndarray  # (J,) distinct later-blockage times, ascending, s
+    space_from: np.ndarray  # (S,) time from which a space is blocked later (inf: never)
+
+    @property
+    def rerouting(self) -> bool:
+        """Whether some blockage starts after t0 (engines then switch segments)."""
+        return bool(self.block_times.size)
 
     @property
     def n_servers(self) -> int:
@@ -169,8 +188,17 @@ def leg_capacity(ctx: Context, a: str, b: str) -> tuple[float, str, list[Problem
     return cap, what, problems
 
 
-def build_server_net(ctx: Context, paths: list[list[int]]) -> ServerNet:
+def build_server_net(
+    ctx: Context,
+    paths: list[list[int]],
+    weight: np.ndarray | None = None,
+    segments=None,
+) -> ServerNet:
     """Compile one route per person (space indices, start to end) into a :class:`ServerNet`.
+
+    ``weight`` (P,) is each person's flow weight (default 1: one walker's share of capacity).
+    ``segments`` (:class:`~drillsim.plan.reroute.Segments`) adds the reroutes of later
+    blockages; its first P paths must be ``paths``.
 
     Raises
     ------
@@ -182,6 +210,12 @@ def build_server_net(ctx: Context, paths: list[list[int]]) -> ServerNet:
     conn_index = {d["id"]: i for i, (_, _, d) in enumerate(fp.connections())}
     ev = ctx.scenario.evacuation
     factor = stair_speed_factor(ev.stair_riser_m, ev.stair_tread_m)
+    P = len(paths)
+    if segments is not None:
+        paths = segments.paths
+        seg_person = np.asarray(segments.person, dtype=np.int64)
+    else:
+        seg_person = np.arange(P, dtype=np.int64)
     legs: dict[tuple[int, int], int] = {}
     for path in paths:
         for a, b in zip(path[:-1], path[1:], strict=True):
@@ -216,40 +250,55 @@ def build_server_net(ctx: Context, paths: list[list[int]]) -> ServerNet:
     if problems:
         raise ValidationError(problems)
 
-    P = len(paths)
+    G = len(paths)
     person_keys = [
         [k_of[(a, b)] for a, b in zip(path[:-1], path[1:], strict=True)] for path in paths
     ]
-    per_server: list[list[int]] = [[] for _ in range(K)]
-    for p, ks in enumerate(person_keys):
-        for k in ks:
-            per_server[k].append(p)
+    # rows of a server: by person (ties at a server are served in person order), then segment
+    per_server: list[list[tuple[int, int, int]]] = [[] for _ in range(K)]
+    for g, ks in enumerate(person_keys):
+        for pos, k in enumerate(ks):
+            per_server[k].append((int(seg_person[g]), g, pos))
+    for x in per_server:
+        x.sort()
     offset = np.zeros(K + 1, dtype=np.int64)
     offset[1:] = np.cumsum([len(x) for x in per_server])
-    row_person = np.array([p for x in per_server for p in x], dtype=np.int64)
+    row_person = np.array([p for x in per_server for p, _, _ in x], dtype=np.int64)
+    row_seg = np.array([g for x in per_server for _, g, _ in x], dtype=np.int64)
+    row_pos = np.array([pos for x in per_server for _, _, pos in x], dtype=np.int64)
     row_of: dict[tuple[int, int], int] = {}
     for k, x in enumerate(per_server):
-        for i, p in enumerate(x):
-            row_of[(k, p)] = int(offset[k]) + i
+        for i, (_, g, pos) in enumerate(x):
+            row_of[(g, pos)] = int(offset[k]) + i
     L = max((len(ks) for ks in person_keys), default=0)
-    person_rows = np.full((P, max(L, 1)), -1, dtype=np.int64)
+    seg_rows = np.full((G, max(L, 1)), -1, dtype=np.int64)
     row_prev = np.full(row_person.shape[0], -1, dtype=np.int64)
-    for p, ks in enumerate(person_keys):
+    for g, ks in enumerate(person_keys):
         prev = -1
-        for j, k in enumerate(ks):
-            r = row_of[(k, p)]
-            person_rows[p, j] = r
+        for j in range(len(ks)):
+            r = row_of[(g, j)]
+            seg_rows[g, j] = r
             row_prev[r] = prev
             prev = r
+    person_rows = seg_rows[:P]
     # processing order: strongly connected components of the leg graph in topological order
     lg = nx.DiGraph()
     lg.add_nodes_from(range(K))
     for ks in person_keys:
         lg.add_edges_from(zip(ks[:-1], ks[1:], strict=True))
+    if segments is not None:  # a reroute starts when the leg before the decision is walked
+        for g, i, j in zip(*np.nonzero(segments.child >= 0), strict=True):
+            c = int(segments.child[g, i, j])
+            if i > 0 and person_keys[c]:
+                lg.add_edge(person_keys[g][i - 1], person_keys[c][0])
     cond = nx.condensation(lg)
     order = nx.lexicographical_topological_sort(cond, key=lambda c: min(cond.nodes[c]["members"]))
     blocks = tuple(np.array(sorted(cond.nodes[c]["members"]), dtype=np.int64) for c in order)
-    person_end = np.array([path[-1] for path in paths], dtype=np.int64)
+    seg_end = np.array([path[-1] for path in paths], dtype=np.int64)
+    person_end = seg_end[:P]
+    person_weight = np.ones(P) if weight is None else np.asarray(weight, dtype=np.float64)
+    heavy = person_weight[row_person] != 1.0
+    weighted = np.array([bool(heavy[offset[k] : offset[k + 1]].any()) for k in range(K)], bool)
     return ServerNet(
         service_s=service,
         src=src,
@@ -264,4 +313,18 @@ def build_server_net(ctx: Context, paths: list[list[int]]) -> ServerNet:
         blocks=blocks,
         person_rows=person_rows,
         person_end=person_end,
+        person_weight=person_weight,
+        weighted=weighted,
+        row_seg=row_seg,
+        row_pos=row_pos,
+        seg_rows=seg_rows,
+        seg_person=seg_person,
+        seg_end=seg_end,
+        child=(
+            segments.child
+            if segments is not None
+            else np.full((P, seg_rows.shape[1], 1), -1, dtype=np.int64)
+        ),
+        block_times=(segments.times if segments is not None else np.zeros(0)),
+        space_from=(segments.space_from if segments is not None else np.full(ctx.n_spaces, np.inf)),
     )

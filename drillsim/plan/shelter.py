@@ -33,12 +33,18 @@ def shelter_fields(ctx: Context) -> dict[str, Any]:
     person_area = np.full(P, -1, dtype=np.int64)
     level = np.zeros(P)
     stair = np.zeros(P)
-    w = ctx.weighted
+    paths = ctx.paths
     if sc.protocol == "shelter":
+        open_areas: dict[int, list[int]] = {}  # space -> areas with room left (area order)
+        for a, sp in enumerate(area_space):
+            open_areas.setdefault(int(sp), []).append(a)
+        memo: dict[int, list] = {}  # start space -> answer while no area has filled up
         for p in range(P):
             s = int(ps[p])
-            ok = [a for a in range(len(areas)) if left[a] > 0 and np.isfinite(w[s, area_space[a]])]
-            if not ok:
+            if s not in memo:
+                memo[s] = paths.nearest_of(s, open_areas, 1)
+            near = memo[s]
+            if not near:
                 total = sum(c for _, c in areas)
                 raise ValidationError(
                     [
@@ -52,11 +58,15 @@ def shelter_fields(ctx: Context) -> dict[str, Any]:
                         )
                     ]
                 )
-            a = min(ok, key=lambda k: (w[s, area_space[k]], k))
+            a, level[p], stair[p] = near[0]
             left[a] -= 1
+            if not left[a]:
+                memo.clear()
+                sp = int(area_space[a])
+                open_areas[sp].remove(a)
+                if not open_areas[sp]:
+                    del open_areas[sp]
             person_area[p] = a
-            level[p] = ctx.level_len[s, area_space[a]]
-            stair[p] = ctx.stair_len[s, area_space[a]]
     return {
         "shelter_space": area_space,
         "shelter_capacity": np.array([c for _, c in areas], dtype=np.int64),

@@ -79,6 +79,10 @@ class BatchResult:
     space_move_s: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (R, S) first mover
     space_accounted_s: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (R, S)
     exit_last_s: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (R, S)
+    # largest number of people waiting at once at each evacuation server (plan.evac_net order)
+    server_max_queue: np.ndarray = field(  # (R, K) int32
+        default_factory=lambda: np.zeros((0, 0), np.int32)
+    )
 
     @property
     def n_runs(self) -> int:
@@ -130,13 +134,19 @@ def reduce_outcomes(plan: Plan, o: Outcomes, detail: bool = True) -> dict:
             out_s[:, s] = arrive[:, plan.person_space == s].max(axis=1)
             mv = np.where(np.isnan(o.person_move_s), np.inf, o.person_move_s)
             move_s[:, s] = mv[:, plan.person_space == s].min(axis=1)
-        for e in np.unique(plan.person_exit[plan.person_exit >= 0]):
-            exit_last[:, e] = arrive[:, plan.person_exit == e].max(axis=1)
+        if plan.evac_net.rerouting:  # exits differ by run (later blockages)
+            for e in np.unique(o.person_exit[o.person_exit >= 0]):
+                last = np.where(o.person_exit == e, arrive, -np.inf).max(axis=1)
+                exit_last[:, e] = np.where(np.isneginf(last), np.nan, last)
+        else:
+            for e in np.unique(plan.person_exit[plan.person_exit >= 0]):
+                exit_last[:, e] = arrive[:, plan.person_exit == e].max(axis=1)
     return {
         "space_out_s": out_s,
         "space_move_s": move_s,
         "space_accounted_s": accounted,
         "exit_last_s": exit_last,
+        "server_max_queue": o.server_max_queue,
         "metrics": score(plan, o),
         "curves": curves(plan, o, _grid(plan)),
         "room_alert_s": o.space_alert_s[:, plan.room_space],
@@ -602,6 +612,7 @@ class _Collector:
         "space_move_s": np.float32,
         "space_accounted_s": np.float32,
         "exit_last_s": np.float32,
+        "server_max_queue": np.int32,
     }
 
     def __init__(self, n_runs: int):
@@ -624,7 +635,9 @@ class _Collector:
             arr = self.curves.setdefault(name, np.empty((self.n_detail, v.shape[1]), np.int32))
             arr[detail] = v[:keep]
         for name, dtype in self.COMPACT.items():
-            v = part[name]
+            v = part.get(name)
+            if v is None:  # a zero-width array (e.g. no servers) is not stored in chunk files
+                v = np.zeros((k, 0), dtype)
             arr = self.arrays.setdefault(name, np.empty((self.n_detail, v.shape[1]), dtype))
             arr[detail] = v[:keep]
 

@@ -63,6 +63,8 @@ def _to_table(first_run: int, part: dict, detail: bool) -> pa.Table:
         }
         for name, (v, dtype) in arrays.items():
             v = np.ascontiguousarray(v, dtype=dtype)
+            if v.shape[1] == 0:  # Arrow has no zero-size lists; the collector fills (n, 0)
+                continue
             cols[name] = pa.FixedSizeListArray.from_arrays(_arrow(v), v.shape[1])
     return pa.Table.from_arrays(list(cols.values()), names=list(cols))
 

@@ -224,8 +224,11 @@ def _evacuation_groups(
         "stair_speed_mps": "stair_speed",
     }
     needs = {"premovement_s": "premovement", "speed_mps": "speed", "stair_speed_mps": "speed"}
-    for g in groups:
-        members = np.isin(plan.person_space, [ids[s] for s in g.spaces])
+    for gi, g in enumerate(groups):
+        # the group's spaces, plus roster people who name it (population.roster, group column)
+        members = np.isin(plan.person_space, [ids[s] for s in g.spaces]) | (
+            plan.person_group == gi
+        )
         for name, stream in streams.items():
             dist = getattr(g, name)
             cols = members & need[needs[name]]

@@ -7,6 +7,7 @@ Flow parameters follow the SFPE hydraulic model (Gwynne & Rosenbaum, SFPE Handbo
 
 from __future__ import annotations
 
+import difflib
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -32,6 +33,11 @@ class PostedRoute(_Model):
         default_factory=list, description="waypoint space ids passed in this order"
     )
     alternate: str | None = Field(None, description="exit space id used when primary is blocked")
+    assembly: str | None = Field(
+        None,
+        description="assembly area (kind: assembly in the floorplan) where this class gathers; "
+        "default: the one nearest the exit by walkway",
+    )
 
 
 class Assisted(_Model):
@@ -46,16 +52,38 @@ class Assisted(_Model):
     people: int = Field(1, ge=1, le=10, description="how many of that space's students")
     mobility: Literal["wheelchair", "no_stairs"] = "wheelchair"
     helper: str = Field(description="space id whose first adult comes back for them")
+    per_trip: int | None = Field(
+        None,
+        ge=1,
+        le=10,
+        description=(
+            "people the helper brings down at a time; the helper walks back up for the rest "
+            "(default: all in one trip)"
+        ),
+    )
 
 
 class Group(_Model):
     """People of some spaces with their own pre-movement and speed distributions (e.g. a class of
     younger pupils, a special-education room). Unset distributions keep the role defaults."""
 
-    spaces: list[str] = Field(min_length=1, description="space ids whose occupants form the group")
+    name: str | None = Field(
+        None, description="name a roster's group column refers to (population.roster)"
+    )
+    spaces: list[str] = Field(
+        default_factory=list,
+        description="space ids whose occupants form the group (may be empty for a named group "
+        "of roster people)",
+    )
     premovement_s: Distribution | None = None
     speed_mps: Distribution | None = None
     stair_speed_mps: Distribution | None = None
+
+    @model_validator(mode="after")
+    def _members(self):
+        if not self.spaces and self.name is None:
+            raise ValueError("a group needs spaces, or a name that roster people refer to")
+        return self
 
     @field_validator("premovement_s", "speed_mps", "stair_speed_mps", mode="after")
     @classmethod
@@ -86,11 +114,19 @@ class Evacuation(_Model):
     )
     routes_csv: str | None = Field(
         None,
-        description="CSV of posted routes (room, primary, alternate, via), relative to the scenario",
+        description="CSV of posted routes (room, primary, alternate, via, assembly), relative "
+        "to the scenario",
     )
     blocked: list[str] = Field(
         default_factory=list,
         description="space ids (exits, corridors, stairs) unusable from t0; routes avoid them",
+    )
+    blocked_from: dict[str, float] = Field(
+        default_factory=dict,
+        description=(
+            "space id -> time (s after t0) from which it is unusable: people who have not passed "
+            "into it by then take their alternate or the shortest way round from where they are"
+        ),
     )
     out_of_bounds: list[str] = Field(
         default_factory=list,
@@ -107,6 +143,15 @@ class Evacuation(_Model):
     )
     assisted_stair_speed_mps: float = Field(
         0.3, gt=0, description="stair descent speed carrying / with an evacuation chair [U]"
+    )
+    wheelchair_flow_weight: float = Field(
+        2.0,
+        ge=1,
+        le=10,
+        description=(
+            "door, opening and stair capacity a wheelchair user takes, in walkers (assisted "
+            "entries with mobility: wheelchair) [U]"
+        ),
     )
     report_delay_s: float = Field(
         60.0,
@@ -129,6 +174,22 @@ class Evacuation(_Model):
         gt=0,
         description="maximum specific flow on stairs, persons/(s·m); default from riser/tread",
     )
+
+    @field_validator("blocked_from", mode="after")
+    @classmethod
+    def _times(cls, value: dict[str, float]):
+        for sid, t in value.items():
+            if not t >= 0:
+                raise ValueError(f"'{sid}': {t} s is before t0; give a time of 0 s or later")
+        return value
+
+    @model_validator(mode="after")
+    def _group_names_unique(self):
+        names = [g.name for g in self.groups if g.name is not None]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"group name(s) {', '.join(twice)} used twice; name each group once")
+        return self
 
     @model_validator(mode="after")
     def _routes_need_posted(self):
@@ -175,6 +236,19 @@ def check_evacuation(ev: Evacuation, fp, file: str, unknown) -> list[Problem]:
         for i, sid in enumerate(getattr(ev, field)):
             if sid not in spaces:
                 out.append(unknown(f"evacuation.{field}[{i}]", sid))
+    for sid in ev.blocked_from:
+        element = f"evacuation.blocked_from.{sid}"
+        if sid not in spaces:
+            out.append(unknown(element, sid))
+        elif sid in ev.blocked:
+            out.append(
+                Problem(
+                    file,
+                    element,
+                    f"'{sid}' is also in evacuation.blocked (unusable from t0)",
+                    "keep it in one of the two lists",
+                )
+            )
     for i, grp in enumerate(ev.groups):
         for j, sid in enumerate(grp.spaces):
             if sid not in spaces:
@@ -192,7 +266,7 @@ def check_evacuation(ev: Evacuation, fp, file: str, unknown) -> list[Problem]:
                 Problem(
                     file,
                     f"evacuation.assisted[{i}].helper",
-                    f"'{a.helper}' helps more than one group; one adult makes one trip",
+                    f"'{a.helper}' helps more than one group; one adult helps one group",
                     "name a different helper space (each with an adult) for each group",
                 )
             )
@@ -204,6 +278,30 @@ def check_evacuation(ev: Evacuation, fp, file: str, unknown) -> list[Problem]:
         exit_check(f"{base}.primary", route.primary)
         if route.alternate is not None:
             exit_check(f"{base}.alternate", route.alternate)
+        if route.assembly is not None:
+            areas = fp.assembly_areas
+            if not areas:
+                out.append(
+                    Problem(
+                        file,
+                        f"{base}.assembly",
+                        f"assembly area '{route.assembly}' named, but floorplan '{fp.name}' has "
+                        "no assembly areas",
+                        "add assembly areas to the floorplan (kind: assembly, joined to exits by "
+                        "walkways) or remove the assembly (exits then use assembly_distance_m)",
+                    )
+                )
+            elif route.assembly not in areas:
+                close = difflib.get_close_matches(route.assembly, areas, n=1)
+                out.append(
+                    Problem(
+                        file,
+                        f"{base}.assembly",
+                        f"'{route.assembly}' is not an assembly area of the floorplan",
+                        (f"did you mean '{close[0]}'? " if close else "")
+                        + f"assembly areas: {', '.join(areas)}",
+                    )
+                )
         for i, w in enumerate(route.via):
             if w not in spaces:
                 out.append(unknown(f"{base}.via[{i}]", w))
@@ -219,8 +317,14 @@ def check_evacuation(ev: Evacuation, fp, file: str, unknown) -> list[Problem]:
     return out
 
 
+def did_you_mean_text(name: str, known) -> str:
+    """`` (did you mean 'x'?)`` for the closest known name, or an empty string."""
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
 #: Columns of a posted-routes CSV (``evacuation.routes_csv``); room and primary are required.
-ROUTE_COLUMNS = ("room", "primary", "alternate", "via")
+ROUTE_COLUMNS = ("room", "primary", "alternate", "via", "assembly")
 
 
 def read_routes_csv(path, file_field: str = "evacuation.routes_csv"):
@@ -266,10 +370,8 @@ def read_routes_csv(path, file_field: str = "evacuation.routes_csv"):
                     file,
                     "(header)",
                     f"unknown column '{col}'",
-                    f"use only {', '.join(ROUTE_COLUMNS)} (assembly points come from each exit's "
-                    "assembly_distance_m in the floorplan)"
-                    if col == "assembly"
-                    else f"use only {', '.join(ROUTE_COLUMNS)}",
+                    f"use only {', '.join(ROUTE_COLUMNS)}"
+                    + did_you_mean_text(col, ROUTE_COLUMNS),
                 )
             )
     if problems:
@@ -302,5 +404,7 @@ def read_routes_csv(path, file_field: str = "evacuation.routes_csv"):
             route["alternate"] = row["alternate"]
         if row.get("via"):
             route["via"] = [w.strip() for w in row["via"].split(";") if w.strip()]
+        if row.get("assembly"):
+            route["assembly"] = row["assembly"]
         routes[room] = route
     return routes, problems

@@ -17,6 +17,7 @@ from drillsim.scenario.evacuation import check_evacuation, read_routes_csv
 from drillsim.scenario.inform import check_inform_inputs
 from drillsim.scenario.model import MAX_PEOPLE, Scenario
 from drillsim.scenario.protocols import check_protocol_inputs
+from drillsim.scenario.roster import check_roster, read_roster_csv
 from drillsim.validation import problems_from_pydantic, read_yaml_mapping
 
 
@@ -83,6 +84,7 @@ def load_scenario(path: str | Path) -> LoadedScenario:
     if scenario is None or floorplan is None:
         problems.raise_if_any()
     scenario = _with_routes_csv(scenario, Path(path).parent, problems)
+    scenario = _with_roster(scenario, Path(path).parent, problems)
     problems.raise_if_any()
     return scenario_with_floorplan(scenario, floorplan, source)
 
@@ -107,6 +109,24 @@ def _with_routes_csv(scenario: Scenario, base: Path, problems: ProblemList) -> S
     return Scenario.model_validate(data)
 
 
+def _with_roster(scenario: Scenario, base: Path, problems: ProblemList) -> Scenario:
+    """Merge the people of ``population.roster`` (a CSV relative to the scenario file)."""
+    pop = scenario.population
+    if not pop.roster:
+        return scenario
+    people, probs = read_roster_csv(base / pop.roster)
+    problems.extend(probs)
+    if probs:
+        return scenario
+    data = scenario.model_dump()
+    data["population"]["people"] = [p.model_dump() for p in pop.people] + people
+    try:
+        return Scenario.model_validate(data)
+    except PydanticValidationError as err:
+        problems.extend(problems_from_pydantic(err, problems.file, Scenario))
+        return scenario
+
+
 def _check_raw_ids(data: dict, fp: Floorplan, file: str) -> list[Problem]:
     """Id checks on the raw file when the schema failed, so typos in ids are not hidden."""
     refs: list[tuple[str, object]] = []
@@ -129,6 +149,14 @@ def _check_raw_ids(data: dict, fp: Floorplan, file: str) -> list[Problem]:
 
 
 def _unknown_space(file: str, fp: Floorplan, element: str, sid: str) -> Problem:
+    if sid in fp.assembly_areas:
+        return Problem(
+            file,
+            element,
+            f"'{sid}' is an assembly area (outside the building): people never start there and "
+            "no route, refuge or shelter leads to it",
+            "name a space inside the building (assembly areas are reached only after an exit)",
+        )
     by_label = label_match(fp, sid)
     if by_label is not None:
         hint = f"'{sid}' is the label of space '{by_label}'; write its id: {by_label}"
@@ -160,10 +188,15 @@ def scenario_from_dict(
     return scenario_with_floorplan(_validate(data, source), floorplan, source)
 
 
-#: Most spaces a floorplan may have to be simulated. The compiled plan keeps space-to-space path
-#: lengths (three S x S float arrays, 24 bytes per pair): 5,000 spaces take 600 MB, 20,000 would
-#: take 9.6 GB. Larger floorplans still validate on their own (``drillsim validate plan.yaml``).
-MAX_SIMULATED_SPACES = 5_000
+#: Most spaces a floorplan may have to be simulated. The plan no longer holds space-by-space
+#: tables (paths are computed on demand), so compile time and plan memory grow about linearly;
+#: what grows with spaces x runs is a batch's per-space detail (alert, exposure, evacuation
+#: times: about 28 bytes per space for each of up to 10,000 kept runs) and the floorplan figures.
+#: Measured on a 2-core machine (docs/performance.md): 31,977 spaces and 48,450 people, 100 runs
+#: in 70 s CPU and 1.8 GB peak. 50,000 spaces (about 2.7 GB for 100 runs, 14 GB of detail for
+#: 10,000 runs) is as far as a workstation goes; the people limit (``MAX_PEOPLE``) usually binds
+#: first. Larger floorplans still validate on their own (``drillsim validate plan.yaml``).
+MAX_SIMULATED_SPACES = 50_000
 
 
 def people_upper_bound(scenario: Scenario, fp: Floorplan) -> int:
@@ -174,7 +207,7 @@ def people_upper_bound(scenario: Scenario, fp: Floorplan) -> int:
     """
     pop = scenario.population
     kinds = [fp.space(s)["kind"] for s in fp.spaces]
-    total = sum(g.students + g.teachers + g.staff for g in pop.groups)
+    total = sum(g.students + g.teachers + g.staff for g in pop.groups) + len(pop.people)
     if pop.preset != "none":
         caps = [int(fp.space(s)["capacity"]) for s, k in zip(fp.spaces, kinds, strict=True)
                 if k == "classroom"]
@@ -195,8 +228,9 @@ def scenario_with_floorplan(
         problems.add(
             "floorplan",
             f"the floorplan has {n:,} spaces; simulation supports up to "
-            f"{MAX_SIMULATED_SPACES:,} (its space-to-space path table would need "
-            f"{24 * n * n / 1e9:.1f} GB)",
+            f"{MAX_SIMULATED_SPACES:,} spaces (a batch keeps about 28 bytes per space for each "
+            f"run it details, {28 * n * 10_000 / 1e9:.0f} GB for 10,000 runs here, and draws "
+            "every space in its figures)",
             "simulate one building at a time (a floorplan per building); the whole campus "
             "still validates on its own",
         )
@@ -254,6 +288,31 @@ def apply_building_changes(
             for n in hits:
                 g.nodes[n][field] = bool(value)
     return replace(fp, graph=g)
+
+
+def _check_people(scenario: Scenario, fp: Floorplan, file: str) -> list[Problem]:
+    """Roster people (inline or from the roster CSV) against the floorplan and groups."""
+    pop = scenario.population
+    if not pop.people:
+        return []
+    roster_file = str(Path(file).parent / pop.roster) if pop.roster else file
+
+    def where(i: int) -> tuple[str, str]:
+        p = pop.people[i]
+        if p.row is not None:
+            return roster_file, f"row {p.row} (id '{p.id}')"
+        return file, f"population.people[{i}]"
+
+    names = [g.name for g in scenario.evacuation.groups if g.name is not None]
+    out = check_roster(
+        pop.people, fp, names, where, lambda f, el, sid: _unknown_space(f, fp, el, sid)
+    )
+    for i, p in enumerate(pop.people):
+        if p.space in fp.graph and fp.space(p.space)["kind"] == "exit":
+            f, el = where(i)
+            out.append(Problem(f, f"{el}.space", f"'{p.space}' is an exit (outside the "
+                               "building)", "place people in a space inside"))
+    return out
 
 
 def _validate(data: dict, source: str) -> Scenario:
@@ -346,6 +405,7 @@ def check_against_floorplan(scenario: Scenario, fp: Floorplan, file: str) -> lis
     out += check_evacuation(
         scenario.evacuation, fp, file, lambda el, sid: _unknown_space(file, fp, el, sid)
     )
+    out += _check_people(scenario, fp, file)
     out.extend(check_protocol_inputs(scenario, fp, file))
     out.extend(check_inform_inputs(scenario, fp, file))
     return out

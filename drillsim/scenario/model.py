@@ -17,6 +17,7 @@ from drillsim.scenario.evacuation import Evacuation
 from drillsim.scenario.inform import Inform
 from drillsim.scenario.lockdown import Lockdown
 from drillsim.scenario.protocols import HazardZone, Options, Secure, Shelter
+from drillsim.scenario.roster import RosterPerson
 
 PROTOCOLS = ("lockdown", "evacuate", "secure", "hold", "shelter", "options")
 IMPLEMENTED_PROTOCOLS = ("lockdown", "evacuate", "hold", "secure", "shelter", "options")
@@ -76,10 +77,25 @@ class Population(_Model):
     )
     office_staff: int = Field(3, ge=0, le=100, description="adults placed in each office")
     groups: list[PopulationGroup] = Field(default_factory=list, max_length=MAX_PEOPLE)
+    roster: str | None = Field(
+        None,
+        description="roster CSV (id, space, role[, group, mobility, helper]), relative to the "
+        "scenario file; ids only, never names",
+    )
+    roster_mode: Literal["replace", "add"] = Field(
+        "replace",
+        description="replace: a space the roster names holds exactly its roster people (the "
+        "preset and groups are dropped there); add: roster people join the preset",
+    )
+    people: list[RosterPerson] = Field(
+        default_factory=list,
+        max_length=MAX_PEOPLE,
+        description="roster people written inline (the roster CSV's rows are merged here)",
+    )
 
     @model_validator(mode="after")
     def _not_too_many(self):
-        total = sum(g.students + g.teachers + g.staff for g in self.groups)
+        total = sum(g.students + g.teachers + g.staff for g in self.groups) + len(self.people)
         if total > MAX_PEOPLE:
             raise ValueError(
                 f"the groups place {total:,} people, more than the {MAX_PEOPLE:,} drillsim "

@@ -66,6 +66,9 @@ def run_batch(plan: Plan, d: Draws) -> Outcomes:
         "person_queue_s": np.zeros((R, P)),
         "perimeter_locked_s": np.full((R, plan.ext_conn.shape[0]), np.nan),
         "space_decision": np.full((R, plan.n_spaces), -1, dtype=np.int8),
+        "server_max_queue": np.zeros((R, plan.evac_net.n_servers), dtype=np.int32),
+        "person_exit": np.full((R, P), -1, dtype=np.int64),
+        "person_reroute_s": nan.copy(),
     }
     rooms = PROTOCOLS[plan.protocol](plan, d, alert, out)
     # issue 9 item 4: rooms that locked down may be ordered out (updates, fire alarm)

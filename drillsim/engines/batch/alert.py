@@ -8,13 +8,6 @@ from drillsim.plan.compile import Plan
 from drillsim.sample.draws import Draws
 
 
-def _nearest_hops(hops: np.ndarray, sources: np.ndarray) -> np.ndarray:
-    """(S,) fewest hops from every space to the nearest space in ``sources`` (inf if none)."""
-    if sources.size == 0:
-        return np.full(hops.shape[0], np.inf)
-    return hops[:, sources].min(axis=1)
-
-
 def space_alerts(plan: Plan, d: Draws) -> np.ndarray:
     """(R, S) first alert time of every space: formal channels, then word of mouth.
 
@@ -25,7 +18,7 @@ def space_alerts(plan: Plan, d: Draws) -> np.ndarray:
     """
     R, S = d.n_runs, plan.n_spaces
     t0 = d.detection_s
-    hops = plan.hops
+    paths = plan.paths
     pa_t = t0 + d.pa_latency_s
     radio_t = t0 + d.radio_latency_s
     app_t = t0 + d.app_latency_s
@@ -52,16 +45,19 @@ def space_alerts(plan: Plan, d: Draws) -> np.ndarray:
     alert = formal.copy()
     finite = np.isfinite(wom)[:, None]
     for t, src in channels:
-        h = _nearest_hops(hops, src)
+        h = paths.hops(src)
         reach = np.isfinite(h)
         if reach.any():
             cand = t[:, None] + h[None, reach] * wom[:, None]
             alert[:, reach] = np.minimum(alert[:, reach], np.where(finite, cand, np.inf))
     if app_spaces.any():
-        # per run, the nearest space the app reached (loop over spaces with app recipients)
+        # per run, fewest hops to the nearest space the app reached (one breadth-first search
+        # per distinct set of reached spaces)
         h_app = np.full((R, S), np.inf)
-        for s in np.flatnonzero(app_spaces.any(axis=0)):
-            h_app = np.where(app_spaces[:, s : s + 1], np.minimum(h_app, hops[None, :, s]), h_app)
+        reached, which = np.unique(app_spaces, axis=0, return_inverse=True)
+        for u, row in enumerate(reached):
+            if row.any():
+                h_app[which.ravel() == u] = paths.hops(np.flatnonzero(row))
         reach = np.isfinite(h_app)
         with np.errstate(invalid="ignore"):
             cand = app_t[:, None] + h_app * wom[:, None]

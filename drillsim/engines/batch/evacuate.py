@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from drillsim.engines.batch.common import no_rooms
-from drillsim.engines.batch.servers import traverse
+from drillsim.engines.batch.reroute import traverse_rerouting
+from drillsim.engines.batch.servers import max_queue, traverse
 from drillsim.plan.compile import Plan
 from drillsim.sample.draws import Draws
 
@@ -20,26 +21,77 @@ def run(plan: Plan, d: Draws, alert: np.ndarray, out: dict) -> dict[str, np.ndar
     out["person_move_s"][:] = np.where(np.isfinite(start.T), start.T, np.nan)
     speed = np.ascontiguousarray(d.speed_mps.T)
     stair = np.ascontiguousarray(d.stair_speed_mps.T)
-    end, wait, _, _ = traverse(plan.evac_net, start, speed, stair)
+    net = plan.evac_net
+    exit_ = np.broadcast_to(plan.person_exit[:, None], start.shape)  # (P, R) exit walked to
+    if net.rerouting:  # blockages after t0: people switch route segments (plan/reroute.py)
+        end, wait, arr, dep, final, reroute_s = traverse_rerouting(net, start, speed, stair)
+        is_exit = np.array([k == "exit" for k in plan.space_kind])
+        seg_exit = np.where(is_exit[net.seg_end], net.seg_end, -1)
+        exit_ = np.where(final >= plan.n_persons, seg_exit[final], exit_)
+        route_end = net.seg_end[final]  # where each walked route ends (helpers walk back from)
+        out["person_reroute_s"] = np.ascontiguousarray(reroute_s.T)
+    else:
+        end, wait, arr, dep = traverse(net, start, speed, stair, keep_arrivals=True)
+    out["server_max_queue"] = max_queue(net, arr, dep).astype(np.int32)
+    exit_ = np.array(exit_)
     assisted = np.flatnonzero(plan.assist_helper >= 0)
-    if assisted.size:
-        # helpers walk back from their exit to the refuge, then bring them down (plan/assisted.py)
-        h = plan.assist_helper[assisted]
-        back = end[h] + (
-            plan.assist_back_level[assisted][:, None] / speed[h]
-            + plan.assist_back_stair[assisted][:, None] / stair[h]
-        )
-        end[assisted] = np.maximum(back, end[assisted]) + (
-            plan.assist_down_level[assisted][:, None] / plan.assist_level_mps
-            + plan.assist_down_stair[assisted][:, None] / plan.assist_stair_mps
-        )
+    trip_end = np.full_like(end, -np.inf)  # (P, R) by helper: when their latest trip is out
+    trip_exit = np.full(end.shape, -1, dtype=np.int64)  # (P, R) by helper: that trip's exit
+    for j in range(int(plan.assist_trip.max(initial=-1)) + 1):
+        # helpers walk back from their exit to the refuge, then bring them down (plan/assisted.py);
+        # for each further trip, back from that trip's exit
+        sel = np.flatnonzero(plan.assist_trip == j)
+        h = plan.assist_helper[sel]
+        if j == 0 and net.rerouting:  # the helper may have left by another exit
+            e, rf = route_end[h], plan.refuge_col[sel][:, None]
+            back = end[h] + (
+                plan.exit_refuge_level_m[e, rf] / speed[h]
+                + (plan.exit_refuge_stair_m[e, rf] / plan.stair_factor) / stair[h]
+            )
+        elif j == 0:
+            back = end[h] + (
+                plan.assist_back_level[sel][:, None] / speed[h]
+                + plan.assist_back_stair[sel][:, None] / stair[h]
+            )
+        elif net.rerouting:  # back from the exit the previous trip took
+            e, rf = trip_exit[h], plan.refuge_col[sel][:, None]
+            back = trip_end[h] + (
+                plan.exit_refuge_level_m[e, rf] / speed[h]
+                + (plan.exit_refuge_stair_m[e, rf] / plan.stair_factor) / stair[h]
+            )
+        else:
+            back = trip_end[h] + (
+                plan.assist_return_level[sel][:, None] / speed[h]
+                + plan.assist_return_stair[sel][:, None] / stair[h]
+            )
+        if net.rerouting:  # the way down the blockages in force when the helper is there allow
+            state = np.searchsorted(net.block_times, back, side="right")
+            rows = sel[:, None]
+            end[sel] = np.maximum(back, end[sel]) + (
+                plan.assist_down_level_by_state[rows, state] / plan.assist_level_mps
+                + plan.assist_down_stair_by_state[rows, state] / plan.assist_stair_mps
+            )
+            # (people never brought down keep their planned exit, as in the reference engine)
+            exit_[sel] = np.where(
+                np.isfinite(end[sel]), plan.assist_exit_by_state[rows, state], exit_[sel]
+            )
+            trip_exit[h] = exit_[sel]
+        else:
+            end[sel] = np.maximum(back, end[sel]) + (
+                plan.assist_down_level[sel][:, None] / plan.assist_level_mps
+                + plan.assist_down_stair[sel][:, None] / plan.assist_stair_mps
+            )
+        np.maximum.at(trip_end, h, end[sel])
+    out["person_exit"] = np.ascontiguousarray(exit_.T)
     T = end.T
     finite = np.isfinite(T)
     moved = ~np.isnan(out["person_move_s"])
     out["person_arrive_s"][:] = np.where(finite & moved, T, np.nan)
     walk_speed = d.speed_mps.copy()
     walk_speed[:, assisted] = plan.assist_level_mps
-    safe = np.where(finite, T + plan.assembly_m[plan.person_exit] / walk_speed, np.inf)
+    # the walk from the exit actually used to the person's assembly area (plan/assembly.py)
+    walk_m = plan.exit_walk_m[exit_.T, plan.person_walk_col]
+    safe = np.where(finite, T + walk_m / walk_speed, np.inf)
     for h in np.unique(plan.assist_helper[assisted]):  # a helper is safe with their group
         safe[:, h] = np.maximum(safe[:, h], safe[:, plan.assist_helper == h].max(axis=1))
     out["person_safe_s"] = safe

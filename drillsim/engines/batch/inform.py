@@ -63,8 +63,7 @@ def run(plan: Plan, d: Draws, out: dict, rooms: dict, stays: np.ndarray) -> None
     )
     v, vs = d.speed_mps, d.stair_speed_mps
     a2 = dep + (plan.room_out_level_m[r] / v + plan.room_out_stair_m[r] / vs)
-    ex = plan.room_out_exit[r]
-    s2 = a2 + plan.assembly_m[np.where(ex >= 0, ex, 0)] / v
+    s2 = a2 + plan.room_out_assembly_m[r] / v
     out["person_unsafe_again_s"] = np.where(goes, dep, np.nan)
     out["person_arrive2_s"] = np.where(goes, a2, np.nan)
     out["person_safe2_s"] = np.where(goes, s2, np.nan)

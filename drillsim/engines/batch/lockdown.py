@@ -173,9 +173,13 @@ def hold_until(
     is the reference engine's, vectorised over runs and rooms (monotone, so it converges).
     """
     c0 = t_react + hold_s
-    if not plan.hold_approaching or first_arrival is None or not first_arrival.shape[1]:
+    if not plan.hold_approaching:
         return c0
     cap = t_react + plan.hold_max_s
+    if first_arrival is None or not first_arrival.shape[1]:
+        # nobody to wait for; the cap still applies, as in the reference (hold_max_s may be
+        # shorter than hallway_recovery_s)
+        return np.minimum(c0, cap)
     w = plan.hold_window_s
     first = plan.mover_cand[:, 0]
     keep = np.flatnonzero(first >= 0)

@@ -126,10 +126,12 @@ def _serve(net, k, start, arr, dep, first, walk) -> None:
         pr = prev[~isfirst]
         a[~isfirst] = dep[pr] + walk[pr]
     h = net.service_s[k]
-    n = np.arange(who.size, dtype=np.float64)[:, None]
     if who.size == 1:
         d = a
+    elif net.weighted[k]:
+        d = _fifo_weighted(a, h, net.person_weight[who])
     elif np.all(a[1:] >= a[:-1]):  # already in queue order (e.g. a class leaving its room)
+        n = np.arange(who.size, dtype=np.float64)[:, None]
         d = n * h + np.maximum.accumulate(a - n * h, axis=0)
     else:
         d = _fifo_unsorted(a, h)
@@ -147,7 +149,8 @@ def _fifo_unsorted(a: np.ndarray, h: float) -> np.ndarray:
     at = np.ascontiguousarray(a.T)  # (R, n)
     order = np.argsort(at, axis=1)
     sv = np.take_along_axis(at, order, axis=1)
-    tied = (sv[:, 1:] == sv[:, :-1]).any(axis=1)
+    # ties among people who never arrive (inf) do not matter: they all leave at inf
+    tied = ((sv[:, 1:] == sv[:, :-1]) & np.isfinite(sv[:, 1:])).any(axis=1)
     if tied.any():
         order[tied] = np.argsort(at[tied], axis=1, kind="stable")
         sv[tied] = np.take_along_axis(at[tied], order[tied], axis=1)
@@ -158,35 +161,63 @@ def _fifo_unsorted(a: np.ndarray, h: float) -> np.ndarray:
     return dt.T
 
 
+def _fifo_weighted(a: np.ndarray, h: float, w: np.ndarray) -> np.ndarray:
+    """Headway departures where person i holds the server ``w_i * h`` (rows in person order).
+
+    ``c_n = h * sum_{i<n} w_i`` over the service order (by time, ties in row order), then
+    ``d_n = c_n + max_{j<=n}(a_j - c_j)``; the weight sums are sequential, as the reference
+    engine adds them.
+    """
+    at = np.ascontiguousarray(a.T)  # (R, n)
+    order = np.argsort(at, axis=1, kind="stable")
+    sv = np.take_along_axis(at, order, axis=1)
+    ws = w[order]  # (R, n) weights in service order
+    c = np.zeros_like(sv)
+    np.cumsum(ws[:, :-1], axis=1, out=c[:, 1:])
+    c = c * h
+    dsorted = c + np.maximum.accumulate(sv - c, axis=1)
+    dt = np.empty_like(at)
+    np.put_along_axis(dt, order, dsorted, axis=1)
+    return dt.T
+
+
 def max_queue(net: ServerNet, arr: np.ndarray, dep: np.ndarray) -> np.ndarray:
     """(R, K) largest number of people waiting at each server at once.
 
     Just after the n-th arrival (in service order) the queue holds every earlier-or-same arrival
-    that has not left yet: ``#{j <= n : d_j > a_n}``. With departures non-decreasing in service
-    order that is ``n + 1 - #{j <= n : d_j <= a_n}``; the maximum over n is the largest queue.
-    People who never arrive (inf) are not counted, nor waits up to ``QUEUE_TOLERANCE_S`` (float
-    rounding of evenly spaced arrivals).
+    that has not left yet: ``#{j <= n : d_j > a_n}``, i.e. arrivals so far minus departures so
+    far, a departure at the very instant of an arrival counting as gone. People who never arrive
+    (inf) are not counted, nor waits up to ``QUEUE_TOLERANCE_S`` (float rounding of evenly spaced
+    arrivals). Computed per server as one sort of arrival and departure events per run: each time
+    (arrivals >= 0; departures minus the tolerance, clamped at 0, which keeps every comparison
+    with an arrival) becomes its IEEE bit pattern, monotone for non-negative floats, shifted left
+    with a tag bit (0 departure, 1 arrival) so that ties put departures first; the running count
+    (+1 arrival, -1 departure) at the arrivals gives the queue. Exact: no float is rounded.
     """
     R = arr.shape[1]
     out = np.zeros((R, net.n_servers))
     for k in range(net.n_servers):
         sl = net.rows(k)
-        a = np.ascontiguousarray(arr[sl].T)  # (R, n)
-        d = np.ascontiguousarray(dep[sl].T)
-        if a.shape[1] == 0:
+        if sl.stop == sl.start:
             continue
-        order = np.argsort(a, axis=1, kind="stable")
-        sa = np.take_along_axis(a, order, axis=1)
-        sd = np.take_along_axis(d, order, axis=1)
-        n = sa.shape[1]
-        # departures up to a_n: merge the sorted departures and arrivals per run (stable, so a
-        # departure at the very instant of an arrival counts as gone) and read off positions
-        both = np.concatenate([sd - QUEUE_TOLERANCE_S, sa], axis=1)
-        pos = np.empty_like(both, dtype=np.int64)
-        np.put_along_axis(
-            pos, np.argsort(both, axis=1, kind="stable"), np.arange(2 * n)[None, :], axis=1
-        )
-        gone = pos[:, n:] - np.arange(n)[None, :]
-        q = np.where(np.isfinite(sa), np.arange(1, n + 1)[None, :] - gone, 0)
-        out[:, k] = q.max(axis=1)
+        a, d = arr[sl], dep[sl]
+        gone = d - QUEUE_TOLERANCE_S
+        with np.errstate(invalid="ignore"):
+            if np.all((gone <= a) | ~np.isfinite(a)):
+                continue  # nobody waited longer than the tolerance
+        out[:, k] = _largest_queue(a, gone)
     return out
+
+
+def _largest_queue(a: np.ndarray, gone: np.ndarray) -> np.ndarray:
+    """(R,) max over arrivals of (arrivals - departures so far), ``a``/``gone`` (n, R), a >= 0."""
+    n = a.shape[0]
+    keys = np.empty((a.shape[1], 2 * n), dtype=np.uint64)
+    # + 0.0 turns -0.0 into 0.0; inf keeps the largest pattern (inf arrivals sort last)
+    keys[:, :n] = (np.maximum(gone, 0.0) + 0.0).T.view(np.uint64) << np.uint64(1)
+    keys[:, n:] = ((a + 0.0).T.view(np.uint64) << np.uint64(1)) | np.uint64(1)
+    keys.sort(axis=1)
+    tag = (keys & np.uint64(1)).astype(np.int64)
+    count = np.cumsum(2 * tag - 1, axis=1)
+    # inf arrivals come after every departure (inf departures first): count <= 0 there
+    return np.where(tag == 1, count, 0).max(axis=1)

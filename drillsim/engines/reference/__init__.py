@@ -96,6 +96,9 @@ class Run:
             "person_queue_s": [0.0] * P,
             "perimeter_locked_s": [nan] * plan.ext_conn.shape[0],
             "space_decision": [-1] * S,
+            "server_max_queue": [0] * plan.evac_net.n_servers,
+            "person_exit": [-1] * P,
+            "person_reroute_s": [nan] * P,
         }
         self.sro = {"alert": inf, "arrival": inf, "sweep_end": inf}
 
@@ -217,4 +220,7 @@ class Run:
             person_unsafe_again_s=row("person_unsafe_again_s").reshape(1, P),
             person_arrive2_s=row("person_arrive2_s").reshape(1, P),
             person_safe2_s=row("person_safe2_s").reshape(1, P),
+            server_max_queue=row("server_max_queue", np.int32).reshape(1, -1),
+            person_exit=row("person_exit", np.int64).reshape(1, P),
+            person_reroute_s=row("person_reroute_s").reshape(1, P),
         )

@@ -96,7 +96,7 @@ def finish(run) -> None:
         v, vs = float(d.speed_mps[0, p]), float(d.stair_speed_mps[0, p])
         a2 = dep + (float(plan.room_out_level_m[m]) / v + float(plan.room_out_stair_m[m]) / vs)
         ex = int(plan.room_out_exit[m])
-        s2 = a2 + float(plan.assembly_m[ex]) / v
+        s2 = a2 + float(plan.room_out_assembly_m[m]) / v
         out["person_unsafe_again_s"][p] = dep
         out["person_arrive2_s"][p] = a2
         out["person_safe2_s"][p] = s2

@@ -50,6 +50,8 @@ PER_PERSON_KINDS = {
     "exits",
     "at_assembly_point",
     "door_check_locked",
+    "reroutes",  # takes another way: a space ahead is blocked (evacuation.blocked_from)
+    "turns_back",  # leaves the queue into a space blocked while they wait
 }
 
 
@@ -153,7 +155,7 @@ def build_scene(run: SingleRun, spread_seed: int | None = None) -> dict[str, Any
     for p in range(plan.n_persons):
         start = ids[int(plan.person_space[p])]
         ev = own.get(str(p), [])
-        speed = _walk_speed(plan, ev, idx)
+        speed = _walk_speed(plan, ev, idx, p)
         kf = person_keyframes(tracks, p, ev, start, speed)
         people.append(
             {
@@ -249,8 +251,11 @@ def build_scene(run: SingleRun, spread_seed: int | None = None) -> dict[str, Any
     }
 
 
-def _walk_speed(plan, events: list[tuple[float, str, str]], idx: dict[str, int]) -> float | None:
-    """Walking speed (m/s) of an evacuee, read off their exit -> assembly leg (pure walking)."""
+def _walk_speed(
+    plan, events: list[tuple[float, str, str]], idx: dict[str, int], p: int
+) -> float | None:
+    """Walking speed (m/s) of an evacuee, read off their exit -> assembly leg (pure walking):
+    in an evacuation the metres to their own assembly area, else their exit's."""
     t_exit = exit_space = t_asm = None
     for t, kind, space in events:
         if kind == "exits":
@@ -259,6 +264,9 @@ def _walk_speed(plan, events: list[tuple[float, str, str]], idx: dict[str, int])
             t_asm = t
     if t_exit is None or t_asm is None or exit_space not in idx:
         return None
-    dist = float(plan.assembly_m[idx[exit_space]])
+    if plan.protocol == "evacuate" and int(plan.person_exit[p]) == idx[exit_space]:
+        dist = float(plan.person_assembly_m[p])
+    else:
+        dist = float(plan.assembly_m[idx[exit_space]])
     dt = t_asm - t_exit
     return dist / dt if dist > 0 and dt > 0 else None

@@ -159,15 +159,19 @@ def evacuation_room_table(
     """``rooms.csv`` of an evacuation: one row per occupied space (a class, an office, a hall).
 
     Columns: where the people start, how many, the exit their route leads to, its posted
-    alternate, whether they were rerouted around a blockage, and the median / p90 time their last
-    person is outside, their class is accounted for at assembly, and they heard the alert. No lock
+    alternate, whether they were rerouted around a blockage, their assembly area (empty when the
+    floorplan has none: exits then use ``assembly_distance_m``) and the metres walked from the exit
+    to it, and the median / p90 time their last person is outside, their last member is at
+    assembly, their class is accounted for there (+ report delay), and they heard the alert. No lock
     columns: lock hardware does not matter when evacuating.
     """
     plan, fp = result.plan, loaded.floorplan
     ids = plan.space_ids
     header = [
         "space", "label", "kind", "floor", "people", "exit", "alternate", "rerouted",
-        "median_out_s", "p90_out_s", "median_accounted_s", "p90_accounted_s",
+        "assembly", "assembly_walk_m",
+        "median_out_s", "p90_out_s", "median_at_assembly_s", "p90_at_assembly_s",
+        "median_accounted_s", "p90_accounted_s",
         "median_alert_s", "p90_alert_s",
     ]  # fmt: skip
     has = result.space_out_s.size > 0
@@ -178,7 +182,9 @@ def evacuation_room_table(
         route, alt = plan.space_route[s], plan.space_alternate[s]
         out = result.space_out_s[:, s].astype(float) if has else np.full(1, np.nan)
         acc = result.space_accounted_s[:, s].astype(float) if has else np.full(1, np.nan)
+        at = acc - plan.report_delay_s
         alert = result.space_alert_s[:, s].astype(float)
+        area = int(plan.space_assembly[s])
         rows.append(
             [
                 ids[s],
@@ -189,8 +195,12 @@ def evacuation_room_table(
                 ids[route[-1]] if route else "",
                 ids[alt[-1]] if alt else "",
                 int(bool(plan.space_rerouted[s])),
+                plan.assembly_ids[area] if area >= 0 else "",
+                _round(float(plan.space_assembly_m[s]), 1),
                 _round(quantile(out, 0.5), 1),
                 _round(quantile(out, 0.9), 1),
+                _round(quantile(at, 0.5), 1),
+                _round(quantile(at, 0.9), 1),
                 _round(quantile(acc, 0.5), 1),
                 _round(quantile(acc, 0.9), 1),
                 _round(quantile(alert, 0.5), 1),
@@ -277,4 +287,42 @@ def exposure_table(result: BatchResult, loaded: LoadedScenario) -> tuple[list[st
             ]
         )
     rows.sort(key=lambda r: (-r[5], r[0]))
+    return header, rows
+
+
+def queue_table(result: BatchResult, loaded: LoadedScenario) -> tuple[list[str], list[list]]:
+    """``queues.csv`` of an evacuation: one row per server (a leg of the routes walked one way).
+
+    Where the queue forms (``queue_in``), where the leg leads, the connection, what limits its
+    capacity and the capacity, how many people's routes pass it, and the largest number of people
+    waiting there at once (median, p90, max over the batch's detail runs) as both engines record
+    it per run (``server_max_queue``). Rows by median largest queue, longest first.
+    """
+    plan = result.plan
+    net = plan.evac_net
+    q = result.server_max_queue.astype(float)
+    ids = plan.space_ids
+    conns = loaded.floorplan.connections()
+    header = [
+        "queue_in", "towards", "connection", "limited_by", "capacity_pps", "people",
+        "median_max_queue", "p90_max_queue", "max_max_queue",
+    ]  # fmt: skip
+    rows: list[list] = []
+    if q.shape[0] == 0 or q.shape[1] != net.n_servers:
+        return header, rows
+    for k in range(net.n_servers):
+        rows.append(
+            [
+                ids[int(net.src[k])],
+                ids[int(net.dst[k])],
+                str(conns[int(net.conn[k])][2]["id"]),
+                net.limit[k],
+                _round(1.0 / float(net.service_s[k]), 3),
+                int((net.row_seg[net.rows(k)] < plan.n_persons).sum()),  # planned routes
+                _round(quantile(q[:, k], 0.5), 1),
+                _round(quantile(q[:, k], 0.9), 1),
+                int(q[:, k].max()),
+            ]
+        )
+    rows.sort(key=lambda r: (-r[6], r[0], r[1]))
     return header, rows

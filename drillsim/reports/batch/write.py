@@ -10,7 +10,13 @@ import pyarrow as pa
 from drillsim.errors import DrillsimError
 from drillsim.reports.batch.room_ranges import DPI_ROOM_RANGES, figure_room_ranges
 from drillsim.reports.batch.secured_distribution import figure_secured_distribution
-from drillsim.reports.batch.tables import exposure_table, room_table, summary_dict, write_runs
+from drillsim.reports.batch.tables import (
+    exposure_table,
+    queue_table,
+    room_table,
+    summary_dict,
+    write_runs,
+)
 from drillsim.reports.batch.unsecured_band import figure_unsecured_band
 from drillsim.reports.charts import DPI, render_rgba, write_png
 from drillsim.reports.staging import write_csv, write_json
@@ -66,7 +72,8 @@ def write_batch_outputs(
     Returns
     -------
     list of Path
-        ``runs.parquet`` [``runs.csv``], ``rooms.csv``, ``exposure.csv``, ``summary.json``,
+        ``runs.parquet`` [``runs.csv``], ``rooms.csv``, ``exposure.csv``, [``queues.csv``, evacuations]
+        ``summary.json``,
         ``secured_distribution.png``, ``unsecured_band.png``, ``room_ranges.png``.
 
     Raises
@@ -86,6 +93,9 @@ def write_batch_outputs(
     written.append(write_csv(out_dir / "rooms.csv", header, rows))
     header, rows = exposure_table(result, loaded)  # per-space hazard exposure (issue 9)
     written.append(write_csv(out_dir / "exposure.csv", header, rows))
+    if result.plan.protocol == "evacuate" and result.plan.evac_net.n_servers:
+        header, rows = queue_table(result, loaded)  # largest queue per server (issue 7)
+        written.append(write_csv(out_dir / "queues.csv", header, rows))
     path = out_dir / "summary.json"
     write_json(path, summary_dict(result))
     written.append(path)

@@ -156,10 +156,13 @@ def building_blocks(stats: dict[str, Any], png: bytes, routes_png: bytes | None 
             "door capacity)",
         }
         note = f"Routes: {plan_words.get(ev['routing'], ev['routing'])}."
-        if ev["blocked"]:
+        later = ev.get("blocked_later", {})
+        if ev["blocked"] or later:
+            names = list(ev["blocked"]) + [f"{x} from {t:g} s" for x, t in later.items()]
             note += (
-                f" Blocked for this drill: {', '.join(ev['blocked'])}; {ev['rerouted']} people "
-                "take another way because of it."
+                f" Blocked for this drill: {', '.join(names)}; {ev['rerouted']} people "
+                + ("(median over the runs) " if later else "")
+                + "take another way because of it."
             )
         blocks.append(Para(note))
         blocks.append(
@@ -171,7 +174,7 @@ def building_blocks(stats: dict[str, Any], png: bytes, routes_png: bytes | None 
                         e["label"],
                         str(e["people"]),
                         fmt_pct(e["share"]),
-                        fmt_m(e["assembly_m"]),
+                        (f"{e['assembly']} " if e["assembly"] else "") + fmt_m(e["assembly_m"]),
                         f"{fmt_s(e['last_out_median_s'])} / {fmt_s(e['last_out_p90_s'])}",
                     )
                     for e in ev["exits"]
@@ -182,6 +185,36 @@ def building_blocks(stats: dict[str, Any], png: bytes, routes_png: bytes | None 
                 row_keys=tuple(e["exit"] for e in ev["exits"]),
             )
         )
+        if ev["assembly_areas"]:
+            blocks.append(
+                Para(
+                    "Assembly areas: where each class walks after its exit (the one its posted "
+                    "plan names, else the nearest by walkway) and is accounted for. Capacity is "
+                    "the area's; * = more people assigned than it holds."
+                )
+            )
+            blocks.append(
+                Table(
+                    ("Assembly area", "Label", "Classes", "People", "Holds", "Last accounted"),
+                    tuple(
+                        (
+                            a["assembly"] + (" *" if a["over_capacity"] else ""),
+                            a["label"],
+                            str(a["spaces"]),
+                            str(a["people"]),
+                            str(a["capacity"]) if a["capacity"] else "-",
+                            f"{fmt_s(a['accounted_median_s'])} / {fmt_s(a['accounted_p90_s'])}",
+                        )
+                        for a in ev["assembly_areas"]
+                    ),
+                    widths=(1.2, 2.0, 0.8, 0.8, 0.8, 1.8),
+                    align=("l", "l", "r", "r", "r", "r"),
+                    row_styles=tuple("flag" if a["over_capacity"] else "" for a in
+                                     ev["assembly_areas"]),
+                    key="assembly_areas",
+                    row_keys=tuple(a["assembly"] for a in ev["assembly_areas"]),
+                )
+            )
         if ev["no_route"]:
             blocks.append(
                 Para(f"{ev['no_route']} people have no route to an exit in the floorplan.", "note")
@@ -189,8 +222,11 @@ def building_blocks(stats: dict[str, Any], png: bytes, routes_png: bytes | None 
         for a in ev["assisted"]:
             blocks.append(
                 Para(
-                    f"A person from {a['space']} who cannot use the stairs waits in the area of "
-                    f"refuge {a['refuge']}; the adult from {a['helper_space']} comes back for them "
+                    f"A person from {a['space']}"
+                    + (f" (roster id {a['person_id']})" if a.get("person_id") else "")
+                    + f" who cannot use the stairs waits in the area of refuge {a['refuge']}; the "
+                    + (f"adult {a['helper_id']}" if a.get("helper_id") else "adult")
+                    + f" from {a['helper_space']} comes back for them "
                     f"after reaching an exit. {a['space']}'s class is all outside by "
                     f"{fmt_s(a['class_out_median_s'])} (median; p90 {fmt_s(a['class_out_p90_s'])}).",
                     "note",
@@ -227,27 +263,31 @@ def building_blocks(stats: dict[str, Any], png: bytes, routes_png: bytes | None 
         blocks.append(Heading("Room routes and accountability", 3))
         blocks.append(
             Para(
-                "Each room's exit and the expected time until its last person is outside and until "
-                f"the class is accounted for at assembly (last arrival + "
+                "Each room's exit, alternate and assembly area (with the walk from the exit), and "
+                "the expected time (median / p90) until its last person is outside, until its last "
+                "member is at assembly, and until the class is accounted for there (+ "
                 f"{ev['report_delay_s']:.0f} s teacher report). * = rerouted (blocked primary)."
             )
         )
         blocks.append(
             Table(
-                ("Room", "People", "Exit", "Alternate", "Outside (median / p90)", "Accounted"),
+                ("Room", "People", "Exit", "Alternate", "Assembly", "Outside", "At assembly",
+                 "Accounted"),
                 tuple(
                     (
                         r["room"] + (" *" if r["rerouted"] else ""),
                         str(r["people"]),
                         r["exit"],
                         r["alternate"] or "-",
+                        (f"{r['assembly']} " if r["assembly"] else "") + fmt_m(r["assembly_m"]),
                         f"{fmt_s(r['out_median_s'])} / {fmt_s(r['out_p90_s'])}",
+                        f"{fmt_s(r['at_assembly_median_s'])} / {fmt_s(r['at_assembly_p90_s'])}",
                         f"{fmt_s(r['accounted_median_s'])} / {fmt_s(r['accounted_p90_s'])}",
                     )
                     for r in ev["rooms"]
                 ),
-                widths=(1.1, 0.7, 1.1, 1.1, 1.8, 1.8),
-                align=("l", "r", "l", "l", "r", "r"),
+                widths=(0.9, 0.6, 0.9, 0.9, 1.3, 1.3, 1.3, 1.3),
+                align=("l", "r", "l", "l", "l", "r", "r", "r"),
                 key="room_routes",
                 row_keys=tuple(r["room"] for r in ev["rooms"]),
             )

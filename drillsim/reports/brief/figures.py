@@ -265,7 +265,8 @@ def evacuation_routes_figure(
     loaded: LoadedScenario, stats: dict[str, Any], plan: Plan
 ) -> MplFigure:
     """Each room's evacuation route (solid, coloured by exit) and posted alternate (dashed), the
-    exits with their load and assembly distance, blocked exits crossed out."""
+    exits with their load and assembly distance, the walk on to each class's assembly area (when
+    the floorplan has them), blocked exits crossed out."""
     from matplotlib.lines import Line2D
 
     from drillsim.floorplan import draw_floorplan
@@ -289,13 +290,25 @@ def evacuation_routes_figure(
         if route:
             pts = _polyline(fp, route, start_centre=True, end_centre=True)
             _draw_line(axes, pts, color=colour.get(route[-1], "#333333"), lw=1.6, zorder=7)
+    # the walk on from each exit to the assembly areas its classes use (walkway path, exit colour)
+    import networkx as nx
+
+    walks = {(r["exit"], r["assembly"]) for r in ev["rooms"] if r["exit"] and r.get("assembly")}
+    for ex, area in sorted(walks):
+        path = nx.shortest_path(fp.outside, ex, area, weight="length_m")
+        f = int(fp.space(ex)["floor"])
+        if f in axes:
+            xy = [(float(fp.space(n)["x"]), float(fp.space(n)["y"])) for n in path]
+            axes[f].plot(*zip(*xy, strict=True), color=colour.get(ex, "#333333"), lw=1.3,
+                         alpha=0.8, zorder=6)
     for e in ev["exits"]:
         a = fp.space(e["exit"])
         f = int(a["floor"])
         if f in axes:
             axes[f].plot(a["x"], a["y"], marker="s", ms=7, color=colour[e["exit"]], zorder=9)
             axes[f].annotate(
-                f"{e['exit']}: {e['people']} people, {e['assembly_m']:.0f} m to assembly",
+                f"{e['exit']}: {e['people']} people, {e['assembly_m']:.0f} m to "
+                + (e["assembly"] or "assembly"),
                 (a["x"], a["y"]),
                 xytext=(5, 5),
                 textcoords="offset points",
@@ -304,7 +317,8 @@ def evacuation_routes_figure(
                 fontweight="bold",
                 zorder=10,
             )
-    for b in ev["blocked"]:
+    later = ev.get("blocked_later", {})
+    for b in [*ev["blocked"], *later]:
         a = fp.space(b)
         f = int(a["floor"])
         if f in axes:
@@ -312,7 +326,7 @@ def evacuation_routes_figure(
                 a["x"], a["y"], marker="X", ms=11, color=ORIGIN_COLOUR, mec="white", zorder=10
             )
             axes[f].annotate(
-                f"{b} blocked",
+                f"{b} blocked" + (f" from {later[b]:g} s" if b in later else ""),
                 (a["x"], a["y"]),
                 xytext=(6, -12),
                 textcoords="offset points",
@@ -326,7 +340,12 @@ def evacuation_routes_figure(
         Line2D([], [], color="#555555", lw=0.9, ls="--", label="posted alternate"),
         Line2D([], [], marker="s", color="#333333", ls="", ms=6, label="exit (people routed)"),
     ]
-    if ev["blocked"]:
+    if walks:
+        handles.append(
+            Line2D([], [], color=EXIT_COLOURS[0], lw=1.3, alpha=0.8,
+                   label="walk on to the class's assembly area")
+        )
+    if ev["blocked"] or later:
         handles.append(
             Line2D([], [], marker="X", color=ORIGIN_COLOUR, ls="", ms=8, label="blocked exit")
         )

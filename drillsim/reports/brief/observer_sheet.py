@@ -31,6 +31,7 @@ EVAC_OBSERVER_COLUMNS = (
     "alert_heard_s",
     "left_room_s",
     "assembly_reached_s",
+    "accounted_s",
     "notes",
 )
 

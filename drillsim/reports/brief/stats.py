@@ -159,6 +159,7 @@ def briefing_stats(loaded: LoadedScenario, result: BatchResult) -> dict[str, Any
         )
     wom = word_of_mouth_share(result, loaded)
     occupied = set(np.unique(plan.person_space).tolist())
+    from_origin = plan.paths.hops([plan.origin])  # fewest connections from the origin
     coverage = []
     for s, sid in enumerate(plan.space_ids):
         kind = plan.space_kind[s]
@@ -166,7 +167,7 @@ def briefing_stats(loaded: LoadedScenario, result: BatchResult) -> dict[str, Any
             continue
         no_pa = not bool(plan.pa[s])
         # next to the origin, hearing it first from the person raising the alert is expected
-        mostly_word = bool(wom[s] > 0.5 and s in occupied and plan.hops[plan.origin, s] > 1)
+        mostly_word = bool(wom[s] > 0.5 and s in occupied and from_origin[s] > 1)
         if no_pa or mostly_word:
             coverage.append(
                 {
@@ -284,7 +285,10 @@ def evacuation_stats(loaded: LoadedScenario, result: BatchResult) -> dict[str, A
                 "label": str(fp.space(e)["label"]),
                 "people": n,
                 "share": n / max(plan.n_persons, 1),
-                "assembly_m": float(fp.space(e)["assembly_distance_m"]),
+                "assembly_m": float(plan.assembly_m[i]),
+                "assembly": plan.assembly_ids[int(plan.exit_assembly[i])]
+                if plan.exit_assembly[i] >= 0
+                else "",
                 "last_out_median_s": q(last, 0.5),
                 "last_out_p90_s": q(last, 0.9),
             }
@@ -307,7 +311,12 @@ def evacuation_stats(loaded: LoadedScenario, result: BatchResult) -> dict[str, A
                 "via": route[1:-1],
                 "alternate": alt[-1] if alt else "",
                 "rerouted": bool(plan.space_rerouted[int(s)]),
-                "assembly_m": float(fp.space(route[-1])["assembly_distance_m"]) if route else 0.0,
+                "assembly": plan.assembly_ids[int(plan.space_assembly[int(s)])]
+                if plan.space_assembly[int(s)] >= 0
+                else "",
+                "assembly_m": float(plan.space_assembly_m[int(s)]),
+                "at_assembly_median_s": q(acc - plan.report_delay_s, 0.5),
+                "at_assembly_p90_s": q(acc - plan.report_delay_s, 0.9),
                 "out_median_s": q(out, 0.5),
                 "out_p90_s": q(out, 0.9),
                 "accounted_median_s": q(acc, 0.5),
@@ -323,6 +332,8 @@ def evacuation_stats(loaded: LoadedScenario, result: BatchResult) -> dict[str, A
                 "space": ids[s],
                 "refuge": ids[int(plan.assist_refuge[p])],
                 "helper_space": ids[int(plan.person_space[int(plan.assist_helper[p])])],
+                "person_id": plan.person_id[p],  # roster id ("" unless from a roster)
+                "helper_id": plan.person_id[int(plan.assist_helper[p])],
                 "class_out_median_s": q(out, 0.5),
                 "class_out_p90_s": q(out, 0.9),
             }
@@ -332,46 +343,61 @@ def evacuation_stats(loaded: LoadedScenario, result: BatchResult) -> dict[str, A
         "assisted": assisted,
         "routing": ev.routing,
         "blocked": list(ev.blocked),
-        "rerouted": int(plan.person_rerouted.sum()),
+        # blockages that start later (space -> s) and the median people rerouted over the runs
+        "blocked_later": {x: float(t) for x, t in ev.blocked_from.items()},
+        "rerouted": int(np.median(result.metrics["rerouted_persons"]))
+        if "rerouted_persons" in result.metrics
+        else int(plan.person_rerouted.sum()),
         "report_delay_s": float(ev.report_delay_s),
         "exits": exit_rows,
         "rooms": rooms,
+        "assembly_areas": assembly_area_rows(loaded, result),
         "avoid": list(plan.hazard_zone),
         "no_route": int((plan.person_exit < 0).sum()),
     }
 
 
-#: Runs re-simulated (same seed, first runs of the batch) to measure queues at every server.
-QUEUE_RUNS = 64
+def assembly_area_rows(loaded: LoadedScenario, result: BatchResult) -> list[dict[str, Any]]:
+    """Per assembly area: the classes and people it receives, its capacity, and when its last
+    class is accounted for (median / p90 over runs). Empty without assembly areas."""
+    plan, fp = result.plan, loaded.floorplan
+    has = result.space_accounted_s.size > 0
+    rows = []
+    for a, aid in enumerate(plan.assembly_ids):
+        spaces = [int(s) for s in np.unique(plan.person_space) if plan.space_assembly[s] == a]
+        people = int(np.isin(plan.person_space, spaces).sum())
+        last = (
+            result.space_accounted_s[:, spaces].astype(float).max(axis=1)
+            if has and spaces
+            else np.array([])
+        )
+        cap = int(fp.space(aid)["capacity"])
+        rows.append(
+            {
+                "assembly": aid,
+                "label": str(fp.space(aid)["label"]),
+                "capacity": cap,
+                "spaces": len(spaces),
+                "people": people,
+                "over_capacity": bool(cap and people > cap),
+                "accounted_median_s": quantile(last, 0.5) if last.size else float("nan"),
+                "accounted_p90_s": quantile(last, 0.9) if last.size else float("nan"),
+            }
+        )
+    return rows
 
 
 def largest_queues(loaded: LoadedScenario, result: BatchResult, top: int = 10) -> list[dict]:
     """The servers (legs) with the largest queues: most people waiting at once (median, p90).
 
-    Queues are not part of the per-run outcomes, so the first ``QUEUE_RUNS`` runs of the batch
-    (same seed, same draws) are walked through the server network again to measure them.
+    Both engines record each server's largest queue in every run (``server_max_queue``); the
+    batch keeps it for its detail runs, so the figures cover those runs.
     """
-    from drillsim.engines.batch.alert import space_alerts
-    from drillsim.engines.batch.servers import max_queue, traverse
-    from drillsim.sample.draws import sample
-
     plan = result.plan
     net = plan.evac_net
-    if net.n_servers == 0:
+    q = result.server_max_queue
+    if net.n_servers == 0 or q.shape[0] == 0 or q.shape[1] != net.n_servers:
         return []
-    d = sample(plan, loaded.scenario, result.seed, min(QUEUE_RUNS, result.n_runs))
-    alert = space_alerts(plan, d)
-    start = np.ascontiguousarray(
-        (alert[:, plan.person_space] + d.premovement_s[:, plan.person_leader]).T
-    )
-    p = traverse(
-        net,
-        start,
-        np.ascontiguousarray(d.speed_mps.T),
-        np.ascontiguousarray(d.stair_speed_mps.T),
-        keep_arrivals=True,
-    )
-    q = max_queue(net, p.arr, p.dep)
     ids = plan.space_ids
     conns = loaded.floorplan.connections()
     rows = []
@@ -383,7 +409,8 @@ def largest_queues(loaded: LoadedScenario, result: BatchResult, top: int = 10) -
                 "connection": str(conns[int(net.conn[k])][2]["id"]),
                 "limited_by": net.limit[k],
                 "capacity_pps": float(1.0 / net.service_s[k]),
-                "people": int(net.offset[k + 1] - net.offset[k]),
+                # whose planned route passes it (reroute rows of later blockages not counted)
+                "people": int((net.row_seg[net.rows(k)] < plan.n_persons).sum()),
                 "max_queue_median": float(np.median(q[:, k])),
                 "max_queue_p90": float(np.quantile(q[:, k], 0.9)),
             }

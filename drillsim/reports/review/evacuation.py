@@ -1,11 +1,13 @@
 """Review an evacuation drill: each class's observed times placed in the simulated distributions.
 
 The observer sheet of an evacuation brief (``observer_sheet.csv``) records per room the moments
-``alert_heard_s``, ``left_room_s`` (the class starts to leave) and ``assembly_reached_s`` (the whole
-class is at its assembly point). Each is placed within the simulated distribution of the same
-moment for that class: the alert time of its space, the time its first person starts moving, and
-the time its last member reaches assembly. A class slower than the simulated 90th percentile is
-flagged. Outputs: ``review_rooms.csv``, ``review.json``, ``review.html`` / ``review.pdf``.
+``alert_heard_s``, ``left_room_s`` (the class starts to leave), ``assembly_reached_s`` (the whole
+class is at its assembly point) and, when the sheet has the column, ``accounted_s`` (the teacher
+reports the class accounted for at its assembly area). Each is placed within the simulated
+distribution of the same moment for that class: the alert time of its space, the time its first
+person starts moving, the time its last member reaches assembly, and that plus the report delay.
+A class slower than the simulated 90th percentile is flagged. Outputs: ``review_rooms.csv``,
+``review.json``, ``review.html`` / ``review.pdf``.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ from drillsim.run.batch import BatchResult
 from drillsim.scenario.load import LoadedScenario
 
 #: The moments an evacuation observer records, in the order they happen.
-MOMENTS = ("alert_heard_s", "left_room_s", "assembly_reached_s")
+MOMENTS = ("alert_heard_s", "left_room_s", "assembly_reached_s", "accounted_s")
+#: Columns every evacuation sheet must have (``accounted_s`` is optional: older sheets lack it).
+REQUIRED_MOMENTS = MOMENTS[:3]
 FLAG_SLOW = "slower than simulated p90"
 
 
@@ -52,7 +56,7 @@ def read_evacuation_observed(path: Path, plan: Plan) -> list[dict[str, Any]]:
     reader = csv.DictReader(text.splitlines())
     header = [h.strip() for h in (reader.fieldnames or [])]
     problems: list[Problem] = []
-    for col in ("room", *MOMENTS):
+    for col in ("room", *REQUIRED_MOMENTS):
         if col not in header:
             problems.append(
                 Problem(
@@ -119,7 +123,8 @@ def read_evacuation_observed(path: Path, plan: Plan) -> list[dict[str, Any]]:
                         file,
                         f"row {n}.{c2}",
                         f"{c2} ({t2:g} s) is before {c1} ({t1:g} s)",
-                        "check the times: alert heard <= left room <= assembly reached",
+                        "check the times: alert heard <= left room <= assembly reached <= "
+                        "accounted",
                     )
                 )
         rec["notes"] = row.get("notes", "")
@@ -145,6 +150,7 @@ def build_evacuation_review(
             "alert_heard_s": result.space_alert_s[:, s].astype(float),
             "left_room_s": result.space_move_s[:, s].astype(float),
             "assembly_reached_s": result.space_accounted_s[:, s].astype(float) - delay,
+            "accounted_s": result.space_accounted_s[:, s].astype(float),
         }
         obs = by_room.get(rid)
         entry: dict[str, Any] = {
@@ -175,6 +181,11 @@ def build_evacuation_review(
         "not_observed": [r["room"] for r in rooms if not r["observed"]],
         "flagged_slow": slow,
         "report_delay_s": delay,
+        "assembly": {
+            plan.room_id(m): plan.assembly_ids[int(plan.space_assembly[ids.index(plan.room_id(m))])]
+            for m in range(plan.n_rooms)
+            if plan.assembly_ids and plan.space_assembly[ids.index(plan.room_id(m))] >= 0
+        },
         "rooms": rooms,
     }
 
@@ -245,8 +256,9 @@ def _document(loaded: LoadedScenario, data: dict[str, Any]) -> Doc:
         Para(
             "Left room: the class starts to leave. At assembly: the whole class at its assembly "
             "point (simulated: last member there, before the "
-            f"{data['report_delay_s']:.0f} s teacher report). Observed (percentile) / simulated "
-            "median–p90."
+            f"{data['report_delay_s']:.0f} s teacher report). Accounted: the teacher reports the "
+            "class accounted for at its assembly area (simulated: at assembly + report delay). "
+            "Observed (percentile) / simulated median–p90."
         )
     )
 
@@ -260,13 +272,18 @@ def _document(loaded: LoadedScenario, data: dict[str, Any]) -> Doc:
 
     doc.add(
         Table(
-            ("Room", "Alert heard", "Left room", "At assembly", "Flags"),
+            ("Room", "Assembly", "Alert heard", "Left room", "At assembly", "Accounted", "Flags"),
             tuple(
-                (r["room"], *(cell(r[c]) for c in MOMENTS), "; ".join(r["flags"]) or "-")
+                (
+                    r["room"],
+                    data.get("assembly", {}).get(r["room"], "-"),
+                    *(cell(r[c]) for c in MOMENTS),
+                    "; ".join(r["flags"]) or "-",
+                )
                 for r in data["rooms"]
             ),
-            widths=(0.9, 1.6, 1.6, 1.6, 2.2),
-            align=("l", "r", "r", "r", "l"),
+            widths=(0.8, 0.9, 1.3, 1.3, 1.3, 1.3, 1.8),
+            align=("l", "l", "r", "r", "r", "r", "l"),
             row_styles=tuple("flag" if r["flags"] else "" for r in data["rooms"]),
             key="rooms",
             row_keys=tuple(r["room"] for r in data["rooms"]),
