@@ -154,3 +154,29 @@ def test_pack_unpack_round_trip_is_bit_exact():
     for k in _Collector.COMPACT:
         assert back[k].dtype == part[k].dtype and back[k].shape == part[k].shape, k
         assert back[k].tobytes() == part[k].tobytes(), k
+
+
+def test_chunk_beyond_the_detail_runs_sends_its_metrics_alone(elementary, tmp_path):
+    """A chunk the batch keeps no detail of computes and sends only its per-run metrics (same
+    values); stored and loaded back (a resumed batch past the detail runs), it fills the
+    metrics and leaves the detail of the first runs alone."""
+    from drillsim.plan.compile import compile_plan
+    from drillsim.run.batch import _Collector, pack, run_chunk, unpack
+    from drillsim.run.chunkstore import ChunkStore
+
+    plan = compile_plan(elementary)
+    full = run_chunk(plan, elementary.scenario, 3, 512, 256, "batch")
+    lean = run_chunk(plan, elementary.scenario, 3, 512, 256, "batch", detail=False)
+    assert set(lean) == {"metrics", "curves"} and lean["curves"] == {}
+    assert lean["metrics"].keys() == full["metrics"].keys()
+    for k, v in full["metrics"].items():
+        np.testing.assert_array_equal(lean["metrics"][k], v)
+    store = ChunkStore(tmp_path, n_detail=300, fsync=False)
+    store.save(512, unpack(pack(lean)))
+    out = _Collector(768)
+    out.n_detail = 300
+    out.add(0, run_chunk(plan, elementary.scenario, 3, 0, 256, "batch"))
+    out.add(512, store.load(512))  # raised KeyError before: no detail columns in the file
+    for k, v in full["metrics"].items():
+        np.testing.assert_array_equal(out.metrics[k][512:768], v)
+    assert out.arrays["room_secured_s"].shape[0] == 300

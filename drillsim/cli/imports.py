@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from drillsim.cli.common import friendly, out_option
-from drillsim.reports.staging import staged_output
+from drillsim.cli.lazy import staged_output
 
 LOCKS = ["none", "thumbturn", "key_inside", "key_outside", "auto_locking", "central"]
 lock_option = click.option(

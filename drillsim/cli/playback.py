@@ -5,8 +5,7 @@ from __future__ import annotations
 import click
 
 from drillsim.cli.common import friendly, load, out_option, scenario_arg, seed_option
-from drillsim.reports.staging import staged_output
-from drillsim.run import run_single
+from drillsim.cli.lazy import run_single, staged_output
 
 
 @click.command()

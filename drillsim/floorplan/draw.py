@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import math
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import matplotlib
 import matplotlib.colors as mcolors
 import networkx as nx
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.cm import ScalarMappable
 from matplotlib.figure import Figure, FigureBase
@@ -234,9 +235,77 @@ def _layout(fp: Floorplan, has_values: bool) -> tuple:
     return levels, rects, xs, (y_lo, y_hi), scale, (max(6.0, fig_w), max(4.0, fig_h))
 
 
-def floorplan_size_in(fp: Floorplan, *, values: bool = False) -> tuple[float, float]:
-    """(width, height) in inches of the figure :func:`draw_floorplan` makes for ``fp``."""
-    return _layout(fp, values)[5]
+#: Fixed placement (inches) inside a floorplan block: room left of a panel for its y tick labels
+#: (and the first panel's y label), above it for the floor name, below it for the x tick labels
+#: and x label; the colorbar's gap and width.
+_FIXED_LEFT_IN = 0.7
+_FIXED_TOP_IN = 0.35
+_FIXED_XLABEL_IN = 0.5
+_FIXED_CBAR_GAP_IN = 0.15
+_FIXED_CBAR_W_IN = 0.18
+#: The legend below the panels: font size, entries per row, and room for up to three rows.
+_FIXED_LEGEND_PT = 9.0
+_FIXED_LEGEND_COLS = 6
+_FIXED_LEGEND_IN = 3 * _FIXED_LEGEND_PT * 1.9 / 72 + 0.1
+
+
+def _fixed_places(
+    fig: FigureBase,
+    at_in: tuple[float, float] | None,
+    size: tuple[float, float],
+    widths: list[float],
+    height_m: float,
+    scale: float,
+    has_values: bool,
+    font: float,
+) -> dict | None:
+    """Figure-fraction rectangles of the panels and colorbar, and the legend's anchor, for a
+    floorplan block of ``size`` inches at ``at_in`` (None: the layout engine places them).
+
+    The panels are exactly ``width x height`` metres at ``scale`` inches per metre, side by side
+    and centred in the block, with the vertical slack split above and below; the legend hangs
+    below the x labels.
+    """
+    if at_in is None:
+        return None
+    if getattr(fig, "get_layout_engine", lambda: None)() is not None:
+        raise ValueError("at_in needs a figure without a layout engine (layout=None)")
+    fw, fh = fig.get_figure(root=True).get_size_inches()
+    bx, by = at_in
+    bw = size[0]
+    panel_h = height_m * scale
+    bh = panel_h + _FIXED_TOP_IN + _FIXED_XLABEL_IN + _FIXED_LEGEND_IN
+    used_w = sum(widths) * scale + 0.9 * len(widths) + (1.3 if has_values else 0.3)
+    bottom = by + bh - _FIXED_TOP_IN - panel_h  # any slack below the legend
+    x = bx + max(0.0, bw - used_w) / 2 + _FIXED_LEFT_IN
+    axes = []
+    for w in widths:
+        axes.append((x / fw, bottom / fh, w * scale / fw, panel_h / fh))
+        x += w * scale + 0.9
+    last_right = x - 0.9
+    cbar_h = 0.85 * panel_h
+    cbar = (
+        (last_right + _FIXED_CBAR_GAP_IN) / fw,
+        (bottom + (panel_h - cbar_h) / 2) / fh,
+        _FIXED_CBAR_W_IN / fw,
+        cbar_h / fh,
+    )
+    centre = (bx + max(0.0, bw - used_w) / 2 + _FIXED_LEFT_IN + last_right) / 2
+    legend = (centre / fw, (bottom - _FIXED_XLABEL_IN) / fh)
+    return {"axes": axes, "cbar": cbar, "legend": legend}
+
+
+def floorplan_size_in(
+    fp: Floorplan, *, values: bool = False, fixed: bool = False
+) -> tuple[float, float]:
+    """(width, height) in inches of the figure :func:`draw_floorplan` makes for ``fp``; with
+    ``fixed``, of the block it draws with ``at_in`` (no slack around the panels, legend rows
+    included)."""
+    _, _, _, (y_lo, y_hi), scale, size = _layout(fp, values)
+    if not fixed:
+        return size
+    panel_h = (y_hi - y_lo) * scale
+    return size[0], panel_h + _FIXED_TOP_IN + _FIXED_XLABEL_IN + _FIXED_LEGEND_IN
 
 
 def draw_floorplan(
@@ -249,6 +318,9 @@ def draw_floorplan(
     annotate: bool = True,
     highlight: Mapping[str, str] | None = None,
     into: FigureBase | None = None,
+    at_in: tuple[float, float] | None = None,
+    legend_extra: Sequence[Artist] = (),
+    legend_rename: Mapping[str, str] | None = None,
 ) -> FigureBase:
     """Draw the floorplan, one panel per floor, side by side.
 
@@ -272,6 +344,16 @@ def draw_floorplan(
     into : matplotlib.figure.FigureBase, optional
         Draw into this (sub)figure instead of a new one, so a report can put the floorplan and
         other panels in one figure rendered once; size it with :func:`floorplan_size_in`.
+    at_in : (float, float), optional
+        With ``into`` a figure without a layout engine: draw the floorplan as a block of
+        ``floorplan_size_in(fp, values=..., fixed=True)`` inches whose lower-left corner is
+        this far (inches) from the figure's lower-left corner. Panels, colorbar and legend are
+        placed at fixed positions (the panels exactly at the drawing scale, the legend in 9 pt
+        below them), which saves a constrained-layout pass.
+    legend_extra : sequence of artists
+        Extra legend entries (e.g. outlines the caller explains), after the floorplan's own.
+    legend_rename : mapping of str to str, optional
+        Rename the floorplan's own legend entries (e.g. ``"no value"``).
 
     Returns
     -------
@@ -297,7 +379,11 @@ def draw_floorplan(
     font = max(5.0, min(7.0, 60 * scale))
     points_per_m = scale * 72
     fig = into if into is not None else Figure(figsize=size, layout="constrained")
-    axes = fig.subplots(1, len(levels), squeeze=False, width_ratios=widths)[0]
+    fixed = _fixed_places(fig, at_in, size, widths, y_hi - y_lo, scale, bool(values), font)
+    if fixed is None:
+        axes = fig.subplots(1, len(levels), squeeze=False, width_ratios=widths)[0]
+    else:
+        axes = [fig.add_axes(r) for r in fixed["axes"]]
 
     norm = cm = None
     if values:
@@ -533,18 +619,31 @@ def draw_floorplan(
                 label="assembly area (walkway dashed)",
             )
         )
+    rename = legend_rename or {}
+    for h in handles:
+        h.set_label(rename.get(h.get_label(), h.get_label()))
+    handles += list(legend_extra)
     if handles:
-        fig.legend(
-            handles=handles,
-            loc="outside lower center",
-            ncols=min(len(handles), 7),
-            fontsize=max(6.0, font * 1.2),
-            frameon=False,
-        )
+        where: dict = {
+            "loc": "outside lower center",
+            "ncols": min(len(handles), 7),
+            "fontsize": max(6.0, font * 1.2),
+        }
+        if fixed is not None:  # a report figure: the legend as large as its other legends
+            where = {
+                "loc": "upper center",
+                "bbox_to_anchor": fixed["legend"],
+                "ncols": min(len(handles), _FIXED_LEGEND_COLS),
+                "fontsize": _FIXED_LEGEND_PT,
+            }
+        fig.legend(handles=handles, frameon=False, **where)
     if norm is not None:
-        cbar = fig.colorbar(
-            ScalarMappable(norm=norm, cmap=cm), ax=list(axes), shrink=0.85, pad=0.01
-        )
+        if fixed is None:
+            cbar = fig.colorbar(
+                ScalarMappable(norm=norm, cmap=cm), ax=list(axes), shrink=0.85, pad=0.01
+            )
+        else:
+            cbar = fig.colorbar(ScalarMappable(norm=norm, cmap=cm), cax=fig.add_axes(fixed["cbar"]))
         cbar.set_label(value_label, fontsize=font * 1.4)
         cbar.ax.tick_params(labelsize=font * 1.2)
     if title is None:

@@ -26,7 +26,6 @@ import numpy as np
 from drillsim import __version__
 from drillsim.engines.batch import run_batch
 from drillsim.engines.outcomes import Outcomes
-from drillsim.engines.reference import run_reference
 from drillsim.errors import DrillsimError
 from drillsim.metrics.exposure import exposure
 from drillsim.metrics.score import classes_accounted, curves, score
@@ -107,11 +106,16 @@ def simulate(
     draws = sample(plan, scenario, seed, n_runs, first_run=first_run)
     if engine == "batch":
         return run_batch(plan, draws)
+    from drillsim.engines.reference import run_reference  # SimPy: only for --engine reference
+
     return Outcomes.concat([run_reference(plan, draws.run(r)) for r in range(draws.n_runs)])
 
 
-def reduce_outcomes(plan: Plan, o: Outcomes) -> dict:
-    """What a chunk sends back: per-run metrics, room/space arrays and curves."""
+def reduce_outcomes(plan: Plan, o: Outcomes, detail: bool = True) -> dict:
+    """What a chunk sends back: per-run metrics, room/space arrays and curves (with ``detail``;
+    without it, the metrics alone: the batch keeps detail for its first runs only)."""
+    if not detail:
+        return {"metrics": score(plan, o), "curves": {}}
     S = plan.n_spaces
     locked_out = np.zeros((o.n_runs, S))
     if o.person_locked_out.any():
@@ -157,11 +161,23 @@ def reduce_outcomes(plan: Plan, o: Outcomes) -> dict:
 
 
 def run_chunk(
-    plan: Plan, scenario: Scenario, seed: int, first_run: int, n_runs: int, engine: str
+    plan: Plan,
+    scenario: Scenario,
+    seed: int,
+    first_run: int,
+    n_runs: int,
+    engine: str,
+    detail: bool = True,
 ) -> dict:
-    """Simulate and reduce one chunk (the unit of work sent to a process or Dask worker)."""
+    """Simulate and reduce one chunk (the unit of work sent to a process or Dask worker).
+
+    ``detail=False`` (a chunk wholly beyond the batch's detail runs, see :data:`DETAIL_RUNS`)
+    returns the per-run metrics alone: the room, space and curve arrays would be dropped by the
+    parent anyway, so they are neither computed nor sent.
+    """
     tune_malloc()  # keep freed chunk memory for the next chunk (no page faults); same numbers
-    part = reduce_outcomes(plan, simulate(plan, scenario, seed, first_run, n_runs, engine))
+    o = simulate(plan, scenario, seed, first_run, n_runs, engine)
+    part = reduce_outcomes(plan, o, detail)
     return compact(part)
 
 
@@ -174,7 +190,7 @@ def compact(part: dict) -> dict:
     dtypes anyway); per-run metrics stay float64.
     """
     out = dict(part)
-    out["curves"] = {k: np.asarray(v, dtype=np.int32) for k, v in part["curves"].items()}
+    out["curves"] = {k: np.asarray(v, dtype=np.int32) for k, v in part.get("curves", {}).items()}
     for name, dtype in _Collector.COMPACT.items():
         if name in out:
             out[name] = np.ascontiguousarray(out[name], dtype=dtype)
@@ -260,8 +276,8 @@ def run_batch_job(
     for lo, n in jobs:
         if store is not None and store.has(lo, n):
             add((plan, sc, seed, lo, n, engine), store.load(lo))
-        else:
-            args.append((plan, sc, seed, lo, n, engine))
+        else:  # chunks wholly beyond the detail runs come back with their metrics alone
+            args.append((plan, sc, seed, lo, n, engine, lo < out.n_detail))
     try:
         if not args:
             pass
@@ -436,18 +452,28 @@ DASK_CHUNKS_PER_TASK = 8
 
 
 def run_chunks(
-    plan: Plan, scenario: Scenario, seed: int, spans: list[tuple[int, int]], engine: str
+    plan: Plan,
+    scenario: Scenario,
+    seed: int,
+    spans: list[tuple[int, int, bool]],
+    engine: str,
 ) -> list[dict]:
-    """:func:`run_chunk` for each ``(first_run, n_runs)`` of ``spans``, in order (one Dask
-    task), each :func:`pack`-ed for the trip back."""
-    return [pack(run_chunk(plan, scenario, seed, lo, n, engine)) for lo, n in spans]
+    """:func:`run_chunk` for each ``(first_run, n_runs, detail)`` of ``spans``, in order (one
+    Dask task), each :func:`pack`-ed for the trip back."""
+    return [pack(run_chunk(plan, scenario, seed, lo, n, engine, d)) for lo, n, d in spans]
 
 
 def run_chunk_packed(
-    plan: Plan, scenario: Scenario, seed: int, first_run: int, n_runs: int, engine: str
+    plan: Plan,
+    scenario: Scenario,
+    seed: int,
+    first_run: int,
+    n_runs: int,
+    engine: str,
+    detail: bool = True,
 ) -> dict:
     """:func:`run_chunk`, :func:`pack`-ed (what a local worker process sends back)."""
-    return pack(run_chunk(plan, scenario, seed, first_run, n_runs, engine))
+    return pack(run_chunk(plan, scenario, seed, first_run, n_runs, engine, detail))
 
 
 @dataclass(frozen=True)
@@ -507,7 +533,7 @@ def _on_dask(address: str, args: list[tuple], take) -> None:
         groups = _groups(args, threads)
         futures = [
             client.submit(
-                run_chunks, plan, *g[0][1:3], [(a[3], a[4]) for a in g], g[0][5], pure=False
+                run_chunks, plan, *g[0][1:3], [(a[3], a[4], a[6]) for a in g], g[0][5], pure=False
             )
             for g in groups
         ]
@@ -602,6 +628,8 @@ class _Collector:
         for name, v in part["metrics"].items():
             self.metrics.setdefault(name, np.empty(self.n))[rows] = v
         keep = max(0, min(k, self.n_detail - first_run))  # detail rows of this chunk
+        if keep == 0:  # metrics only (run without detail, or stored without it)
+            return
         detail = slice(first_run, first_run + keep)
         for name, v in part["curves"].items():
             arr = self.curves.setdefault(name, np.empty((self.n_detail, v.shape[1]), np.int32))

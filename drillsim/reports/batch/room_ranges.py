@@ -1,20 +1,23 @@
 """``room_ranges.png``: where in the building rooms secure late or not at all.
 
-One figure, rendered once: the floorplan and the per-room bars are two subfigures stacked in it
-(the bars take the floorplan's width), the footer below. The bars of a panel are one artist per
-kind (bars, median ticks, p90 ticks), not one per room, which keeps the draw cheap.
+One figure, rendered once, with every panel at a fixed position in inches (no layout pass): the
+title, the floorplan at its drawing scale (:func:`drillsim.floorplan.draw.draw_floorplan` with
+``at_in``), the per-room bars below it (each column as wide as its longest room label) and the
+footer. The bars of a panel are one artist per kind (bars, median ticks, p90 ticks), not one
+per room, which keeps the draw cheap.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure, FigureBase
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.transforms import offset_copy
 
 from drillsim.floorplan.model import Floorplan
 from drillsim.metrics.summary import quantile
@@ -28,6 +31,7 @@ from drillsim.reports.charts import (
     ORIGIN_COLOUR,
     P90_COLOUR,
     RISK_COLOUR,
+    _wrap,
     add_footer,
     footer_text,
     scenario_title,
@@ -41,6 +45,15 @@ from drillsim.scenario.load import LoadedScenario
 #: the parent's peak memory; at this resolution the smallest floorplan labels (5 pt) are still
 #: about 8 px tall.
 DPI_ROOM_RANGES = 120
+
+#: Fixed layout (inches): the figure title's padding and line height, one bar row.
+_TITLE_PAD_IN = 0.2
+_TITLE_LINE_IN = 0.24
+_ROW_IN = 0.26
+_BARS_TITLE = (
+    "Per-room range of the time secured: median to 90th percentile, sorted by the 90th "
+    "percentile (worst first); at the right, the share of runs the room was never secured"
+)
 
 #: A room is outlined as "at risk" when it was never secured in at least this share of runs.
 RISK_SHARE = 0.10
@@ -104,7 +117,12 @@ def _range_bars(
                 markeredgewidth=2.5,
                 linestyle="",
             )
-    ax.set_yticks(y, labels, fontsize=8)
+    # room labels as plain texts left of the axes, not y tick labels: a tick is five artists
+    # (two lines, two labels, a grid line), and 49 of them were a tenth of this figure's time
+    ax.set_yticks([])
+    at_left = offset_copy(ax.get_yaxis_transform(), fig=ax.get_figure(), x=-4, units="points")
+    for yi, lab in zip(y, labels, strict=True):
+        ax.text(0.0, yi, lab, transform=at_left, ha="right", va="center", fontsize=8)
     ax.set_ylim(-0.7, len(labels) - 0.3)
     ax.set_xlim(0, x_max * 1.42)
     ticks = [t for t in ax.get_xticks() if 0 <= t <= x_max * 1.02]
@@ -126,7 +144,7 @@ def _range_bars(
     ax.set_xlabel("time room secured, from incident start (s)")
 
 
-def _bars_legend(fig: FigureBase) -> None:
+def _bars_legend(fig: FigureBase, anchor: tuple[float, float]) -> None:
     fig.legend(
         handles=[
             Line2D(
@@ -162,28 +180,9 @@ def _bars_legend(fig: FigureBase) -> None:
                 label="median is 'never' (room not secured in most runs)",
             ),
         ],
-        loc="outside lower center",
+        loc="lower center",
+        bbox_to_anchor=anchor,
         ncols=4,
-        fontsize=9,
-        frameon=False,
-    )
-
-
-def _merge_legend(fig: FigureBase, extra: Sequence, rename: Mapping[str, str]) -> None:
-    """Replace the floorplan's bottom legend by one that also explains our outlines."""
-    handles: list = []
-    labels: list[str] = []
-    for leg in list(fig.legends):
-        handles += list(leg.legend_handles)
-        labels += [rename.get(t.get_text(), t.get_text()) for t in leg.get_texts()]
-        leg.remove()
-    handles += list(extra)
-    labels += [h.get_label() for h in extra]
-    fig.legend(
-        handles,
-        labels,
-        loc="outside lower center",
-        ncols=min(len(handles), 6),
         fontsize=9,
         frameon=False,
     )
@@ -248,25 +247,33 @@ def figure_room_ranges(result: BatchResult, loaded: LoadedScenario) -> Figure:
     finite = [v for v in values.values() if math.isfinite(v)]
     if finite:  # the colour scale spans only the values present: say how narrow it is
         map_title += f"\ncolours span {min(finite):.0f}–{max(finite):.0f} s"
-    fp_w, fp_h = floorplan_size_in(fp, values=True)
+    fp_w, fp_h = floorplan_size_in(fp, values=True, fixed=True)
     with_bars = lockdown and plan.n_rooms > 0
     width_in = max(fp_w, 12.0) if with_bars else fp_w
+    title_in = _TITLE_PAD_IN + _TITLE_LINE_IN * (map_title.count("\n") + 1)
     if with_bars:
         n_cols, per_col = _bars_columns(len(ids), width_in)
-        bars_h = 1.8 + 0.26 * per_col
+        bars_title = _wrap(_BARS_TITLE, width_in, 12.0, bold=True)
+        bars_h = 1.6 + _TITLE_LINE_IN * bars_title.count("\n") + _ROW_IN * per_col
     else:
         bars_h = 0.0
-    fig = Figure(figsize=(width_in, fp_h + bars_h + FOOTER_IN), layout="constrained")
-    fig.get_layout_engine().set(rect=(0.0, FOOTER_IN / fig.get_figheight(), 1.0, 1.0))
+    height_in = title_in + fp_h + bars_h + FOOTER_IN
+    fig = Figure(figsize=(width_in, height_in))  # fixed positions: no layout pass
+    fig.suptitle(map_title, y=1.0 - _TITLE_PAD_IN / 2 / height_in, va="top", fontsize=12)
+    draw_floorplan(
+        fp,
+        values=values,
+        value_label=label,
+        title="",
+        highlight=highlight,
+        into=fig,
+        at_in=((width_in - fp_w) / 2, FOOTER_IN + bars_h),
+        legend_extra=key,
+        legend_rename=rename,
+    )
     if with_bars:
-        top, bottom = fig.subfigures(2, 1, height_ratios=[fp_h, bars_h])
-    else:
-        top, bottom = fig.subfigures(1, 1), None
-    draw_floorplan(fp, values=values, value_label=label, title="", highlight=highlight, into=top)
-    fig.suptitle(map_title, fontsize=12)  # the parent's title: the layout keeps it clear
-    _merge_legend(top, key, rename)
-    if bottom is not None:
-        _bars(bottom, n_cols, per_col, ids, fp, med, p90, never, reasons)
+        box = (0.0, FOOTER_IN, width_in, bars_h)
+        _bars(fig, box, bars_title, n_cols, per_col, ids, fp, med, p90, never, reasons)
     add_footer(fig, footer)
     return fig
 
@@ -279,7 +286,9 @@ def _bars_columns(n: int, width_in: float) -> tuple[int, int]:
 
 
 def _bars(
-    fig: FigureBase,
+    fig: Figure,
+    box: tuple[float, float, float, float],
+    title: str,
     n_cols: int,
     per_col: int,
     ids: Sequence[str],
@@ -289,30 +298,54 @@ def _bars(
     never: np.ndarray,
     reasons: Sequence[str],
 ) -> None:
-    """Per-room median–p90 bars in up to three columns, worst p90 first."""
+    """Per-room median–p90 bars in up to three columns, worst p90 first, in ``box``
+    (x, y, width, height in inches): title on top, legend at the bottom, each column as wide as
+    its longest room label needs."""
     n = len(ids)
     order = sorted(range(n), key=lambda m: (-p90[m], -med[m], ids[m]))
     finite = np.concatenate([med[np.isfinite(med)], p90[np.isfinite(p90)]])
     x_max = float(finite.max()) if finite.size else 1.0
-    axes = fig.subplots(1, n_cols, squeeze=False)[0]
-    for c, ax in enumerate(axes):
-        part = order[c * per_col : (c + 1) * per_col]
-        if not part:
-            ax.set_axis_off()
-            continue
-        labels = []
+    bx, by, bw, bh = box
+    fw, fh = fig.get_size_inches()
+    top = by + bh
+    fig.text(0.5, (top - 0.08) / fh, title, ha="center", va="top", fontsize=12, fontweight="bold")
+    n_title = title.count("\n") + 1
+    axes_top = top - 0.15 - _TITLE_LINE_IN * n_title - 0.3  # room for "part i of n"
+    axes_h = _ROW_IN * per_col
+    parts = [order[c * per_col : (c + 1) * per_col] for c in range(n_cols)]
+    labels = []
+    for part in parts:
+        col = []
         for m in part:
             lab = str(fp.space(ids[m])["label"])
-            labels.append(lab if ids[m] in lab else f"{ids[m]} ({lab})")
+            col.append(lab if ids[m] in lab else f"{ids[m]} ({lab})")
+        labels.append(col)
+    label_in = [_text_width_in(col, 8.0) + 0.15 for col in labels]
+    gap_in, right_in = 0.35, 0.3
+    axes_w = (bw - sum(label_in) - gap_in * (n_cols - 1) - right_in) / n_cols
+    x = bx
+    for c, part in enumerate(parts):
+        x += label_in[c]
+        if not part:
+            continue
+        ax = fig.add_axes((x / fw, (axes_top - axes_h) / fh, axes_w / fw, axes_h / fh))
+        x += axes_w + gap_in
         _range_bars(
-            ax, labels, med[part], p90[part], never[part], [reasons[m] for m in part], x_max
+            ax, labels[c], med[part], p90[part], never[part], [reasons[m] for m in part], x_max
         )
         if n_cols > 1:
             ax.set_title(f"part {c + 1} of {n_cols}", fontsize=9, loc="left")
-    _bars_legend(fig)
-    fig.suptitle(
-        "Per-room range of the time secured: median to 90th percentile, sorted by the 90th "
-        "percentile (worst first); at the right, the share of runs the room was never secured",
-        fontsize=12,
-        fontweight="bold",
-    )
+    _bars_legend(fig, ((bx + bw / 2) / fw, (by + 0.02) / fh))
+
+
+def _text_width_in(texts: Sequence[str], size_pt: float) -> float:
+    """Width in inches of the widest of ``texts`` in the default font at ``size_pt``."""
+    from matplotlib.font_manager import FontProperties, findfont, get_font
+
+    font = get_font(findfont(FontProperties(size=size_pt)))
+    font.set_size(size_pt, 72)
+    widest = 0.0
+    for t in texts:
+        font.set_text(t, 0.0)
+        widest = max(widest, font.get_width_height()[0] / 64.0)  # 26.6 fixed point, points
+    return widest / 72.0
