@@ -30,9 +30,9 @@ def run(plan: Plan, d: Draws, alert: np.ndarray, out: dict) -> dict[str, np.ndar
         exit_ = np.where(final >= plan.n_persons, seg_exit[final], exit_)
         route_end = net.seg_end[final]  # where each walked route ends (helpers walk back from)
         out["person_reroute_s"] = np.ascontiguousarray(reroute_s.T)
+        out["server_max_queue"] = max_queue(net, arr, dep).astype(np.int32)
     else:
-        end, wait, arr, dep = traverse(net, start, speed, stair, keep_arrivals=True)
-    out["server_max_queue"] = max_queue(net, arr, dep).astype(np.int32)
+        end, wait, _, _, out["server_max_queue"] = traverse(net, start, speed, stair, queues=True)
     exit_ = np.array(exit_)
     assisted = np.flatnonzero(plan.assist_helper >= 0)
     trip_end = np.full_like(end, -np.inf)  # (P, R) by helper: when their latest trip is out
