@@ -179,29 +179,45 @@ def _serve(net, k, start, arr, dep, first, walk, q) -> None:
         q[:, k] = _queue_sorted(sa, sd)
 
 
-def _fifo_sorted(a: np.ndarray, h: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Headway departures of arrivals ``a`` (n, R) in any order; ties served in row order.
+def _service_order(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Service order of arrivals ``a`` (n, R): by time, ties in row order, per run.
 
-    Sorts each run (run-major, contiguous) with the fast unstable sort and redoes, with a stable
-    sort, only the runs in which equal arrival times make the order ambiguous. Returns the
-    departures (n, R) in row order, and the arrivals and departures (R, n) in service order.
+    Returns ``at`` (R, n) the arrivals run-major, ``flat`` (R, n) the flat index into ``at`` of
+    the i-th person served in each run, and ``sv`` (R, n) their arrival times. Sorts each run with
+    the fast unstable sort and redoes, with a stable sort, only the runs in which equal arrival
+    times make the order ambiguous. Gathers and scatters go through one flat index (cheaper
+    than ``take_along_axis``).
     """
     at = np.ascontiguousarray(a.T)  # (R, n)
+    R, n = at.shape
     order = np.argsort(at, axis=1)
-    sv = np.take_along_axis(at, order, axis=1)
+    flat = order
+    flat += np.arange(0, R * n, n, dtype=flat.dtype)[:, None]
+    sv = at.ravel().take(flat)
     # ties among people who never arrive (inf) do not matter: they all leave at inf. A difference
     # of two finite floats is 0 only when they are equal, and inf - inf is nan.
     with np.errstate(invalid="ignore"):
         tied = (np.diff(sv, axis=1) == 0).any(axis=1)
     if tied.any():
-        order[tied] = np.argsort(at[tied], axis=1, kind="stable")
-        sv[tied] = np.take_along_axis(at[tied], order[tied], axis=1)
+        rows = np.flatnonzero(tied)
+        flat[rows] = np.argsort(at[rows], axis=1, kind="stable") + (rows * n)[:, None]
+        sv[rows] = at.ravel().take(flat[rows])
+    return at, flat, sv
+
+
+def _fifo_sorted(a: np.ndarray, h: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Headway departures of arrivals ``a`` (n, R) in any order; ties served in row order.
+
+    Returns the departures (n, R) in row order, and the arrivals and departures (R, n) in
+    service order.
+    """
+    at, flat, sv = _service_order(a)
     nh = np.arange(a.shape[0], dtype=np.float64)[None, :] * h
     dsorted = np.subtract(sv, nh)
     np.maximum.accumulate(dsorted, axis=1, out=dsorted)
     np.add(nh, dsorted, out=dsorted)
     dt = np.empty_like(at)
-    np.put_along_axis(dt, order, dsorted, axis=1)
+    dt.ravel()[flat] = dsorted
     return dt.T, sv, dsorted
 
 
@@ -214,16 +230,15 @@ def _fifo_weighted_sorted(
     a: np.ndarray, h: float, w: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`_fifo_weighted`, plus the arrivals and departures (R, n) in service order."""
-    at = np.ascontiguousarray(a.T)  # (R, n)
-    order = np.argsort(at, axis=1, kind="stable")
-    sv = np.take_along_axis(at, order, axis=1)
-    ws = w[order]  # (R, n) weights in service order
+    at, flat, sv = _service_order(a)
+    n = a.shape[0]
+    ws = w[flat % n]  # (R, n) weights in service order
     c = np.zeros_like(sv)
     np.cumsum(ws[:, :-1], axis=1, out=c[:, 1:])
     c = c * h
     dsorted = c + np.maximum.accumulate(sv - c, axis=1)
     dt = np.empty_like(at)
-    np.put_along_axis(dt, order, dsorted, axis=1)
+    dt.ravel()[flat] = dsorted
     return dt.T, sv, dsorted
 
 
@@ -267,23 +282,23 @@ def _queue_sorted(a: np.ndarray, d: np.ndarray) -> np.ndarray | int:
     pattern, monotone for non-negative floats, shifted left with a tag bit (0 departure, 1
     arrival) so that ties put departures first. After the sort, with ``A_i`` the arrivals among
     the first ``i + 1`` events, the queue is ``A_i - (i + 1 - A_i)``. Exact: no float is rounded.
-    When ``a`` and ``d`` come in service order (both ascending) the sort is a merge of two runs.
+    The keys are built in place in one (R, 2n) buffer; numpy's default (SIMD) sort of uint64 is
+    about 3x faster here than the stable sort, even though both halves are already ascending.
     Returns 0 when nobody waited longer than the tolerance.
     """
-    gone = d - QUEUE_TOLERANCE_S
-    if np.all(gone <= a):  # nobody waited (a nan fails this and takes the full count)
-        return 0
     R, n = a.shape
     keys = np.empty((R, 2 * n), dtype=np.uint64)
+    kf = keys.view(np.float64)
+    gone, arrive = kf[:, :n], kf[:, n:]
+    np.subtract(d, QUEUE_TOLERANCE_S, out=gone)
+    if np.all(gone <= a):  # nobody waited (a nan fails this and takes the full count)
+        return 0
     # + 0.0 turns -0.0 into 0.0; inf keeps the largest pattern (inf arrivals sort last)
     np.maximum(gone, 0.0, out=gone)
     gone += 0.0
-    dk, ak = keys[:, :n], keys[:, n:]
-    dk[...] = gone.view(np.uint64)
-    dk <<= np.uint64(1)
-    ak[...] = (a + 0.0).view(np.uint64)
-    ak <<= np.uint64(1)
-    ak |= np.uint64(1)
+    np.add(a, 0.0, out=arrive)
+    keys <<= np.uint64(1)
+    keys[:, n:] |= np.uint64(1)
     keys.sort(axis=1)
     count = keys.view(np.int64)
     count &= 1
