@@ -47,6 +47,7 @@ def traverse(
     stair_speed: np.ndarray,
     keep_arrivals: bool = False,
     queues: bool = False,
+    speeds: np.ndarray | None = None,
 ) -> Passage:
     """Walk every person's route through the servers, all runs at once.
 
@@ -64,6 +65,9 @@ def traverse(
         Also return the largest queue at every server in every run (``Passage.max_queue``, the
         integers :func:`max_queue` gives), computed while each server's arrivals and departures
         are at hand and already in service order.
+    speeds : (2P, R) ndarray, optional
+        ``speed`` stacked over ``stair_speed``, when the caller holds them that way (``speed``
+        and ``stair_speed`` its two halves); saves stacking them again.
 
     Returns
     -------
@@ -79,7 +83,7 @@ def traverse(
     who_all = net.row_person
     first = net.row_prev < 0
     row_server = net.server_of_rows()
-    walk = _row_walk(net, row_server, speed, stair_speed)
+    walk = _row_walk(net, row_server, speed, stair_speed, speeds)
     for block in net.blocks:
         if block.size == 1:
             _serve(net, int(block[0]), start, arr, dep, first, walk, q)
@@ -110,13 +114,21 @@ def traverse(
     lvl = np.bincount(who_all, weights=net.leg_level[row_server], minlength=P)[:, None]
     stl = np.bincount(who_all, weights=net.leg_stair[row_server], minlength=P)[:, None]
     with np.errstate(invalid="ignore"):
-        wait = np.where(np.isfinite(start), (end - start) - (lvl / speed + stl / stair_speed), 0.0)
-        wait = np.maximum(wait, 0.0)  # rounding can leave -1e-13 where nobody queued
+        wait = np.subtract(end, start)
+        walked = np.divide(lvl, speed)
+        walked += stl / stair_speed
+        wait -= walked
+        np.maximum(wait, 0.0, out=wait)  # rounding can leave -1e-13 where nobody queued
+        wait[~np.isfinite(start)] = 0.0  # never alerted: no wait
     return Passage(end, wait, arr, dep, q)
 
 
 def _row_walk(
-    net: ServerNet, row_server: np.ndarray, speed: np.ndarray, stair_speed: np.ndarray
+    net: ServerNet,
+    row_server: np.ndarray,
+    speed: np.ndarray,
+    stair_speed: np.ndarray,
+    speeds: np.ndarray | None = None,
 ) -> np.ndarray:
     """(N, R) walking time of every row's leg: ``level/speed + stair/stair_speed``, s.
 
@@ -132,7 +144,7 @@ def _row_walk(
     ):
         return level[:, None] / speed[who] + stair[:, None] / stair_speed[who]
     on_stair = stair != 0
-    both = np.concatenate((speed, stair_speed))  # (2P, R)
+    both = np.concatenate((speed, stair_speed)) if speeds is None else speeds  # (2P, R)
     idx = np.where(on_stair, who + speed.shape[0], who)
     metres = np.where(on_stair, stair, level)[:, None]
     g = both[idx]
