@@ -195,23 +195,32 @@ def _service_order(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Service order of arrivals ``a`` (n, R): by time, ties in row order, per run.
 
     Returns ``at`` (R, n) the arrivals run-major, ``flat`` (R, n) the flat index into ``at`` of
-    the i-th person served in each run, and ``sv`` (R, n) their arrival times. Sorts each run with
-    the fast unstable sort and redoes, with a stable sort, only the runs in which equal arrival
-    times make the order ambiguous. Gathers and scatters go through one flat index (cheaper
-    than ``take_along_axis``).
+    the i-th person served in each run, and ``sv`` (R, n) their arrival times.
+
+    An argsort is ~5x slower than numpy's SIMD sort of uint64, so each run sorts keys made of
+    the arrival's IEEE bit pattern (monotone for non-negative floats) with its lowest
+    ``bit_length(n - 1)`` mantissa bits replaced by the row index, and reads the order from the
+    low bits. That order is by (time truncated to ~1e-13 relative, row). It is then checked
+    exactly: a permutation is sorted by (time, row) iff every adjacent pair is. The runs where
+    the check fails (two times closer than the truncation in reverse row order, a nan, a -0.0)
+    are sorted again with the stable argsort, so the result is always the stable order.
     """
     at = np.ascontiguousarray(a.T)  # (R, n)
     R, n = at.shape
-    order = np.argsort(at, axis=1)
-    flat = order
-    flat += np.arange(0, R * n, n, dtype=flat.dtype)[:, None]
+    low = np.uint64((1 << max(int(n - 1).bit_length(), 1)) - 1)
+    keys = at.view(np.uint64) & ~low
+    keys |= np.arange(n, dtype=np.uint64)
+    keys.sort(axis=1)
+    keys &= low
+    order = keys.view(np.int64)
+    flat = order + np.arange(0, R * n, n, dtype=np.int64)[:, None]
     sv = at.ravel().take(flat)
-    # ties among people who never arrive (inf) do not matter: they all leave at inf. A difference
-    # of two finite floats is 0 only when they are equal, and inf - inf is nan.
-    with np.errstate(invalid="ignore"):
-        tied = (np.diff(sv, axis=1) == 0).any(axis=1)
-    if tied.any():
-        rows = np.flatnonzero(tied)
+    prev, nxt = sv[:, :-1], sv[:, 1:]
+    ok = prev < nxt
+    ok |= (prev == nxt) & (order[:, :-1] < order[:, 1:])
+    bad = ~ok.all(axis=1)
+    if bad.any():
+        rows = np.flatnonzero(bad)
         flat[rows] = np.argsort(at[rows], axis=1, kind="stable") + (rows * n)[:, None]
         sv[rows] = at.ravel().take(flat[rows])
     return at, flat, sv
