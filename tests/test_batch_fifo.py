@@ -42,7 +42,7 @@ def arrivals(draw, allow_nan: bool = False) -> np.ndarray:
 @settings(max_examples=200, deadline=None)
 @given(arrivals(allow_nan=True))
 def test_service_order_is_the_stable_sort(a):
-    at, flat, sv = _service_order(a)
+    _, flat, sv = _service_order(a)
     n = a.shape[0]
     stable = np.argsort(a.T, axis=1, kind="stable")
     # nan and inf rows may come in any order among themselves (their departures do not depend
