@@ -7,6 +7,8 @@ people who never arrive (inf), -0.0 and nan.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,6 +20,8 @@ from drillsim.engines.batch.servers import (
     _queue_sorted,
     _service_order,
 )
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @st.composite
@@ -98,3 +102,26 @@ def test_largest_queue_matches_its_definition(a, h):
     perm = np.random.default_rng(0).permutation(a.shape[0])
     got2 = np.broadcast_to(_queue_sorted(a[perm].T, d[perm].T), (a.shape[1],))
     assert np.array_equal(got2, got)
+
+
+def test_traverse_counts_the_queues_max_queue_counts():
+    """The largest queues traverse counts on the fly (fast paths included: whole classes
+    arriving at once, merged flows at the stairs) are max_queue's on the same passage."""
+    from drillsim.engines.batch import space_alerts
+    from drillsim.engines.batch.servers import max_queue, traverse
+    from drillsim.plan.compile import compile_plan
+    from drillsim.sample.draws import sample
+    from drillsim.scenario.load import load_scenario
+
+    for name in ("high-school-evacuate-class-posted", "elementary-evacuate-class"):
+        loaded = load_scenario(ROOT / "scenarios" / f"{name}.yaml")  # bundled
+        plan = compile_plan(loaded)
+        d = sample(plan, loaded.scenario, 3, 64)
+        alert = space_alerts(plan, d)
+        start = (alert[:, plan.person_space] + d.premovement_s[:, plan.person_leader]).T.copy()
+        speed, stair = d.speed_mps.T.copy(), d.stair_speed_mps.T.copy()
+        p = traverse(plan.evac_net, start, speed, stair, keep_arrivals=True, queues=True)
+        want = max_queue(plan.evac_net, p.arr, p.dep).astype(np.int32)
+        assert p.max_queue.dtype == np.int32
+        assert np.array_equal(p.max_queue, want)
+        assert want.max() > 20  # real queues form (the test is not vacuous)
