@@ -258,7 +258,11 @@ def school(draw):
     free = [s for s in rooms + corridors if roster_mode == "add" or s not in kept]
     free_rooms = [s for s in rooms if s in free]
     if free_rooms and draw(st.booleans()):
-        people.append({"id": "T-1", "space": draw(st.sampled_from(free)), "role": "teacher"})
+        # T-1 never starts in an assisted entry's helper space, where they could be its first
+        # adult (and so help two groups, which is refused)
+        helpers = {a["helper"] for a in evacuation.get("assisted", [])}
+        t1_spaces = [s for s in free if s not in helpers] or free
+        people.append({"id": "T-1", "space": draw(st.sampled_from(t1_spaces)), "role": "teacher"})
         needy_space = draw(st.sampled_from(free_rooms))  # one helper makes one trip: one space
         for k in range(draw(st.integers(1, 4))):
             mobility = draw(st.sampled_from(["walking", "walking", "wheelchair", "no_stairs"]))
