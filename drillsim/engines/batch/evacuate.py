@@ -15,12 +15,15 @@ from drillsim.sample.draws import Draws
 def run(plan: Plan, d: Draws, alert: np.ndarray, out: dict) -> dict[str, np.ndarray]:
     # Work person-major, (P, R): gathering the people who pass a server is then a copy of
     # contiguous rows, which is what dominates the work.
-    start = np.ascontiguousarray(
-        (alert[:, plan.person_space] + d.premovement_s[:, plan.person_leader]).T
-    )
-    out["person_move_s"][:] = np.where(np.isfinite(start.T), start.T, np.nan)
-    speed = np.ascontiguousarray(d.speed_mps.T)
-    stair = np.ascontiguousarray(d.stair_speed_mps.T)
+    start_rp = alert[:, plan.person_space] + d.premovement_s[:, plan.person_leader]  # (R, P)
+    start = np.ascontiguousarray(start_rp.T)
+    out["person_move_s"][:] = np.where(np.isfinite(start_rp), start_rp, np.nan)
+    # level speeds stacked over stair speeds (traverse gathers each leg's speed from one array)
+    P = plan.n_persons
+    speeds = np.empty((2 * P, start.shape[1]))
+    speeds[:P] = d.speed_mps.T
+    speeds[P:] = d.stair_speed_mps.T
+    speed, stair = speeds[:P], speeds[P:]
     net = plan.evac_net
     exit_ = np.broadcast_to(plan.person_exit[:, None], start.shape)  # (P, R) exit walked to
     if net.rerouting:  # blockages after t0: people switch route segments (plan/reroute.py)
@@ -30,10 +33,11 @@ def run(plan: Plan, d: Draws, alert: np.ndarray, out: dict) -> dict[str, np.ndar
         exit_ = np.where(final >= plan.n_persons, seg_exit[final], exit_)
         route_end = net.seg_end[final]  # where each walked route ends (helpers walk back from)
         out["person_reroute_s"] = np.ascontiguousarray(reroute_s.T)
+        out["server_max_queue"] = max_queue(net, arr, dep).astype(np.int32)
     else:
-        end, wait, arr, dep = traverse(net, start, speed, stair, keep_arrivals=True)
-    out["server_max_queue"] = max_queue(net, arr, dep).astype(np.int32)
-    exit_ = np.array(exit_)
+        passage = traverse(net, start, speed, stair, queues=True, speeds=speeds)
+        end, wait, out["server_max_queue"] = passage.end, passage.wait, passage.max_queue
+    exit_ = np.array(exit_) if net.rerouting else exit_  # (changed only when rerouting)
     assisted = np.flatnonzero(plan.assist_helper >= 0)
     trip_end = np.full_like(end, -np.inf)  # (P, R) by helper: when their latest trip is out
     trip_exit = np.full(end.shape, -1, dtype=np.int64)  # (P, R) by helper: that trip's exit
@@ -82,16 +86,24 @@ def run(plan: Plan, d: Draws, alert: np.ndarray, out: dict) -> dict[str, np.ndar
                 + plan.assist_down_stair[sel][:, None] / plan.assist_stair_mps
             )
         np.maximum.at(trip_end, h, end[sel])
-    out["person_exit"] = np.ascontiguousarray(exit_.T)
-    T = end.T
+    if net.rerouting:
+        out["person_exit"] = np.ascontiguousarray(exit_.T)
+        # the walk from the exit actually used to the person's assembly area (plan/assembly.py)
+        walk_m = plan.exit_walk_m[exit_.T, plan.person_walk_col]  # (R, P)
+    else:  # everyone's planned exit, the same in every run
+        out["person_exit"] = np.ascontiguousarray(
+            np.broadcast_to(plan.person_exit, out["person_exit"].shape)
+        )
+        walk_m = plan.exit_walk_m[plan.person_exit, plan.person_walk_col]  # (P,)
+    T = np.ascontiguousarray(end.T)
     finite = np.isfinite(T)
     moved = ~np.isnan(out["person_move_s"])
     out["person_arrive_s"][:] = np.where(finite & moved, T, np.nan)
-    walk_speed = d.speed_mps.copy()
-    walk_speed[:, assisted] = plan.assist_level_mps
-    # the walk from the exit actually used to the person's assembly area (plan/assembly.py)
-    walk_m = plan.exit_walk_m[exit_.T, plan.person_walk_col]
-    safe = np.where(finite, T + walk_m / walk_speed, np.inf)
+    # walking time to the assembly area; assisted people at the assisted speed
+    walk_s = walk_m / d.speed_mps
+    walk_s[:, assisted] = walk_m[..., assisted] / plan.assist_level_mps
+    safe = np.add(T, walk_s, out=walk_s)
+    safe[~finite] = np.inf
     for h in np.unique(plan.assist_helper[assisted]):  # a helper is safe with their group
         safe[:, h] = np.maximum(safe[:, h], safe[:, plan.assist_helper == h].max(axis=1))
     out["person_safe_s"] = safe
