@@ -683,6 +683,14 @@ def make_case(seed: int, index: int, workdir: Path) -> Case:
         else:
             data, name, injected = mutate_tree(rng, data)
             content = _floorplan_text(data, fmt)
+            if fmt == "graphml" and any(
+                not isinstance(r, dict)
+                for key in ("spaces", "connections")
+                for r in _records(data, key)
+            ):
+                # GraphML has no way to write a bare value as a node or an edge: the writer
+                # leaves that record out, so no NaN/inf reaches the file (case 6669 of seed 1)
+                injected = False
         path = workdir / f"fp.{fmt}"
         _write(path, content)
         _write(scen_path, scen_text.replace("floorplan: fp.yaml", f"floorplan: fp.{fmt}"))

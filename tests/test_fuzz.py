@@ -236,6 +236,23 @@ SCENARIO_CORPUS = {
     "horizon_huge": ("mode: drill\n", "mode: drill\nhorizon_s: 1.0e+300\n", "horizon_s"),
     "shelter_in_place": ("protocol: lockdown", "protocol: shelter_in_place",
                          "did you mean 'shelter'?"),
+    # found by `make fuzz` (seed 1): each was accepted or crashed before
+    "shelter_capacity_2_63": ("mode: drill\n",
+                              "mode: drill\nshelter: {areas: {GYM: 9223372036854775808}}\n",
+                              "shelter.areas"),
+    "lockdown_capacity_huge": ("mode: drill\n",
+                               "mode: drill\nlockdown: {capacity: {A01: 100000000000000000000}}\n",
+                               "lockdown.capacity"),
+    "fire_alarm_inf": ("mode: drill\n", "mode: drill\ninform: {fire_alarm: {at_s: .inf}}\n",
+                       "finite number"),
+    "report_delay_1e308": ("mode: drill\n",
+                           "mode: drill\nevacuation: {report_delay_s: 1.0e+308}\n",
+                           "report_delay_s"),
+    "assisted_speed_tiny": ("mode: drill\n",
+                            "mode: drill\nevacuation: {assisted_level_speed_mps: 1.0e-300}\n",
+                            "assisted_level_speed_mps"),
+    "blocked_from_huge": ("mode: drill\n", "mode: drill\nevacuation: {blocked_from: {H0: 1.0e+300}}\n",
+                          "more than a day"),
 }
 
 

@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
+#: Largest group of people of one role in one space, and most people in a scenario. The largest
+#: US high schools have about 5,000 students; 50,000 leaves room for a campus while keeping the
+#: batch engine's per-person arrays (runs x people) within memory.
+MAX_GROUP_PEOPLE = 10_000
+MAX_PEOPLE = 50_000
+#: Longest scoring horizon: a day. Drills are scored over minutes (default 900 s); the over-time
+#: curves have one point per 5 s of horizon.
+MAX_HORIZON_S = 86_400.0
+
 
 def _d(dist: str, **kw: float) -> dict:
     return {"dist": dist, **kw}

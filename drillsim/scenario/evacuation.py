@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from drillsim.errors import Problem
-from drillsim.scenario.base import _Model
+from drillsim.scenario.base import MAX_HORIZON_S, _Model
 from drillsim.scenario.distributions import Distribution
 
 ROUTINGS = ("nearest", "posted", "balanced")
@@ -139,10 +139,16 @@ class Evacuation(_Model):
         default_factory=list, description="people who wait in an area of refuge for assistance"
     )
     assisted_level_speed_mps: float = Field(
-        0.8, gt=0, description="level speed of an assisted evacuation (pushing a wheelchair) [U]"
+        0.8,
+        ge=0.1,
+        le=2.5,
+        description="level speed of an assisted evacuation (pushing a wheelchair), 0.1-2.5 m/s [U]",
     )
     assisted_stair_speed_mps: float = Field(
-        0.3, gt=0, description="stair descent speed carrying / with an evacuation chair [U]"
+        0.3,
+        ge=0.05,
+        le=2.0,
+        description="stair descent speed carrying / with an evacuation chair, 0.05-2 m/s [U]",
     )
     wheelchair_flow_weight: float = Field(
         2.0,
@@ -156,7 +162,9 @@ class Evacuation(_Model):
     report_delay_s: float = Field(
         60.0,
         ge=0,
-        description="teacher's report at assembly after the class's last member arrives, s [U]",
+        le=3600,
+        description="teacher's report at assembly after the class's last member arrives, "
+        "0-3,600 s [U]",
     )
     corridor_boundary_layer_m: float = Field(
         0.20, ge=0, description="SFPE boundary layer on each corridor wall, m"
@@ -181,6 +189,11 @@ class Evacuation(_Model):
         for sid, t in value.items():
             if not t >= 0:
                 raise ValueError(f"'{sid}': {t} s is before t0; give a time of 0 s or later")
+            if t > MAX_HORIZON_S:
+                raise ValueError(
+                    f"'{sid}': {t:g} s is more than a day after t0; give a time of at most "
+                    f"{MAX_HORIZON_S:,.0f} s"
+                )
         return value
 
     @model_validator(mode="after")

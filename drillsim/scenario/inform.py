@@ -24,24 +24,23 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from drillsim.errors import Problem
 from drillsim.floorplan import Floorplan
+from drillsim.scenario.base import MAX_HORIZON_S, _Model
 from drillsim.scenario.distributions import Distribution
 
 FIRE_RULES = ("ignore", "follow", "follow_if_confirmed")
 _NOT_ROOMS = ("corridor", "stair", "exit", "outdoor", "commons")
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
-
-
 class Update(_Model):
     """A scripted alert update: where the incident is, and which rooms are ordered out."""
 
-    at_s: float = Field(ge=0, description="time of the update, s after the incident start")
+    at_s: float = Field(
+        ge=0, le=MAX_HORIZON_S, description="time of the update, s after the incident start"
+    )
     message: str = Field("", description="what is announced, e.g. 'incident in the north wing'")
     location: list[str] = Field(
         default_factory=list, description="space ids the message names as the incident's location"
@@ -54,7 +53,9 @@ class Update(_Model):
 class FireAlarm(_Model):
     """A fire alarm sounding during a lockdown, with the rule rooms follow (module docstring)."""
 
-    at_s: float = Field(ge=0, description="time the alarm sounds, s after the incident start")
+    at_s: float = Field(
+        ge=0, le=MAX_HORIZON_S, description="time the alarm sounds, s after the incident start"
+    )
     rule: Literal["ignore", "follow", "follow_if_confirmed"] = Field(
         "ignore", description="ignore (guidance) | follow | follow_if_confirmed"
     )

@@ -6,11 +6,11 @@ the lockdown steps with the same inputs.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
-from drillsim.scenario.base import _Checked, _d, _Model
+from drillsim.scenario.base import MAX_PEOPLE, _Checked, _d, _Model
 from drillsim.scenario.distributions import Distribution
 
 
@@ -68,8 +68,9 @@ class Lockdown(_Checked):
         60.0, ge=0.0, le=600.0, description="longest hold after reacting, s [U]"
     )
     admission_limit: bool = Field(True, description="rooms stop admitting when full")
-    capacity: dict[str, int] = Field(
-        default_factory=dict, description="room id -> people it holds in lockdown (all counted)"
+    capacity: dict[str, Annotated[int, Field(ge=0, le=MAX_PEOPLE)]] = Field(
+        default_factory=dict,
+        description="room id -> people it holds in lockdown (all counted), 0 to 50,000",
     )
     safe_area_share: float = Field(
         0.5, gt=0.0, le=1.0, description="share of a room's floor area out of sight of the door [U]"

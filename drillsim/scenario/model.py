@@ -11,7 +11,14 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from drillsim.scenario.base import _Checked, _d, _Model
+from drillsim.scenario.base import (
+    MAX_GROUP_PEOPLE,
+    MAX_HORIZON_S,
+    MAX_PEOPLE,
+    _Checked,
+    _d,
+    _Model,
+)
 from drillsim.scenario.distributions import Distribution
 from drillsim.scenario.evacuation import Evacuation
 from drillsim.scenario.inform import Inform
@@ -26,14 +33,6 @@ PRESETS = ("class_in_session", "passing_period", "lunch", "arrival", "recess", "
 ROLES = ("student", "teacher", "staff", "sro")
 
 
-#: Largest group of people of one role in one space, and most people in a scenario. The largest
-#: US high schools have about 5,000 students; 50,000 leaves room for a campus while keeping the
-#: batch engine's per-person arrays (runs x people) within memory.
-MAX_GROUP_PEOPLE = 10_000
-MAX_PEOPLE = 50_000
-#: Longest scoring horizon: a day. Drills are scored over minutes (default 900 s); the over-time
-#: curves have one point per 5 s of horizon.
-MAX_HORIZON_S = 86_400.0
 
 
 class Incident(_Checked):

@@ -13,18 +13,22 @@ Hold needs no input of its own: people in corridors and on stairs go to the near
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field, field_validator, model_validator
 
 from drillsim.errors import Problem
 from drillsim.floorplan import Floorplan
-from drillsim.scenario.base import _Model
+from drillsim.scenario.base import MAX_HORIZON_S, MAX_PEOPLE, _Model
 from drillsim.scenario.distributions import Distribution
 
 
 class HazardStep(_Model):
     """From ``t_s`` (seconds after the incident start) the zone is these spaces."""
 
-    t_s: float = Field(ge=0, description="time the zone moves to these spaces, s")
+    t_s: float = Field(
+        ge=0, le=MAX_HORIZON_S, description="time the zone moves to these spaces, s (up to a day)"
+    )
     spaces: list[str] = Field(min_length=1, description="space ids the zone covers from t_s on")
 
 
@@ -36,7 +40,9 @@ class HazardWalk(_Model):
     """
 
     path: list[str] = Field(min_length=1, description="adjacent space ids, in walking order")
-    start_s: float = Field(0.0, ge=0, description="time the zone is in path[0], s")
+    start_s: float = Field(
+        0.0, ge=0, le=MAX_HORIZON_S, description="time the zone is in path[0], s (up to a day)"
+    )
     speed_mps: Distribution = Field(
         default_factory=lambda: {"dist": "uniform", "low": 0.8, "high": 1.6},
         description="walking speed of the zone along the path, m/s [U]",
@@ -90,8 +96,8 @@ class Secure(_Model):
 class Shelter(_Model):
     """Designated shelter areas with capacities, and whether exterior openings are closed."""
 
-    areas: dict[str, int] = Field(
-        default_factory=dict, description="space id -> persons it shelters"
+    areas: dict[str, Annotated[int, Field(ge=0, le=MAX_PEOPLE)]] = Field(
+        default_factory=dict, description="space id -> persons it shelters (0 to 50,000)"
     )
     hazmat: bool = Field(False, description="close exterior openings (hazmat: seal the building)")
 
