@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from drillsim.engines.batch.servers import MAX_SWEEPS, _fifo_unsorted, _fifo_weighted
+from drillsim.engines.batch.servers import MAX_SWEEPS, WAIT_ULPS, _fifo_unsorted, _fifo_weighted
 from drillsim.plan.servers import ServerNet
 
 #: Safety bound on the fixed-point iterations (each makes at least one more event exact).
@@ -76,6 +76,8 @@ def traverse_rerouting(
         queued = np.where(np.isfinite(arr), leave - arr, 0.0)
     wait = np.zeros((P, R))
     np.add.at(wait, who_all, queued)
+    with np.errstate(invalid="ignore"):  # as servers.traverse: below the clock's resolution is 0
+        wait[wait <= WAIT_ULPS * np.spacing(np.abs(end))] = 0.0
     return Rerouted(end, wait, arr, dep, final, reroute_s)
 
 

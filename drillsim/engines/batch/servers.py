@@ -26,6 +26,9 @@ from drillsim.plan.servers import ServerNet
 
 #: A person who leaves a server within this many seconds of arriving did not queue (max_queue).
 QUEUE_TOLERANCE_S = 1e-9
+#: A person's total queue time at most this many float64 ulps of their arrival time counts as 0:
+#: below the resolution of the times it is computed from (both engines).
+WAIT_ULPS = 8
 #: Safety bound on sweeps of one cycle block (each sweep fixes at least one more event).
 MAX_SWEEPS = 100_000
 
@@ -119,6 +122,9 @@ def traverse(
         walked += stl / stair_speed
         wait -= walked
         np.maximum(wait, 0.0, out=wait)  # rounding can leave -1e-13 where nobody queued
+        # a wait within the clock's resolution at that time is rounding, not queueing (at 1.7e7 s
+        # one ulp is 3.7e-9 s); the reference engine snaps its per-leg sum the same way
+        wait[wait <= WAIT_ULPS * np.spacing(np.abs(end))] = 0.0
         wait[~np.isfinite(start)] = 0.0  # never alerted: no wait
     return Passage(end, wait, arr, dep, q)
 

@@ -14,7 +14,7 @@ from collections import deque
 
 import simpy
 
-from drillsim.engines.batch.servers import QUEUE_TOLERANCE_S
+from drillsim.engines.batch.servers import QUEUE_TOLERANCE_S, WAIT_ULPS
 from drillsim.engines.reference.kernel import late, until
 from drillsim.plan.servers import ServerNet
 
@@ -124,6 +124,8 @@ class Network:
             yield until(env, t)
             i += 1
         self.final[p] = g
+        if math.isfinite(t) and wait <= WAIT_ULPS * math.ulp(abs(t)):
+            wait = 0.0  # rounding, not queueing (as engines/batch/servers.py)
         return t, wait
 
     def _switch(self, run, p: int, t: float, event: str, space: int) -> None:
