@@ -67,16 +67,10 @@ def evacuee(run, p: int, servers: Network):
             th = yield run.exit_event[h]
             if plan.evac_net.rerouting:  # the helper may have left by another exit
                 e = int(plan.evac_net.seg_end[servers.final[h]])
-                rf = int(plan.refuge_col[p])
-                back = th + (
-                    float(plan.exit_refuge_level_m[e, rf]) / float(d.speed_mps[0, h])
-                    + (float(plan.exit_refuge_stair_m[e, rf]) / plan.stair_factor)
-                    / float(d.stair_speed_mps[0, h])
-                )
+                back = th + _walk_up(plan, d, h, *_exit_to_refuge(plan, e, p))
             else:
-                back = th + (
-                    float(plan.assist_back_level[p]) / float(d.speed_mps[0, h])
-                    + float(plan.assist_back_stair[p]) / float(d.stair_speed_mps[0, h])
+                back = th + _walk_up(
+                    plan, d, h, float(plan.assist_back_level[p]), float(plan.assist_back_stair[p])
                 )
         else:  # the helper's previous trip is out; they walk back up from its exit
             prev = [
@@ -88,16 +82,14 @@ def evacuee(run, p: int, servers: Network):
             th = max(ev.value for ev in prev)
             if plan.evac_net.rerouting:  # back from the exit the previous trip took
                 e = run.assist_exit[next(q for q in run.assist_out if run.assist_out[q] in prev)]
-                rf = int(plan.refuge_col[p])
-                back = th + (
-                    float(plan.exit_refuge_level_m[e, rf]) / float(d.speed_mps[0, h])
-                    + (float(plan.exit_refuge_stair_m[e, rf]) / plan.stair_factor)
-                    / float(d.stair_speed_mps[0, h])
-                )
+                back = th + _walk_up(plan, d, h, *_exit_to_refuge(plan, e, p))
             else:
-                back = th + (
-                    float(plan.assist_return_level[p]) / float(d.speed_mps[0, h])
-                    + float(plan.assist_return_stair[p]) / float(d.stair_speed_mps[0, h])
+                back = th + _walk_up(
+                    plan,
+                    d,
+                    h,
+                    float(plan.assist_return_level[p]),
+                    float(plan.assist_return_stair[p]),
                 )
         if plan.evac_net.rerouting:  # the way down the blockages in force then allow
             j = bisect_right([float(x) for x in plan.evac_net.block_times], back)
@@ -130,3 +122,17 @@ def evacuee(run, p: int, servers: Network):
         safe = max([safe, *(ev.value for ev in group)])
     run.out["person_safe_s"][p] = safe
     run.log.add(safe, who, role, "at_assembly_point", "assembly")
+
+
+def _exit_to_refuge(plan, e: int, p: int) -> tuple[float, float]:
+    """Level metres and stair metres (at the stair factor) from exit ``e`` up to ``p``'s refuge."""
+    rf = int(plan.refuge_col[p])
+    return (
+        float(plan.exit_refuge_level_m[e, rf]),
+        float(plan.exit_refuge_stair_m[e, rf]) / plan.stair_factor,
+    )
+
+
+def _walk_up(plan, d, h: int, level_m: float, stair_m: float) -> float:
+    """Seconds helper ``h`` takes to walk ``level_m`` level and ``stair_m`` stair metres."""
+    return level_m / float(d.speed_mps[0, h]) + stair_m / float(d.stair_speed_mps[0, h])
