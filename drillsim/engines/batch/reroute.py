@@ -18,7 +18,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from drillsim.engines.batch.servers import MAX_SWEEPS, WAIT_ULPS, _fifo_unsorted, _fifo_weighted
+from drillsim.engines.batch.servers import (
+    WAIT_ULPS,
+    _fifo_unsorted,
+    _fifo_weighted,
+    fixed_point,
+)
 from drillsim.plan.servers import ServerNet
 
 #: Safety bound on the fixed-point iterations (each makes at least one more event exact).
@@ -91,17 +96,9 @@ def _walk_all(net: ServerNet, seg_start, cut, walk):
         if block.size == 1:
             _serve(net, int(block[0]), seg_start, cut, raw, arr, dep, walk)
             continue
-        for k in block:
-            dep[net.rows(int(k))] = np.inf
-        for _ in range(MAX_SWEEPS):
-            before = np.concatenate([dep[net.rows(int(k))] for k in block])
-            for k in block:
-                _serve(net, int(k), seg_start, cut, raw, arr, dep, walk)
-            after = np.concatenate([dep[net.rows(int(k))] for k in block])
-            if np.array_equal(before, after):
-                break
-        else:  # pragma: no cover
-            raise RuntimeError("server cycle did not reach a fixed point")
+        fixed_point(
+            net, block, dep, lambda k: _serve(net, k, seg_start, cut, raw, arr, dep, walk)
+        )
     return raw, arr, dep
 
 

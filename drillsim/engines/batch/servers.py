@@ -91,17 +91,9 @@ def traverse(
         if block.size == 1:
             _serve(net, int(block[0]), start, arr, dep, first, walk, q)
             continue
-        for k in block:
-            dep[net.rows(int(k))] = np.inf
-        for _ in range(MAX_SWEEPS):
-            before = np.concatenate([dep[net.rows(int(k))] for k in block])
-            for k in block:
-                _serve(net, int(k), start, arr, dep, first, walk, None)
-            after = np.concatenate([dep[net.rows(int(k))] for k in block])
-            if np.array_equal(before, after, equal_nan=True):
-                break
-        else:  # pragma: no cover - bounded by the number of events
-            raise RuntimeError("server cycle did not reach a fixed point")
+        fixed_point(
+            net, block, dep, lambda k: _serve(net, k, start, arr, dep, first, walk, None)
+        )
         if q is not None:  # one more sweep at the fixed point changes nothing; it counts queues
             for k in block:
                 _serve(net, int(k), start, arr, dep, first, walk, q)
@@ -127,6 +119,25 @@ def traverse(
         wait[wait <= WAIT_ULPS * np.spacing(np.abs(end))] = 0.0
         wait[~np.isfinite(start)] = 0.0  # never alerted: no wait
     return Passage(end, wait, arr, dep, q)
+
+
+def fixed_point(net: ServerNet, block: np.ndarray, dep: np.ndarray, serve) -> None:
+    """Serve the servers of a cycle (``block``) again and again until no departure changes.
+
+    Departures start at inf (nobody has left), and each sweep can only bring them earlier, so the
+    sweeps reach the fixed point the reference engine's event order gives. ``serve(k)`` serves
+    server ``k`` in place. Shared by :func:`traverse` and the later-blockage walk (``reroute``).
+    """
+    for k in block:
+        dep[net.rows(int(k))] = np.inf
+    for _ in range(MAX_SWEEPS):
+        before = np.concatenate([dep[net.rows(int(k))] for k in block])
+        for k in block:
+            serve(int(k))
+        after = np.concatenate([dep[net.rows(int(k))] for k in block])
+        if np.array_equal(before, after, equal_nan=True):
+            return
+    raise RuntimeError("server cycle did not reach a fixed point")  # pragma: no cover
 
 
 def _row_walk(
