@@ -287,10 +287,7 @@ class Paths:
         are left out (so fewer than ``k`` may come back). The same order as sorting every
         target by ``(weighted(src, t), position)``.
         """
-        want: dict[int, list[int]] = {}
-        for pos, t in enumerate(targets):
-            want.setdefault(int(t), []).append(pos)
-        return self.nearest_of(int(src), want, k)
+        return self.nearest_of(int(src), _positions(targets), k)
 
     def nearest_of(
         self, src: int, want: dict[int, list[int]], k: int = 1
@@ -300,22 +297,7 @@ class Paths:
             return []
         with self._lock:
             s = self._search(int(src))
-            found: list[int] = []  # settled target nodes
-            n_pos = 0
-            bound = np.inf
-            i = 0
-            while True:
-                if i == len(s.order) and not self._settle(s):
-                    break
-                v = s.order[i]
-                if s.dist[v] > bound:
-                    break
-                i += 1
-                if v in want:
-                    found.append(v)
-                    n_pos += len(want[v])
-                    if n_pos >= k and bound == np.inf:
-                        bound = s.dist[v] * (1.0 + _MARGIN) + _MARGIN
+            found = self._wanted_within(s, want, k, _MARGIN)
             cand = [
                 (s.level[v] + STAIR_WEIGHT * s.stair[v], pos, s.level[v], s.stair[v])
                 for v in found
@@ -325,6 +307,30 @@ class Paths:
         cand.sort(key=lambda c: (c[0], c[1]))
         return [(pos, lv, st) for _, pos, lv, st in cand[:k]]
 
+    def _wanted_within(
+        self, s: _Search, want: dict[int, list[int]], k: int, margin: float
+    ) -> list[int]:
+        """Settle ``s`` in distance order and return the wanted nodes it meets, in that order, up
+        to ``margin`` (relative and absolute) past the node that brings the positions found to
+        ``k``: far enough that rounding cannot hide a nearer one. Call with the lock held."""
+        found: list[int] = []
+        n_pos = 0
+        bound = np.inf
+        i = 0
+        while True:
+            if i == len(s.order) and not self._settle(s):
+                break
+            v = s.order[i]
+            if s.dist[v] > bound:
+                break
+            i += 1
+            if v in want:
+                found.append(v)
+                n_pos += len(want[v])
+                if n_pos >= k and bound == np.inf:
+                    bound = s.dist[v] * (1.0 + margin) + margin
+        return found
+
     def nearest_source(self, target: int, sources: Sequence[int]) -> int:
         """Position of the source nearest ``target``, measured from each source; -1 if none.
 
@@ -332,10 +338,7 @@ class Paths:
         target), p))`` over the sources that reach ``target``. One search from ``target`` finds
         the few sources within rounding of the nearest; their own searches decide.
         """
-        want: dict[int, list[int]] = {}
-        for pos, t in enumerate(sources):
-            want.setdefault(int(t), []).append(pos)
-        return self.nearest_source_of(target, want)
+        return self.nearest_source_of(target, _positions(sources))
 
     def nearest_source_of(self, target: int, want: dict[int, list[int]]) -> int:
         """:meth:`nearest_source` with the sources given as ``{space: [positions]}``."""
@@ -343,20 +346,7 @@ class Paths:
             return -1
         with self._lock:
             s = self._search(int(target))
-            close: list[int] = []
-            bound = np.inf
-            i = 0
-            while True:
-                if i == len(s.order) and not self._settle(s):
-                    break
-                v = s.order[i]
-                if s.dist[v] > bound:
-                    break
-                i += 1
-                if v in want:
-                    close.append(v)
-                    if bound == np.inf:
-                        bound = s.dist[v] * (1.0 + 2 * _MARGIN) + 2 * _MARGIN
+            close = self._wanted_within(s, want, 1, 2 * _MARGIN)
             self._trim()
         best = min(
             ((self.weighted(v, target), pos) for v in close for pos in want[v]), default=None
@@ -392,3 +382,11 @@ class Paths:
             while len(self._hops) > 64:
                 self._hops.popitem(last=False)
         return got
+
+
+def _positions(spaces: Iterable[int]) -> dict[int, list[int]]:
+    """``{space: [positions where it occurs]}`` of a sequence of space indices."""
+    want: dict[int, list[int]] = {}
+    for pos, t in enumerate(spaces):
+        want.setdefault(int(t), []).append(pos)
+    return want
