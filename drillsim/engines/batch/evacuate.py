@@ -46,28 +46,18 @@ def run(plan: Plan, d: Draws, alert: np.ndarray, out: dict) -> dict[str, np.ndar
         # for each further trip, back from that trip's exit
         sel = np.flatnonzero(plan.assist_trip == j)
         h = plan.assist_helper[sel]
-        if j == 0 and net.rerouting:  # the helper may have left by another exit
-            e, rf = route_end[h], plan.refuge_col[sel][:, None]
-            back = end[h] + (
-                plan.exit_refuge_level_m[e, rf] / speed[h]
-                + (plan.exit_refuge_stair_m[e, rf] / plan.stair_factor) / stair[h]
-            )
+        since = end[h] if j == 0 else trip_end[h]  # their exit (first trip) or the last trip's
+        if net.rerouting:  # they may have left by another exit than planned
+            e, rf = (route_end[h] if j == 0 else trip_exit[h]), plan.refuge_col[sel][:, None]
+            up_level = plan.exit_refuge_level_m[e, rf]
+            up_stair = plan.exit_refuge_stair_m[e, rf] / plan.stair_factor
         elif j == 0:
-            back = end[h] + (
-                plan.assist_back_level[sel][:, None] / speed[h]
-                + plan.assist_back_stair[sel][:, None] / stair[h]
-            )
-        elif net.rerouting:  # back from the exit the previous trip took
-            e, rf = trip_exit[h], plan.refuge_col[sel][:, None]
-            back = trip_end[h] + (
-                plan.exit_refuge_level_m[e, rf] / speed[h]
-                + (plan.exit_refuge_stair_m[e, rf] / plan.stair_factor) / stair[h]
-            )
+            up_level = plan.assist_back_level[sel][:, None]
+            up_stair = plan.assist_back_stair[sel][:, None]
         else:
-            back = trip_end[h] + (
-                plan.assist_return_level[sel][:, None] / speed[h]
-                + plan.assist_return_stair[sel][:, None] / stair[h]
-            )
+            up_level = plan.assist_return_level[sel][:, None]
+            up_stair = plan.assist_return_stair[sel][:, None]
+        back = since + (up_level / speed[h] + up_stair / stair[h])
         if net.rerouting:  # the way down the blockages in force when the helper is there allow
             state = np.searchsorted(net.block_times, back, side="right")
             rows = sel[:, None]
