@@ -374,14 +374,22 @@ def test_ctrl_c_prints_one_line_and_keeps_finished_chunks(tmp_path, command):
     hs = ROOT / "scenarios/high-school-lockdown-class.yaml"
     out = tmp_path / "out"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "drillsim", command, str(hs), "--runs", "400000", "--workers",
+        [sys.executable, "-m", "drillsim", command, str(hs), "--runs", "1000000", "--workers",
          "2", "--out", str(out), "-q"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
     )  # fmt: skip
+    # The largest batch the CLI takes (about a minute here), interrupted as soon as the workers are
+    # busy: a fixed sleep raced the batch itself once the engine got fast (400,000 runs took 25 s
+    # and a faster CI machine finished them before the signal came).
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(descendants(proc.pid)) < 3:
-        time.sleep(0.2)
-    time.sleep(3.0)  # workers busy
+        time.sleep(0.1)
+    if command == "batch":
+        while time.monotonic() < deadline and not list((out / PARTIAL).glob("chunk-*.parquet")):
+            time.sleep(0.1)
+    else:
+        time.sleep(1.0)  # workers busy
+    assert proc.poll() is None, "the batch ended before it could be interrupted"
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole group
     err = proc.communicate(timeout=60)[1]
     assert proc.returncode == 130
