@@ -8,6 +8,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 HS = ROOT / "scenarios/high-school-lockdown-class.yaml"
 
@@ -79,3 +81,47 @@ def test_kept_memory_removes_page_faults_and_changes_no_number():
     # measured: ~2,900 minor faults per high-school chunk with glibc defaults, ~150 tuned (with
     # this test's hashing between chunks; ~8,500 vs ~15 in benchmarks/bench_research.py)
     assert res["tuned"][1] * 5 < res["glibc-defaults"][1]
+
+
+def test_gc_paused_holds_the_collector_off_and_restores_its_state():
+    import gc
+    import threading
+
+    from drillsim.run.workers import gc_paused
+
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+        with gc_paused():  # nested (a chunk inside a chunk-running helper)
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    # a user who turned the collector off keeps it off
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    # chunks on two threads that overlap: on until the last one ends
+    inside, leave = threading.Event(), threading.Event()
+
+    def chunk() -> None:
+        with gc_paused():
+            inside.set()
+            leave.wait(10)
+
+    t = threading.Thread(target=chunk)
+    t.start()
+    inside.wait(10)
+    with gc_paused():
+        pass
+    assert not gc.isenabled()  # the other thread's chunk still runs
+    leave.set()
+    t.join()
+    assert gc.isenabled()
+    # an error inside a chunk still restores it
+    with pytest.raises(ValueError), gc_paused():
+        raise ValueError
+    assert gc.isenabled()

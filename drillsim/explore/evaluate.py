@@ -82,10 +82,13 @@ def point_metrics(plan: Plan, scenario: Scenario, seed: int, n_runs: int) -> dic
     """Per-run metrics of runs ``0 .. n_runs - 1`` of one design point (batch engine)."""
     from drillsim.metrics.score import score
     from drillsim.run.batch import chunks, simulate
-    from drillsim.run.workers import tune_malloc
+    from drillsim.run.workers import gc_paused, tune_malloc
 
     tune_malloc()  # reuse freed chunk memory (no page faults); same numbers
-    parts = [score(plan, simulate(plan, scenario, seed, lo, n, "batch")) for lo, n in chunks(n_runs)]
+    parts = []
+    for lo, n in chunks(n_runs):
+        with gc_paused():  # no collector passes mid-chunk; same numbers
+            parts.append(score(plan, simulate(plan, scenario, seed, lo, n, "batch")))
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 

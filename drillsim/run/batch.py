@@ -30,7 +30,7 @@ from drillsim.errors import DrillsimError
 from drillsim.metrics.exposure import exposure
 from drillsim.metrics.score import classes_accounted, curves, score
 from drillsim.plan.compile import Plan, compile_plan
-from drillsim.run.workers import lean_spawn, tune_malloc
+from drillsim.run.workers import gc_paused, lean_spawn, tune_malloc
 from drillsim.sample.draws import CHUNK_RUNS, sample
 from drillsim.scenario.load import LoadedScenario
 from drillsim.scenario.model import Scenario
@@ -176,9 +176,10 @@ def run_chunk(
     parent anyway, so they are neither computed nor sent.
     """
     tune_malloc()  # keep freed chunk memory for the next chunk (no page faults); same numbers
-    o = simulate(plan, scenario, seed, first_run, n_runs, engine)
-    part = reduce_outcomes(plan, o, detail)
-    return compact(part)
+    with gc_paused():  # no collector passes mid-chunk (about 12 % of it); same numbers
+        o = simulate(plan, scenario, seed, first_run, n_runs, engine)
+        part = reduce_outcomes(plan, o, detail)
+        return compact(part)
 
 
 def compact(part: dict) -> dict:

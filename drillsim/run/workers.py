@@ -12,6 +12,13 @@ Two costs are removed here, both with identical numbers:
   (about half of a lockdown chunk's time). :func:`tune_malloc` raises glibc's mmap and trim
   thresholds (``mallopt``) so freed chunk memory is kept and reused. Dask workers get the same
   call from the chunk function itself, whatever their ``MALLOC_TRIM_THRESHOLD_``.
+* **Garbage collection in the middle of a chunk.** A chunk makes a few thousand short-lived
+  Python containers (draws, dicts of metrics), which triggers several generation-0 and -1
+  collections and now and then a full one. In a Dask worker, whose own bookkeeping keeps a few
+  hundred thousand objects alive, each full collection takes tens of milliseconds; in all, the
+  collector took about 12 % of a high-school lockdown chunk. :func:`gc_paused` holds the cyclic
+  collector off while a chunk runs. Chunk memory is NumPy arrays freed by reference counting, so
+  nothing piles up; a cycle made in the chunk is collected after it.
 * **Workers that outlive their batch.** A worker asks the kernel to kill it when its parent dies
   (Linux ``PR_SET_PDEATHSIG``), and as a fallback on other systems a daemon thread ends it once its
   parent is gone. Workers ignore Ctrl-C: the terminal sends SIGINT to the whole process group, and
@@ -24,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import gc
 import os
 import signal
 import sys
@@ -63,6 +71,34 @@ def tune_malloc() -> bool:
         return False
     _tuned = ok
     return ok
+
+
+_gc_lock = threading.Lock()
+_gc_depth = 0  # chunks running in this process with the collector held off
+_gc_was_enabled = False
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Hold Python's cyclic garbage collector off while a chunk runs (see the module docstring).
+
+    Re-entrant and thread-safe (a Dask worker may run chunks on several threads): the collector
+    is disabled when the first chunk starts and restored, to the state it had then, when the
+    last one ends. Results never depend on it.
+    """
+    global _gc_depth, _gc_was_enabled
+    with _gc_lock:
+        if _gc_depth == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_depth += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_depth -= 1
+            if _gc_depth == 0 and _gc_was_enabled:
+                gc.enable()
 
 
 def worker_init() -> None:
