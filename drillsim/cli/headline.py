@@ -1,9 +1,11 @@
-"""The three numbers a user wants on the terminal after run, batch and compare.
+"""The three numbers a user wants on the terminal after run, batch and compare, per protocol.
 
 Lockdown: time until every room is secured, rooms never secured, unsecured person-seconds.
-Evacuation: time until everyone is at the assembly point, 95 % evacuated, unsecured
-person-seconds. A batch shows the median and 90th percentile over runs, a single run its value,
-a comparison the median of A and of each B with the share of runs B is better / tie / worse.
+Evacuation: everyone at the assembly point, every class accounted for, 95 % evacuated.
+Hold, Secure, Shelter: the protocol's own completion times, then unsecured person-seconds.
+Options: everyone safe, 95 % safe, person-seconds in or next to the hazard zone.
+A batch shows the median and 90th percentile over runs, a single run its value, a comparison
+the median of A and of each B with the share of runs B is better / tie / worse.
 """
 
 from __future__ import annotations
@@ -16,14 +18,27 @@ from drillsim.reports.charts import format_value
 
 HEADLINE = {
     "lockdown": ("time_all_secured_s", "rooms_never_secured", "unsecured_person_s"),
-    "evacuate": ("evacuation_time_s", "time_95_evacuated_s", "unsecured_person_s"),
+    "evacuate": ("evacuation_time_s", "time_all_accounted_s", "time_95_evacuated_s"),
+    "hold": ("time_halls_clear_s", "time_95_safe_s", "unsecured_person_s"),
+    "secure": ("time_all_inside_s", "time_perimeter_locked_s", "unsecured_person_s"),
+    "shelter": ("time_all_sheltered_s", "time_exterior_closed_s", "unsecured_person_s"),
+    "options": ("time_all_safe_s", "time_95_safe_s", "hazard_exposure_person_s"),
 }
 WORDS = {
     "time_all_secured_s": "every room secured",
     "rooms_never_secured": "rooms never secured",
     "unsecured_person_s": "unsecured person-seconds",
     "evacuation_time_s": "everyone at the assembly point",
+    "time_all_accounted_s": "every class accounted for",
     "time_95_evacuated_s": "95 % evacuated",
+    "time_halls_clear_s": "halls clear",
+    "time_95_safe_s": "95 % of people safe",
+    "time_all_inside_s": "everyone from outdoors inside",
+    "time_perimeter_locked_s": "perimeter locked",
+    "time_all_sheltered_s": "everyone in a shelter area",
+    "time_exterior_closed_s": "exterior openings closed",
+    "time_all_safe_s": "everyone safe",
+    "hazard_exposure_person_s": "person-seconds in or next to the hazard zone",
 }
 
 
