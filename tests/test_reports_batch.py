@@ -254,3 +254,24 @@ def test_result_of_another_floorplan_is_refused(tmp_path):
     result = run_batch_job(es, 5, seed=1, workers=1)
     with pytest.raises(DrillsimError, match="different floorplan"):
         write_batch_outputs(result, hs, tmp_path)
+
+
+def test_evacuation_map_shows_when_each_class_was_out():
+    """An evacuation planner's map: median time each space's last starting occupant was out of
+    the building (not the alert time), coloured per occupied space; other protocols keep the
+    alert map."""
+    from drillsim.reports.batch.room_ranges import figure_room_ranges
+
+    root = Path(__file__).resolve().parents[1]
+    loaded = load_scenario(root / "scenarios/elementary-evacuate-class-posted.yaml")
+    res = run_batch_job(loaded, 60, 2, workers=1)
+    fig = figure_room_ranges(res, loaded)
+    title = fig._suptitle.get_text()
+    assert "out of the building" in title and "alert" not in title
+    lo, hi = (float(x) for x in title.split("colours span ")[1].rstrip(" s").split("–"))
+    occupied = sorted({int(s) for s in res.plan.person_space})
+    med = [float(np.quantile(res.space_out_s[:, s], 0.5)) for s in occupied]
+    assert round(min(med)) == lo and round(max(med)) == hi
+    other = load_scenario(root / "scenarios/elementary-hold-passing.yaml")
+    fig = figure_room_ranges(run_batch_job(other, 20, 2, workers=1), other)
+    assert "alert reached" in fig._suptitle.get_text()

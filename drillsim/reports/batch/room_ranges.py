@@ -189,12 +189,13 @@ def _bars_legend(fig: FigureBase, anchor: tuple[float, float]) -> None:
 
 
 def figure_room_ranges(result: BatchResult, loaded: LoadedScenario) -> Figure:
-    """Where in the building rooms secure late or not at all (evacuation: where alerts arrive late).
+    """Where in the building rooms secure late or not at all (evacuation: where classes get out late).
 
     Lockdown: the floorplan coloured by each room's median time secured, rooms never secured in
     at least :data:`RISK_SHARE` of runs outlined in red; below it, per-room median–p90 bars
     sorted by p90 (worst first) with each room's share of runs never secured. Evacuation: the
-    floorplan coloured by the median time the alert reached each occupied space.
+    floorplan coloured by the median time each occupied space's last starting occupant was out of
+    the building. Other protocols: the median time the alert reached each occupied space.
     """
     from drillsim.floorplan.draw import draw_floorplan, floorplan_size_in
 
@@ -232,6 +233,19 @@ def figure_room_ranges(result: BatchResult, loaded: LoadedScenario) -> Figure:
         map_title = scenario_title(loaded, "median time each room was secured (lockdown)")
         label = "median time room secured, from incident start (s)"
         rename = {"no value": "not a room to secure", "never": "never secured in most runs"}
+    elif plan.protocol == "evacuate" and result.space_out_s.size:
+        # what an evacuation planner reads off the map: where classes get out late
+        occupied = sorted({int(s) for s in plan.person_space})
+        values = {
+            plan.space_ids[s]: quantile(result.space_out_s[:, s], 0.5)
+            for s in occupied
+            if plan.space_kind[s] != "exit"
+        }
+        map_title = scenario_title(
+            loaded, "median time each space's last starting occupant was out of the building"
+        )
+        label = "median time last occupant out, from incident start (s)"
+        rename = {"no value": "nobody there at the start", "never": "someone never out in most runs"}
     else:
         occupied = sorted({int(s) for s in plan.person_space})
         values = {
@@ -240,7 +254,7 @@ def figure_room_ranges(result: BatchResult, loaded: LoadedScenario) -> Figure:
             if plan.space_kind[s] != "exit"
         }
         map_title = scenario_title(
-            loaded, "median time the alert reached each occupied space (evacuation)"
+            loaded, f"median time the alert reached each occupied space ({plan.protocol})"
         )
         label = "median alert time, from incident start (s)"
         rename = {"no value": "nobody there at the start", "never": "never alerted in most runs"}
