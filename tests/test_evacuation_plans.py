@@ -595,3 +595,32 @@ def test_exit_blocked_from_a_time_is_validated():
     sc = _sc([{"space": "A", "students": 4}], blocked=["EX1"], blocked_from={"EX1": 5})
     with pytest.raises(ValidationError, match=r"also in evacuation\.blocked"):
         build(_two_exits(), sc)
+
+
+def test_per_exit_people_are_the_exits_used_not_the_planned_routes():
+    """After a later blockage the brief's exit table counts the exits people actually used
+    (median over runs), with the planned count beside it; without one both agree."""
+    from drillsim.reports.brief.stats import evacuation_stats
+    from drillsim.run.batch import run_batch_job
+    from drillsim.scenario.load import load_scenario
+
+    root = Path(__file__).resolve().parents[1] / "scenarios"
+    later = load_scenario(root / "high-school-evacuate-class-posted-stc-blocked-60s.yaml")
+    res = run_batch_job(later, 40, 5, workers=1)
+    plan = res.plan
+    assert res.exit_people.shape == (40, plan.n_spaces)
+    # every person leaves by exactly one exit in every run
+    np.testing.assert_array_equal(res.exit_people.sum(axis=1), np.full(40, plan.n_persons))
+    rows = {e["exit"]: e for e in evacuation_stats(later, res)["exits"]}
+    stc = plan.space_ids.index("EX-STC")
+    assert rows["EX-STC"]["people_planned"] == int((plan.person_exit == stc).sum()) == 251
+    assert rows["EX-STC"]["people"] == round(float(np.median(res.exit_people[:, stc])))
+    assert rows["EX-STC"]["people"] < 60  # most of its classes were turned away at 60 s
+    assert rows["EX-STE"]["people"] > rows["EX-STE"]["people_planned"]
+    # no later blockage: the exits used are the planned ones, in every run
+    posted = load_scenario(root / "high-school-evacuate-class-posted.yaml")
+    res = run_batch_job(posted, 20, 5, workers=1)
+    planned = np.bincount(res.plan.person_exit, minlength=res.plan.n_spaces)
+    np.testing.assert_array_equal(res.exit_people, np.broadcast_to(planned, res.exit_people.shape))
+    for e in evacuation_stats(posted, res)["exits"]:
+        assert e["people"] == e["people_planned"]

@@ -125,7 +125,7 @@ def batch(
     """
     from drillsim.reports.batch import write_batch_outputs
     from drillsim.run.batch import DETAIL_RUNS, check_scheduler_address
-    from drillsim.run.chunkstore import open_chunk_store
+    from drillsim.run.chunkstore import CHUNK_FORMAT, open_chunk_store
     from drillsim.sample.draws import CHUNK_RUNS
 
     if scheduler:
@@ -146,7 +146,12 @@ def batch(
                 return
             click.echo(f"nothing to resume in {out}/; starting the batch", err=True)
         store, done = open_chunk_store(
-            folder.out, inputs, key, min(runs, DETAIL_RUNS), resume=resume, force=force
+            folder.out,
+            inputs,
+            {**key, "chunk_format": CHUNK_FORMAT},
+            min(runs, DETAIL_RUNS),
+            resume=resume,
+            force=force,
         )
         if done:
             click.echo(f"resuming: {done} of {runs} runs already done", err=True)

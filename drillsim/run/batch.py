@@ -83,6 +83,11 @@ class BatchResult:
     server_max_queue: np.ndarray = field(  # (R, K) int32
         default_factory=lambda: np.zeros((0, 0), np.int32)
     )
+    # people who left by each exit space, per run (evacuation and options leavers; with later
+    # blockages the exits people actually used, which differ from the planned routes)
+    exit_people: np.ndarray = field(  # (R, S) int32
+        default_factory=lambda: np.zeros((0, 0), np.int32)
+    )
 
     @property
     def n_runs(self) -> int:
@@ -141,7 +146,13 @@ def reduce_outcomes(plan: Plan, o: Outcomes, detail: bool = True) -> dict:
         else:
             for e in np.unique(plan.person_exit[plan.person_exit >= 0]):
                 exit_last[:, e] = arrive[:, plan.person_exit == e].max(axis=1)
+    exit_people = np.zeros((o.n_runs, S), np.int32)
+    used = o.person_exit
+    if used.size and (used >= 0).any():
+        for e in np.unique(used[used >= 0]):
+            exit_people[:, e] = (used == e).sum(axis=1)
     return {
+        "exit_people": exit_people,
         "space_out_s": out_s,
         "space_move_s": move_s,
         "space_accounted_s": accounted,
@@ -641,6 +652,7 @@ class _Collector:
         "space_accounted_s": np.float32,
         "exit_last_s": np.float32,
         "server_max_queue": np.int32,
+        "exit_people": np.int32,
     }
 
     def __init__(self, n_runs: int):

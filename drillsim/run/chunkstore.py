@@ -26,6 +26,10 @@ import pyarrow.parquet as pq
 from drillsim.errors import DrillsimError
 from drillsim.reports.outdir import MANIFEST, PARTIAL, read_manifest
 
+#: What a chunk file holds, recorded in the partial batch's manifest: a batch interrupted under
+#: another format is not resumed (the message says so). 2: per-exit people counts added.
+CHUNK_FORMAT = 2
+
 #: Flush each chunk file to the disk before it counts as done. A killed process loses nothing
 #: either way (its writes are in the page cache); fsync also covers a power cut or kernel crash.
 FSYNC = True

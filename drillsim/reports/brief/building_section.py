@@ -167,19 +167,27 @@ def building_blocks(stats: dict[str, Any], png: bytes, routes_png: bytes | None 
         blocks.append(Para(note))
         blocks.append(
             Table(
-                ("Exit", "Label", "People", "Share", "To assembly", "Last out (median / p90)"),
+                (
+                    "Exit",
+                    "Label",
+                    "People (median)" if later else "People",
+                    "Share",
+                    "To assembly",
+                    "Last out (median / p90)",
+                ),
                 tuple(
                     (
                         e["exit"],
                         e["label"],
-                        str(e["people"]),
+                        str(e["people"])
+                        + (f" (planned {e['people_planned']})" if later else ""),
                         fmt_pct(e["share"]),
                         (f"{e['assembly']} " if e["assembly"] else "") + fmt_m(e["assembly_m"]),
                         f"{fmt_s(e['last_out_median_s'])} / {fmt_s(e['last_out_p90_s'])}",
                     )
                     for e in ev["exits"]
                 ),
-                widths=(1.1, 2.2, 0.8, 0.7, 1.0, 1.8),
+                widths=(1.1, 2.2, 1.3, 0.7, 1.0, 1.8) if later else (1.1, 2.2, 0.8, 0.7, 1.0, 1.8),
                 align=("l", "l", "r", "r", "r", "r"),
                 key="exits",
                 row_keys=tuple(e["exit"] for e in ev["exits"]),

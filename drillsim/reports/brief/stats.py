@@ -269,21 +269,28 @@ def evacuation_stats(loaded: LoadedScenario, result: BatchResult) -> dict[str, A
     plan, fp = result.plan, loaded.floorplan
     ids = plan.space_ids
     ev = loaded.scenario.evacuation
-    exits = Counter(ids[e] for e in plan.person_exit if e >= 0)
+    planned = Counter(ids[e] for e in plan.person_exit if e >= 0)
     has = result.exit_last_s.size > 0
+    # the exits people actually used, per run (they differ from the plan after a later blockage)
+    used = {}
+    if result.exit_people.size:
+        for i in np.flatnonzero(result.exit_people.any(axis=0)):
+            used[ids[int(i)]] = result.exit_people[:, int(i)].astype(float)
 
     def q(a: np.ndarray, p: float) -> float:
         return quantile(a, p) if a.size else float("nan")
 
     exit_rows = []
-    for e, n in sorted(exits.items()):
+    for e in sorted(set(planned) | set(used)):
         i = ids.index(e)
         last = result.exit_last_s[:, i].astype(float) if has else np.array([])
+        n = q(used[e], 0.5) if e in used else (0.0 if used else float(planned[e]))
         exit_rows.append(
             {
                 "exit": e,
                 "label": str(fp.space(e)["label"]),
-                "people": n,
+                "people": round(n),
+                "people_planned": planned.get(e, 0),
                 "share": n / max(plan.n_persons, 1),
                 "assembly_m": float(plan.assembly_m[i]),
                 "assembly": plan.assembly_ids[int(plan.exit_assembly[i])]
