@@ -427,3 +427,21 @@ def test_a_chunk_lost_twice_stops_the_batch_with_a_clear_message():
         stop.set()
         t.join()
     assert len(messages) == 1 and len(killed) >= 2
+
+
+def test_resume_refuses_chunks_of_an_older_format(school, tmp_path):
+    """A batch interrupted under an older drillsim (chunk files without the per-exit counts)
+    is refused by name, not resumed into a result with missing detail."""
+    from drillsim.cli.common import scenario_inputs
+    from drillsim.run.chunkstore import CHUNK_FORMAT, open_chunk_store
+
+    out = tmp_path / "out"
+    out.mkdir()
+    old_key = {"runs": 600, "seed": 1, "engine": "batch", "chunk_runs": 256}  # format 1
+    open_chunk_store(out, scenario_inputs(load_scenario(school)), old_key, 600, resume=False,
+                     force=False)  # fmt: skip
+    res = drillsim("batch", school, "--runs", 600, "--seed", 1, "--out", out, "--resume", "-q")
+    assert res.returncode == 1 and res.stderr.count("\n") == 1, res.stderr
+    assert "another drillsim version" in res.stderr
+    assert f"format 1, this version reads {CHUNK_FORMAT}" in res.stderr
+    assert "--force" in res.stderr

@@ -184,7 +184,12 @@ def _differences(old: dict, new: dict) -> list[str]:
             )
     for key, value in sorted(new["options"].items()):
         was = old.get("options", {}).get(key)
-        if was != value:
+        if was != value and key == "chunk_format":
+            out.append(
+                f"its chunk files were written by another drillsim version (format {was or 1}, "
+                f"this version reads {value})"
+            )
+        elif was != value:
             out.append(f"{key} was {was}, now {value}")
     return out
 
