@@ -139,6 +139,40 @@ def test_detail_is_kept_for_the_first_runs_only(elementary, monkeypatch):
         np.testing.assert_array_equal(capped.metrics[k][:300], full.metrics[k])
 
 
+def test_detail_of_a_large_building_is_capped_by_size(elementary, monkeypatch, tmp_path):
+    """A building whose per-run detail is large keeps it for fewer runs (a 20,000-space campus
+    would need about 6 GB for 10,000 runs), never below DETAIL_MIN_RUNS; a durable batch stores
+    detail for exactly those runs, and the numbers are those of the first runs."""
+    import drillsim.run.batch as rb
+    from drillsim.plan.compile import compile_plan
+    from drillsim.run.chunkstore import ChunkStore
+
+    plan = compile_plan(elementary)
+    per_run = rb.detail_bytes_per_run(plan)
+    # what the kept arrays really take per run
+    res = run_batch_job(elementary, 50, seed=8, workers=1)
+    kept = sum(v.nbytes for v in res.curves.values()) + sum(
+        getattr(res, k).nbytes for k in rb._Collector.COMPACT
+    )
+    assert per_run == kept // 50
+    assert rb.detail_runs(plan, 700) == 700  # the bundled school: far below the budget
+    monkeypatch.setattr(rb, "DETAIL_MIN_RUNS", 100)
+    monkeypatch.setattr(rb, "DETAIL_BYTES", per_run * 300 + 7)
+    assert rb.detail_runs(plan, 700) == 300 and rb.detail_runs(plan, 200) == 200
+    monkeypatch.setattr(rb, "DETAIL_BYTES", per_run * 30)
+    assert rb.detail_runs(plan, 700) == 100  # the floor
+    store = ChunkStore(tmp_path, n_detail=10_000, fsync=False)
+    capped = run_batch_job(elementary, 700, seed=8, workers=1, store=store)
+    assert capped.n_detail == 100 == capped.provenance["detail_runs"] == store.n_detail
+    full = run_batch_job(elementary, 100, seed=8, workers=1)
+    np.testing.assert_array_equal(capped.room_secured_s, full.room_secured_s)
+    np.testing.assert_array_equal(capped.space_alert_s, full.space_alert_s)
+    # chunk files hold detail for the chunks that start within the detail runs only
+    first = store.load(0)
+    later = store.load(256)
+    assert "room_secured_s" in first and "room_secured_s" not in later
+
+
 def test_pack_unpack_round_trip_is_bit_exact():
     from drillsim.run.batch import _Collector, _Filled, pack, unpack
 

@@ -44,6 +44,10 @@ ENGINES = ("batch", "reference")
 #: thing that grows: about 150 bytes per run). 10,000 runs put the Monte Carlo error of a room's
 #: median secured time far below a second.
 DETAIL_RUNS = 10_000
+#: ... and at most about this many bytes of it (a 20,000-space campus keeps ~0.6 MB per run: 10,000
+#: runs would need 6 GB), but never fewer than :data:`DETAIL_MIN_RUNS` runs.
+DETAIL_BYTES = 1 << 30
+DETAIL_MIN_RUNS = 500
 #: Step of the over-time curves (people unsecured, rooms secured), seconds.
 CURVE_STEP_S = 5.0
 
@@ -96,8 +100,30 @@ class BatchResult:
 
     @property
     def n_detail(self) -> int:
-        """Runs with room / space / curve detail: the first ``min(n_runs, DETAIL_RUNS)``."""
+        """Runs with room / space / curve detail: the first :func:`detail_runs` of the batch."""
         return int(self.room_secured_s.shape[0])
+
+
+def detail_bytes_per_run(plan: Plan) -> int:
+    """Bytes of room, space and curve detail the batch keeps per run (:class:`_Collector`)."""
+    per_space = sum(
+        np.dtype(_Collector.COMPACT[k]).itemsize
+        for k in _Collector.COMPACT
+        if k.startswith(("space_", "exit_"))
+    )
+    per_room = sum(
+        np.dtype(_Collector.COMPACT[k]).itemsize for k in _Collector.COMPACT if k.startswith("room_")
+    )
+    curves = 2 * 4 * len(_grid(plan))  # two int32 curves
+    servers = 4 * int(plan.evac_net.service_s.shape[0])
+    return plan.n_spaces * per_space + plan.n_rooms * per_room + curves + servers
+
+
+def detail_runs(plan: Plan, n_runs: int) -> int:
+    """Runs that keep room / space / curve detail: the first ``min(n_runs, DETAIL_RUNS)``, fewer
+    (down to :data:`DETAIL_MIN_RUNS`) where that would exceed :data:`DETAIL_BYTES`."""
+    by_size = max(DETAIL_MIN_RUNS, DETAIL_BYTES // max(1, detail_bytes_per_run(plan)))
+    return int(min(n_runs, DETAIL_RUNS, by_size))
 
 
 def _grid(plan: Plan) -> np.ndarray:
@@ -271,7 +297,9 @@ def run_batch_job(
     workers = default_workers() if workers is None else workers
     if workers < 1:
         raise DrillsimError(f"--workers must be at least 1, got {workers}")
-    out = _Collector(n_runs)
+    out = _Collector(n_runs, detail_runs(plan, n_runs))
+    if store is not None:
+        store.n_detail = out.n_detail  # chunks store detail exactly where the batch keeps it
 
     def add(a: tuple, part: dict) -> None:
         out.add(a[3], part)
@@ -655,9 +683,9 @@ class _Collector:
         "exit_people": np.int32,
     }
 
-    def __init__(self, n_runs: int):
+    def __init__(self, n_runs: int, n_detail: int | None = None):
         self.n = n_runs
-        self.n_detail = min(n_runs, DETAIL_RUNS)
+        self.n_detail = min(n_runs, DETAIL_RUNS) if n_detail is None else n_detail
         self.arrays: dict[str, np.ndarray] = {}
         self.metrics: dict[str, np.ndarray] = {}
         self.curves: dict[str, np.ndarray] = {}
