@@ -233,31 +233,27 @@ def figure_room_ranges(result: BatchResult, loaded: LoadedScenario) -> Figure:
         map_title = scenario_title(loaded, "median time each room was secured (lockdown)")
         label = "median time room secured, from incident start (s)"
         rename = {"no value": "not a room to secure", "never": "never secured in most runs"}
-    elif plan.protocol == "evacuate" and result.space_out_s.size:
-        # what an evacuation planner reads off the map: where classes get out late
-        occupied = sorted({int(s) for s in plan.person_space})
-        values = {
-            plan.space_ids[s]: quantile(result.space_out_s[:, s], 0.5)
-            for s in occupied
-            if plan.space_kind[s] != "exit"
-        }
-        map_title = scenario_title(
-            loaded, "median time each space's last starting occupant was out of the building"
-        )
-        label = "median time last occupant out, from incident start (s)"
-        rename = {"no value": "nobody there at the start", "never": "someone never out in most runs"}
     else:
+        # evacuation: where classes get out late (what its planner reads off the map); other
+        # protocols: where the alert arrives late
+        out = plan.protocol == "evacuate" and result.space_out_s.size > 0
+        times = result.space_out_s if out else result.space_alert_s
         occupied = sorted({int(s) for s in plan.person_space})
         values = {
-            plan.space_ids[s]: quantile(result.space_alert_s[:, s], 0.5)
+            plan.space_ids[s]: quantile(times[:, s], 0.5)
             for s in occupied
             if plan.space_kind[s] != "exit"
         }
-        map_title = scenario_title(
-            loaded, f"median time the alert reached each occupied space ({plan.protocol})"
-        )
-        label = "median alert time, from incident start (s)"
-        rename = {"no value": "nobody there at the start", "never": "never alerted in most runs"}
+        if out:
+            what = "median time each space's last starting occupant was out of the building"
+            label = "median time last occupant out, from incident start (s)"
+            never = "someone never out in most runs"
+        else:
+            what = f"median time the alert reached each occupied space ({plan.protocol})"
+            label = "median alert time, from incident start (s)"
+            never = "never alerted in most runs"
+        map_title = scenario_title(loaded, what)
+        rename = {"no value": "nobody there at the start", "never": never}
     finite = [v for v in values.values() if math.isfinite(v)]
     if finite:  # the colour scale spans only the values present: say how narrow it is
         map_title += f"\ncolours span {min(finite):.0f}–{max(finite):.0f} s"
