@@ -261,3 +261,42 @@ def test_brief_links_the_player_of_its_median_run(tmp_path):
     value = float(score(batch.plan, one.outcomes)[MEDIAN_METRIC][0])
     assert value == pytest.approx(float(np.median(batch.metrics[MEDIAN_METRIC])), abs=1e-6)
     assert f"run {scene['run_index']} of seed 5" in link.text
+
+
+def test_people_rerouted_by_a_later_blockage_are_drawn_on_the_way_they_took():
+    """After a space ahead closes, a person's next doors lead where their events go (the
+    alternate or the nearest open exit), not along the route planned before the blockage."""
+    from drillsim.reports.animate.layout import build_layout
+
+    loaded = load_scenario(ROOT / "scenarios/high-school-evacuate-class-posted-stc-blocked-60s.yaml")
+    run = run_single(loaded, seed=1, run_index=0)
+    scene = build_scene(run)
+    plan, g = run.plan, loaded.floorplan.graph
+    layout = build_layout(loaded.floorplan)
+    own: dict[int, list] = {}
+    for t, who, _role, kind, space in run.log.sorted_rows():
+        if who not in ("-", "SRO"):
+            own.setdefault(int(who), []).append((t, kind, space))
+    checked = 0
+    for p, ev in own.items():
+        kinds = [k for _, k, _ in ev]
+        if "reroutes" not in kinds and "turns_back" not in kinds:
+            continue
+        after = kinds.index("reroutes" if "reroutes" in kinds else "turns_back")
+        route = [plan.space_ids[i] for i in plan.space_route[int(plan.person_space[p])]]
+        for j in range(after, len(ev) - 1):
+            t, kind, space = ev[j]
+            nxt = ev[j + 1][2]
+            if kind != "through_door" or not g.has_edge(space, nxt):
+                continue
+            planned = route[route.index(space) + 1] if space in route[:-1] else None
+            if planned is None or planned == nxt:
+                continue
+            # where the track is at the event (the last keyframe of that instant: a reroute and
+            # the next door can share one)
+            at = [f[1:] for f in scene["people"][p]["k"] if f[0] <= round(t, 2) + 1e-9][-1]
+            to_taken = math.dist(at, layout.door(space, nxt))
+            to_planned = math.dist(at, layout.door(space, planned))
+            assert to_taken < to_planned, (p, space, nxt, planned)
+            checked += 1
+    assert checked > 10  # the run reroutes hundreds of people: the check ran

@@ -191,7 +191,7 @@ def person_keyframes(
         frames.extend(tracks.walk(who, t_last, pos, here, space, t, end, speed))
         here, pos, t_last = space, end, t
 
-    for t, kind, space in events:
+    for j, (t, kind, space) in enumerate(events):
         if not math.isfinite(t):
             continue
         if kind == "at_assembly_point" or space == "assembly":
@@ -215,12 +215,7 @@ def person_keyframes(
             go(t, before, end)
             continue
         if kind == "through_door":
-            # the next space on this person's own evacuation route (posted / balanced routes
-            # need not follow next_hop), else the nearest-exit next hop
-            plan, i = tracks.plan, tracks.index[space]
-            route = list(plan.space_route[int(plan.person_space[who])]) if who >= 0 else []
-            nxt = route[route.index(i) + 1] if i in route[:-1] else int(plan.next_hop[i])
-            target = plan.space_ids[nxt] if nxt >= 0 else space
+            target = _door_target(tracks, who, space, events[j + 1 :])
             go(t, space, tracks._near(who, L.door(space, target)), exits_speed)
             continue
         if kind == "steps_out_to_lock":
@@ -254,6 +249,28 @@ def person_keyframes(
         if not out or f != out[-1]:
             out.append(f)
     return out
+
+
+def _door_target(
+    tracks: Tracks, who: int, space: str, later: Sequence[tuple[float, str, str]]
+) -> str:
+    """The space a person passing a door out of ``space`` walks into.
+
+    The person's next event in a space next to ``space`` says it (the next door, a reroute
+    there, the exit): so a person rerouted by a later blockage is drawn on the way they took.
+    Without one, the next space on their own evacuation route (posted / balanced routes need
+    not follow next_hop), else the nearest-exit next hop.
+    """
+    g = tracks.g
+    for _t, _kind, nxt in later:
+        if nxt in g and nxt != space:
+            if g.has_edge(space, nxt):
+                return nxt
+            break
+    plan, i = tracks.plan, tracks.index[space]
+    route = list(plan.space_route[int(plan.person_space[who])]) if who >= 0 else []
+    step = route[route.index(i) + 1] if i in route[:-1] else int(plan.next_hop[i])
+    return plan.space_ids[step] if step >= 0 else space
 
 
 def _monotone(frames: list[Keyframe]) -> list[Keyframe]:
