@@ -28,3 +28,14 @@ def test_help_imports_no_heavy_library():
     loaded = set(json.loads(out.strip().splitlines()[-1]))
     assert "Usage" in out or "usage" in out.lower()
     assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def test_import_soon_gives_the_module_or_its_error():
+    import pytest
+
+    from drillsim.cli.lazy import import_soon
+
+    assert import_soon("json")().dumps([1]) == "[1]"
+    wait = import_soon("drillsim_no_such_module")
+    with pytest.raises(ModuleNotFoundError):
+        wait()

@@ -6,6 +6,10 @@ matplotlib or NetworkX; each command imports what it needs when it runs.
 
 from __future__ import annotations
 
+import importlib
+import threading
+from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 
@@ -56,3 +60,31 @@ def staged_output(*args: Any, **kwargs: Any) -> Any:
     from drillsim.reports.staging import staged_output as f
 
     return f(*args, **kwargs)
+
+
+def import_soon(name: str) -> Callable[[], ModuleType]:
+    """Start importing module ``name`` on a background thread; the returned function waits for
+    it and gives the module (or raises the import's error).
+
+    A batch's reports need matplotlib and pyarrow (about half a second of imports) only after the
+    runs; importing them meanwhile overlaps that with the simulation, which mostly runs in NumPy
+    or in worker processes.
+    """
+    box: dict[str, Any] = {}
+
+    def load() -> None:
+        try:
+            box["module"] = importlib.import_module(name)
+        except BaseException as exc:  # re-raised in the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=load, name=f"import-{name}", daemon=True)
+    thread.start()
+
+    def wait() -> ModuleType:
+        thread.join()
+        if "error" in box:
+            raise box["error"]
+        return box["module"]
+
+    return wait

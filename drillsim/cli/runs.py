@@ -20,7 +20,7 @@ from drillsim.cli.common import (
     scenario_inputs,
     seed_option,
 )
-from drillsim.cli.lazy import run_batch_job, run_single
+from drillsim.cli.lazy import import_soon, run_batch_job, run_single
 from drillsim.errors import DrillsimError
 
 workers_option = click.option(
@@ -123,7 +123,6 @@ def batch(
     Finished chunks are kept in OUT/partial-batch/ as they complete, so a batch that was killed
     or interrupted continues with --resume; the final files appear only when all runs are done.
     """
-    from drillsim.reports.batch import write_batch_outputs
     from drillsim.run.batch import DETAIL_RUNS, check_scheduler_address
     from drillsim.run.chunkstore import CHUNK_FORMAT, open_chunk_store
     from drillsim.sample.draws import CHUNK_RUNS
@@ -156,6 +155,7 @@ def batch(
         if done:
             click.echo(f"resuming: {done} of {runs} runs already done", err=True)
         bar = Progress(runs, Path(scenario).stem, enabled=not quiet)
+        reports = import_soon("drillsim.reports.batch")  # matplotlib loads while the runs run
         try:
             result = run_batch_job(
                 loaded,
@@ -177,7 +177,7 @@ def batch(
         finally:
             bar.close()
         with folder.staged() as tmp:
-            paths = write_batch_outputs(result, loaded, tmp, csv=csv_too)
+            paths = reports().write_batch_outputs(result, loaded, tmp, csv=csv_too)
     _report(out, paths)
     from drillsim.cli.headline import batch_lines
 
