@@ -462,11 +462,44 @@ def test_options_person_without_a_room_to_try_decides_at_set_off():
     is in H4 by then, so they leave: 23 m -> exit at 73, assembly 30 m -> safe at 103."""
     loaded, plan = _lockout("H4", rooms=False)
     _, batch, refs, _ = run_both(loaded, plan)
-    assert plan.n_rooms == 0
+    assert plan.n_rooms == 0 and plan.space_ids[plan.mover_lo_space[0]] == "H2"
     assert batch.person_reroute_s[0, 0] == 50.0
     assert batch.person_arrive_s[0, 0] == 73.0 and batch.person_safe_s[0, 0] == 103.0
     assert not batch.person_locked_out[0, 0]
     _agree(batch, refs)
+
+
+def test_options_locked_out_person_stands_outside_the_last_room_tried():
+    """Student in H1 tries C1 (off H1) then C3 (off H3, 40 m on): locked out in H3, in front of
+    C3's door, not back where they started."""
+    fp = {
+        "name": "two rooms",
+        "spaces": [
+            space("H1", "corridor", 0),
+            space("H2", "corridor", 20),
+            space("H3", "corridor", 40),
+            space("C1", "classroom", 0, 5, capacity=30),
+            space("C3", "classroom", 40, 5, capacity=30),
+            space("EX", "exit", -3),
+        ],
+        "connections": [
+            conn("H1", "EX", "door", length_m=3.0),
+            conn("H1", "H2", "opening", length_m=20.0),
+            conn("H2", "H3", "opening", length_m=20.0),
+            conn("C1", "H1", "door", lock="thumbturn", length_m=5.0),
+            conn("C3", "H3", "door", lock="thumbturn", length_m=5.0),
+        ],
+    }
+    groups = [{"space": "C1", "teachers": 1}, {"space": "C3", "teachers": 1}]
+    sc = quiet_scenario(
+        "options",
+        population={"preset": "none", "groups": [*groups, {"space": "H1", "students": 1}]},
+        behaviour={"max_refuge_candidates": 2},
+    )
+    _, plan = build(fp, sc)
+    ids = plan.space_ids
+    assert [plan.room_id(m) for m in plan.mover_cand[0]] == ["C1", "C3"]
+    assert ids[plan.mover_lo_space[0]] == "H3"
 
 
 def test_batch_writes_per_space_exposure(tmp_path):
