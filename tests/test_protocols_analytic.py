@@ -359,6 +359,149 @@ def test_options_decision_flips_as_the_zone_walks_closer(pa_s, decision):
     _agree(batch, refs)
 
 
+def _lockout_school(rooms: bool = True):
+    """EX --3 m door-- H1 --20 m-- H2 --20 m-- H3 --20 m-- H4; H0 --10 m-- H1 (a side hall);
+    C1 --5 m door (thumbturn)-- H2. The exit's assembly point is 30 m away."""
+    fp = {
+        "name": "lockout",
+        "spaces": [
+            space("H0", "corridor", 0, -10),
+            space("H1", "corridor", 0),
+            space("H2", "corridor", 20),
+            space("H3", "corridor", 40),
+            space("H4", "corridor", 60),
+            space("EX", "exit", -3, assembly_distance_m=30),
+        ],
+        "connections": [
+            conn("H1", "EX", "door", lock="thumbturn", length_m=3.0),
+            conn("H0", "H1", "opening", length_m=10.0),
+            conn("H1", "H2", "opening", length_m=20.0),
+            conn("H2", "H3", "opening", length_m=20.0),
+            conn("H3", "H4", "opening", length_m=20.0),
+        ],
+    }
+    if rooms:
+        fp["spaces"].append(space("C1", "classroom", 20, 5, capacity=30))
+        fp["connections"].append(conn("C1", "H2", "door", lock="thumbturn", length_m=5.0))
+    return fp
+
+
+def _lockout(later_zone: str, rooms: bool = True):
+    """A teacher in C1 and one student in the hall H2, who reacts late (40 s). The zone is in H2
+    from 0 s and in ``later_zone`` from 30 s (no neighbours), min_hops 2."""
+    groups = [{"space": "H2", "students": 1}]
+    if rooms:
+        groups.insert(0, {"space": "C1", "teachers": 1})
+    sc = quiet_scenario(
+        "options",
+        incident={"origin": "H4", "detection_delay_s": 0},
+        population={"preset": "none", "groups": groups},
+        behaviour={"student_reaction_s": 40},
+        options={"min_hops": 2, "barricade_s": 15},
+        hazard={
+            "zone": {
+                "steps": [{"t_s": 0, "spaces": ["H2"]}, {"t_s": 30, "spaces": [later_zone]}],
+                "include_neighbours": False,
+            }
+        },
+    )
+    return build(_lockout_school(rooms), sc)
+
+
+def test_options_locked_out_person_leaves_once_the_zone_has_moved_on():
+    """Alert 10 s everywhere (PA). H2 and C1 know the zone in H2 (C1 1 hop < 2): both lock down.
+    C1's door closes at 10 + 5 + 10 = 25 (locked 28). The student sets off at 10 + 40 = 50 and
+    reaches C1 at 50 + 5 m / 1 m/s = 55 > 25: refused, locked out at t_lo = 55, outside C1's door
+    in H2. Zone then in H4: hops H3 1, H2 2, H1 3, EX 4, so H2 may leave by H2 -> H1 -> EX:
+    20 + 3 = 23 m -> exit at 55 + 23 = 78, assembly 30 m -> safe at 108.
+    Exposure (zone spaces only): in H2 from 0 while the zone is there (until 30) = 30 s; the way
+    out never passes H4."""
+    loaded, plan = _lockout("H4")
+    _, batch, refs, logs = run_both(loaded, plan)
+    (p,) = plan.mover  # the student, the only person outside a room
+    assert plan.space_ids[plan.person_space[p]] == "H2"
+    assert plan.space_ids[plan.mover_lo_space[0]] == "H2"
+    assert batch.space_decision[0, plan.space_ids.index("H2")] == 0
+    assert batch.room_lock_start_s[0, 0] == 25.0 and batch.room_locked_s[0, 0] == 28.0
+    assert batch.person_move_s[0, p] == 50.0
+    assert batch.person_reroute_s[0, p] == 55.0
+    assert batch.person_arrive_s[0, p] == 55.0 + 23.0
+    assert batch.person_safe_s[0, p] == 55.0 + 23.0 + 30.0
+    assert not batch.person_locked_out[0, p] and batch.person_refuge[0, p] == -1
+    assert score(plan, batch)["time_all_safe_s"][0] == 108.0
+    by_person, _ = exposure(plan, batch)
+    assert by_person[0, p] == 30.0
+    _agree(batch, refs)
+    mine = [(t, kind, where) for t, who, _role, kind, where in logs[0].rows if who == str(p)]
+    assert (55.0, "locked_out", "C1") in mine
+    assert (55.0, "leaves_after_locked_out", "H2") in mine
+    assert (78.0, "exits", "EX") in mine
+    assert (108.0, "at_assembly_point", "assembly") in mine
+
+
+def test_options_locked_out_person_stays_when_every_route_passes_the_zone():
+    """As above, but the zone moves to the side hall H0 at 30 s: hops H1 1, H2 2, EX 2. At the
+    refusal (55 s) H2 itself is 2 hops away, but its only way out passes H1 (1 hop < 2): no safe
+    route, the student stays locked out and is never safe."""
+    loaded, plan = _lockout("H0")
+    _, batch, refs, logs = run_both(loaded, plan)
+    (p,) = plan.mover
+    h2 = plan.space_ids.index("H2")
+    row = 2  # zone step 1 (H0)
+    assert not plan.opt_leave_ok[row, h2]
+    assert plan.opt_leave_ok[0, h2]  # with no zone known it could leave: the zone is the reason
+    assert batch.person_locked_out[0, p] and np.isinf(batch.person_safe_s[0, p])
+    assert np.isnan(batch.person_reroute_s[0, p]) and np.isinf(batch.person_arrive_s[0, p])
+    assert np.isinf(score(plan, batch)["time_all_safe_s"][0])
+    _agree(batch, refs)
+    assert not any(row[3] == "leaves_after_locked_out" for row in logs[0].rows)
+
+
+def test_options_person_without_a_room_to_try_decides_at_set_off():
+    """No room at all: the student is locked out as they set off (10 + 40 = 50) in H2, the zone
+    is in H4 by then, so they leave: 23 m -> exit at 73, assembly 30 m -> safe at 103."""
+    loaded, plan = _lockout("H4", rooms=False)
+    _, batch, refs, _ = run_both(loaded, plan)
+    assert plan.n_rooms == 0 and plan.space_ids[plan.mover_lo_space[0]] == "H2"
+    assert batch.person_reroute_s[0, 0] == 50.0
+    assert batch.person_arrive_s[0, 0] == 73.0 and batch.person_safe_s[0, 0] == 103.0
+    assert not batch.person_locked_out[0, 0]
+    _agree(batch, refs)
+
+
+def test_options_locked_out_person_stands_outside_the_last_room_tried():
+    """Student in H1 tries C1 (off H1) then C3 (off H3, 40 m on): locked out in H3, in front of
+    C3's door, not back where they started."""
+    fp = {
+        "name": "two rooms",
+        "spaces": [
+            space("H1", "corridor", 0),
+            space("H2", "corridor", 20),
+            space("H3", "corridor", 40),
+            space("C1", "classroom", 0, 5, capacity=30),
+            space("C3", "classroom", 40, 5, capacity=30),
+            space("EX", "exit", -3),
+        ],
+        "connections": [
+            conn("H1", "EX", "door", length_m=3.0),
+            conn("H1", "H2", "opening", length_m=20.0),
+            conn("H2", "H3", "opening", length_m=20.0),
+            conn("C1", "H1", "door", lock="thumbturn", length_m=5.0),
+            conn("C3", "H3", "door", lock="thumbturn", length_m=5.0),
+        ],
+    }
+    groups = [{"space": "C1", "teachers": 1}, {"space": "C3", "teachers": 1}]
+    sc = quiet_scenario(
+        "options",
+        population={"preset": "none", "groups": [*groups, {"space": "H1", "students": 1}]},
+        behaviour={"max_refuge_candidates": 2},
+    )
+    _, plan = build(fp, sc)
+    ids = plan.space_ids
+    assert [plan.room_id(m) for m in plan.mover_cand[0]] == ["C1", "C3"]
+    assert ids[plan.mover_lo_space[0]] == "H3"
+
+
 def test_batch_writes_per_space_exposure(tmp_path):
     """exposure.csv: the student's 20 s in H1 (see the fixed-zone case) in every run."""
     from drillsim.reports.batch.write import write_batch_outputs

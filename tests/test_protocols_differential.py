@@ -4,16 +4,22 @@ The generated schools of :mod:`test_differential` get an outdoor yard with peopl
 evacuation), staff to lock exterior doors, shelter areas with enough capacity and a hazard zone
 that is either scripted (steps) or walks the corridor chain at a sampled speed. Both engines must
 agree within 1e-9 s on every Outcomes field, and exposure must stay within its bounds.
+
+:func:`options_lockout_school` makes options-based response lock hallway people out (people in
+the halls react late, doors close quickly) while the zone walks on or stays, so that locked-out
+people decide again: some leave (``leaves_after_locked_out``), some find no safe route and stay
+locked out.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 from test_differential import LOCKS, distribution, school
 
 from drillsim.engines.outcomes import max_abs_difference
+from drillsim.errors import ValidationError
 from drillsim.metrics.exposure import exposure
 from drillsim.metrics.score import score
 
@@ -109,3 +115,86 @@ def test_batch_reproduces_reference_on_every_protocol(case, seed):
     assert np.allclose(by_person.sum(axis=1), by_space.sum(axis=1))
     m = score(plan, batch)
     assert np.all(m["time_all_safe_s"] >= 0)
+
+
+@st.composite
+def options_lockout_school(draw):
+    """A generated school under options-based response with hallway people who get locked out.
+
+    The zone starts where the hallway people are (so their space locks down) and then walks the
+    ground-floor chain, or steps to a space and stays there; the halls react late and rooms close
+    at once, so candidates are often closed: the re-decision at the last refusal reads a zone that
+    has moved on (leave) or not (stay locked out).
+    """
+    fp, sc = draw(school())
+    sc["protocol"] = "options"
+    sc["population"]["roster_mode"] = "add"
+    corridors = [s["id"] for s in fp["spaces"] if s["id"].startswith("H")]
+    rooms = [s["id"] for s in fp["spaces"] if s["id"].startswith("R")]
+    chain = [c for c in corridors if c.startswith("H0")]
+    halls = draw(st.lists(st.sampled_from(chain), min_size=1, max_size=3, unique=True))
+    for h in halls:
+        sc["population"]["groups"].append({"space": h, "students": draw(st.integers(1, 6))})
+    b = sc["behaviour"]
+    b["student_reaction_s"] = draw(distribution(10, 120))  # late in the halls
+    b["hallway_recovery_s"] = draw(distribution(0, 5))  # doors shut soon after the alert
+    sc["lockdown"]["hold_rule"] = draw(st.sampled_from(["fixed", "fixed", "approaching"]))
+    sc["options"] = {"min_hops": draw(st.integers(1, 2)), "barricade_s": draw(distribution(0, 30))}
+    if draw(st.integers(0, 3)):  # mostly: the zone walks away from the hallway people
+        path = chain[chain.index(halls[0]) :]
+        if len(path) < 2 or draw(st.booleans()):
+            path = chain[: chain.index(halls[0]) + 1][::-1]  # or the other way
+        sc["hazard"]["zone"] = {
+            "walk": {
+                "path": path,
+                "start_s": draw(st.sampled_from([0.0, 5.0])),
+                "speed_mps": draw(distribution(0.2, 3.0)),
+            },
+            "include_neighbours": draw(st.booleans()),
+        }
+    else:  # steps: where the halls are, then a space for good (maybe far, maybe the same)
+        later = draw(st.sampled_from([20.0, 60.0, 150.0]))
+        sc["hazard"]["zone"] = {
+            "steps": [
+                {"t_s": 0.0, "spaces": [halls[0]]},
+                {"t_s": later, "spaces": [draw(st.sampled_from(corridors + rooms))]},
+            ]
+        }
+    return fp, sc
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=options_lockout_school(), seed=st.integers(0, 2**32 - 1))
+def test_batch_reproduces_reference_when_locked_out_people_decide_again(case, seed):
+    """Options: a locked-out hallway person leaves if a safe route exists at their last refusal
+    (else stays locked out); both engines agree on every Outcomes field."""
+    fp, sc = case
+    try:
+        loaded, plan = build(fp, sc)
+    except ValidationError as err:  # as in test_differential's generated schools
+        words = ("twice", "no adult", "fewer than", "no way out", "not modelled", "one group")
+        assume(not any(w in str(err) for w in words))
+        raise
+    _, batch, refs, logs = run_both(loaded, plan, seed=seed, n_runs=3)
+    kinds = [row[3] for log in logs for row in log.rows]
+    left, out = kinds.count("leaves_after_locked_out"), kinds.count("locked_out")
+    if left:
+        event("a locked-out person leaves")
+    if out > left:
+        event("a locked-out person stays locked out")
+    for r, ref in enumerate(refs):
+        diff = max_abs_difference(batch.run(r), ref)
+        bad = {k: v for k, v in diff.items() if v > 1e-9}
+        assert not bad, (bad, r)
+    # who left after a lock-out is exactly who has a reroute time, is not locked out, is safe
+    rer = ~np.isnan(batch.person_reroute_s)
+    assert int(rer.sum()) == left
+    assert not np.any(rer & batch.person_locked_out)
+    assert np.all(np.isfinite(batch.person_safe_s[rer]))
+    assert np.all(batch.person_refuge[rer] == -1)
+    assert np.all(batch.person_safe_s[rer] >= batch.person_reroute_s[rer])
+    assert np.all(batch.person_reroute_s[rer] >= batch.person_move_s[rer])
+    assert int(batch.person_locked_out.sum()) == out - left
+    by_person, _ = exposure(plan, batch)
+    assert np.all(by_person >= 0)
+    assert np.all(by_person <= np.minimum(batch.person_safe_s, plan.horizon_s) + 1e-9)

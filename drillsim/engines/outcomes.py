@@ -53,7 +53,8 @@ class Outcomes(RunArrays):
     # (directed leg, ``plan.evac_net`` order); 0 where nobody queued or nobody passes servers
     server_max_queue: np.ndarray  # (R, K) int32
     # -- blockages after t0 (issue 7): the exit each person left by (-1: none / not an
-    # evacuation) and when they switched route because of a blockage (nan: never)
+    # evacuation) and when they switched route because of a blockage (nan: never); options: when
+    # a locked-out hallway person switched to the way out (their last refusal)
     person_exit: np.ndarray  # (R, P) int64 exit space index
     person_reroute_s: np.ndarray  # (R, P)
 

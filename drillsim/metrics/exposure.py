@@ -10,9 +10,9 @@ nothing else. Where a person is, over time, is reconstructed from the Outcomes a
 * after arriving they are in the destination space.
 
 Paths: evacuation follows the route forest (``next_hop``); a lockdown mover follows the shortest
-paths via the candidate rooms tried up to the refuge; Hold, Secure and Shelter movers take the
-shortest path to their room, inside space or shelter area. Only unsecured time up to the
-scoring horizon counts (``min(person_safe_s, horizon_s)``).
+paths via the candidate rooms tried up to the refuge (options: see :func:`_options_paths`); Hold,
+Secure and Shelter movers take the shortest path to their room, inside space or shelter area.
+Only unsecured time up to the scoring horizon counts (``min(person_safe_s, horizon_s)``).
 
 A person whose refuge room was ordered out (inform) has a second unsecured interval: from
 ``person_unsafe_again_s`` they walk the room's posted route to the exit (reached at
@@ -102,9 +102,14 @@ def _route(plan: Plan, row: int, s: int) -> list[int]:
 
 def _options_paths(plan: Plan, o: Outcomes, out: list) -> list:
     """Options: leavers take their space's leaving route; lockdown movers go as in lockdown and,
-    when their refuge room left, on with that room's route."""
+    when their refuge room left, on with that room's route; a locked-out mover who left passes
+    the rooms they tried up to the space outside the last one, then its leaving route."""
     ps = plan.person_space
     rows = known_row(o.hazard_step_s, o.space_alert_s)
+    # a locked-out mover who left (person_reroute_s = their last refusal): the zone row then
+    lo_rows = np.where(
+        np.isnan(o.person_reroute_s), -1, known_row(o.hazard_step_s, o.person_reroute_s)
+    )
     mover_j = {int(p): j for j, p in enumerate(plan.mover)}
     by_space: dict[int, list] = {}  # people who stay or leave from their space share choices
     for p in range(plan.n_persons):
@@ -114,13 +119,20 @@ def _options_paths(plan: Plan, o: Outcomes, out: list) -> list:
             continue
         leave = (o.space_decision[:, s] == 1).astype(np.int64)
         ref = o.person_refuge[:, p] if p in mover_j else np.full(o.n_runs, -1)
-        keys = np.stack([leave, rows[:, s], ref], axis=1)
+        lo = lo_rows[:, p] if p in mover_j else np.full(o.n_runs, -1)
+        keys = np.stack([leave, rows[:, s], ref, lo], axis=1)
         choices = []
         for key in np.unique(keys, axis=0):
             mask = np.all(keys == key, axis=1)
-            lv, row, m = bool(key[0]), int(key[1]), int(key[2])
+            lv, row, m, lo_row = bool(key[0]), int(key[1]), int(key[2]), int(key[3])
             if lv:
                 path = _route(plan, row, s)
+            elif lo_row >= 0:  # every room tried, then out from outside the last door
+                j = mover_j[p]
+                here = int(plan.mover_lo_space[j])
+                way = _waypoints(plan, j, s, -1)
+                path = _via(plan, [*way[:-1], here]) if len(way) > 1 else [s]
+                path = path + _route(plan, lo_row, here)[1:]
             elif p in mover_j and m >= 0:
                 path = _via(plan, _waypoints(plan, mover_j[p], s, m))
                 rs = int(plan.room_space[m])

@@ -107,6 +107,10 @@ METRICS: dict[str, tuple[str, str]] = {
     "time_all_sheltered_s": ("s", "Shelter: last person in a shelter area"),
     "people_leaving": ("persons", "Options: people whose space chose to leave"),
     "spaces_locking_down": ("spaces", "Options: occupied spaces that chose to lock down"),
+    "left_after_locked_out": (
+        "persons",
+        "Options: hallway people who found every room closed and then left by a safe route",
+    ),
     "time_exterior_closed_s": ("s", "Shelter: last exterior opening closed (hazmat; 0 otherwise)"),
     # -- inform (issue 9 item 4) --
     "people_ordered_out": (
@@ -148,7 +152,13 @@ PROTOCOL_ONLY: dict[str, set[str]] = {
     "hold": {"time_halls_clear_s"},
     "secure": {"time_all_inside_s", "time_perimeter_locked_s"},
     "shelter": {"time_all_sheltered_s", "time_exterior_closed_s"},
-    "options": {"people_leaving", "spaces_locking_down", "people_ordered_out"},
+    "options": {
+        "people_leaving",
+        "spaces_locking_down",
+        "people_ordered_out",
+        "locked_out",  # in options: found every room closed and no safe way out
+        "left_after_locked_out",
+    },
 }
 PROTOCOL_ONLY["lockdown"] = LOCKDOWN_ONLY | {"people_ordered_out"}
 
@@ -320,6 +330,8 @@ def protocol_metrics(plan: Plan, o: Outcomes) -> dict[str, np.ndarray]:
     elif plan.protocol == "options":
         m["people_leaving"] = (o.space_decision[:, plan.person_space] == 1).sum(axis=1) * 1.0
         m["spaces_locking_down"] = (o.space_decision == 0).sum(axis=1) * 1.0
+        m["locked_out"] = o.person_locked_out.sum(axis=1).astype(float)
+        m["left_after_locked_out"] = (~np.isnan(o.person_reroute_s)).sum(axis=1).astype(float)
     elif plan.protocol == "shelter":
         moves = plan.shelter_space[plan.person_shelter] != plan.person_space
         there = np.where(moves[None, :], o.person_arrive_s, o.person_alert_s)

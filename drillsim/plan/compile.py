@@ -179,6 +179,7 @@ class Plan:
     opt_route_stair_m: np.ndarray  # (K + 1, S)
     opt_route_exit: np.ndarray  # (K + 1, S) exit space index (-1 if none)
     opt_route_next: np.ndarray  # (K + 1, S) next space on the leaving route (-1 at the exit)
+    mover_lo_space: np.ndarray  # (Pm,) where a locked-out mover re-decides (options; see there)
     # Inform (issue 9 item 4): scripted orders out and the fire alarm rule (plan/inform.py)
     inform_active: bool  # some event can send a room out (updates, or a fire alarm not ignored)
     inform_order_s: np.ndarray  # (M,) earliest update ordering the room out, s (inf if none)
@@ -233,6 +234,7 @@ def compile_plan(loaded: LoadedScenario) -> Plan:
 
     hazard = hazard_fields(ctx)
     evac = evacuation_fields(ctx)
+    lockdown = lockdown_fields(ctx)
     plan = Plan(
         name=sc.name,
         protocol=sc.protocol,
@@ -255,11 +257,13 @@ def compile_plan(loaded: LoadedScenario) -> Plan:
         radio_recipient=radio_recipient,
         room_space=np.array(ctx.room_spaces, dtype=np.int64),
         room_adult=ctx.room_adult,
-        **lockdown_fields(ctx),
+        **lockdown,
         **evac,
         **sro_fields(ctx),
         **hazard,
-        **options_fields(ctx, hazard["hazard_step_zone"]),
+        **options_fields(
+            ctx, hazard["hazard_step_zone"], lockdown["mover"], lockdown["mover_cand"]
+        ),
         **hold_fields(ctx),
         **secure_fields(ctx),
         **shelter_fields(ctx),

@@ -75,6 +75,7 @@ METRIC_LABELS: Mapping[str, str] = {
     "time_all_sheltered_s": "everyone in a shelter area (s)",
     "time_exterior_closed_s": "exterior openings closed (s)",
     "people_leaving": "people who chose to leave (persons)",
+    "left_after_locked_out": "people who left after finding every room closed (persons)",
     "spaces_locking_down": "spaces that chose to lock down (spaces)",
 }
 

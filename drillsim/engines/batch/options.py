@@ -10,7 +10,15 @@ are in :mod:`drillsim.plan.options`. Rules on top of lockdown:
   behind the group at the time it would have closed for lockdown);
 * locking down: as lockdown, and the room is secured ``barricade_s`` later;
 * a person outside a room who locked down and found refuge in a room that left goes on with that
-  room's route from their arrival (``person_refuge`` stays that room: they left with its group).
+  room's route from their arrival (``person_refuge`` stays that room: they left with its group);
+* a person outside a room who locked down and was locked out (every candidate room closed or
+  full) decides again when refused at their last candidate (``t_lo``; their set-off time if they
+  had no candidate), by the same rule read at ``t_lo``, from the space outside that room's door
+  (``plan.mover_lo_space``): if it may leave they walk its route from ``t_lo`` to the exit and on
+  to the assembly point ("if you cannot get into a room, get out away from the danger",
+  research note protocols.md); ``person_locked_out`` becomes False, ``person_reroute_s`` records
+  ``t_lo`` (when they switched to the leaving route), ``person_move_s`` stays their set-off and
+  ``person_refuge`` -1. Otherwise they stay locked out (never safe), as in lockdown.
 """
 
 from __future__ import annotations
@@ -66,6 +74,7 @@ def run(plan: Plan, d: Draws, alert: np.ndarray, out: dict) -> dict[str, np.ndar
     out["person_safe_s"] = np.where(leaves, safe, out["person_safe_s"])
     out["person_refuge"] = np.where(leaves, -1, out["person_refuge"])
     out["person_locked_out"] = np.where(leaves, False, out["person_locked_out"])
+    locked_out_leave(plan, d, out)
 
     # people who locked down into a room that left: on with the room's route from arrival
     mv = plan.mover
@@ -84,3 +93,34 @@ def run(plan: Plan, d: Draws, alert: np.ndarray, out: dict) -> dict[str, np.ndar
         out["person_arrive_s"][:, mv] = np.where(joins, on, a)
         out["person_safe_s"][:, mv] = np.where(joins, safe_on, out["person_safe_s"][:, mv])
     return rooms
+
+
+def locked_out_leave(plan: Plan, d: Draws, out: dict) -> None:
+    """Locked-out movers decide again at their last refusal and leave if a safe route exists.
+
+    Reads the lockdown step's ``person_locked_out`` (after the leavers were taken out of it), so
+    only people whose own space locked down and who found no room are concerned.
+    """
+    mv = plan.mover
+    if not mv.size:
+        return
+    lo = out["person_locked_out"][:, mv]
+    if not lo.any():
+        return
+    # t_lo: arrival at the last candidate (stage_arrivals carries the time past the -1 padding,
+    # so the last column is the last real candidate, or the set-off time without candidates)
+    t0 = out["person_move_s"][:, mv]
+    t_lo = lockdown.stage_arrivals(plan, d, np.where(lo, t0, np.inf))[:, :, -1]
+    here = plan.mover_lo_space[None, :]
+    row = known_row(hazard_step_times(plan, d.hazard_speed_mps), np.where(lo, t_lo, -np.inf))
+    go = lo & plan.opt_leave_ok[row, here]
+    if not go.any():
+        return
+    v, vs = d.speed_mps[:, mv], d.stair_speed_mps[:, mv]
+    arrive = t_lo + (plan.opt_route_level_m[row, here] / v + plan.opt_route_stair_m[row, here] / vs)
+    ext = np.where(go, plan.opt_route_exit[row, here], 0)
+    safe = arrive + plan.assembly_m[ext] / v
+    out["person_arrive_s"][:, mv] = np.where(go, arrive, out["person_arrive_s"][:, mv])
+    out["person_safe_s"][:, mv] = np.where(go, safe, out["person_safe_s"][:, mv])
+    out["person_reroute_s"][:, mv] = np.where(go, t_lo, out["person_reroute_s"][:, mv])
+    out["person_locked_out"][:, mv] = lo & ~go

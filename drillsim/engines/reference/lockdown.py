@@ -176,22 +176,27 @@ def lock_room(run, m: int, t: float):
 
 
 def mover(run, j: int):
-    """A person outside the rooms reacts to the alert, then seeks a refuge."""
+    """A person outside the rooms reacts to the alert, then seeks a refuge (returns as
+    :func:`seek_refuge`)."""
     p = int(run.plan.mover[j])
     t = yield from run.sets_off(p, float(run.d.reaction_s[0, p]), "seeks_refuge")
-    yield from seek_refuge(run, j, t)
+    return (yield from seek_refuge(run, j, t))
 
 
-def seek_refuge(run, j: int, t: float):
+def seek_refuge(run, j: int, t: float, logged: bool = True):
     """Reusable step: mover ``j`` walks their candidate list from ``t``; a room admits them if
     its door is still open and it holds fewer people than its capacity (``yield from`` it).
 
     Arrivals at a room at the same instant are admitted in person order, after every door that
-    closes at that instant (see :class:`Admission`).
+    closes at that instant (see :class:`Admission`). Returns the time of the last arrival (at the
+    refuge, or at the last candidate when locked out; ``t`` without candidates). With
+    ``logged=False`` nothing goes to the event log (options: the refuge search of someone who
+    left, kept only for capacity and door holds).
     """
     plan, d, env = run.plan, run.d, run.env
     p = int(plan.mover[j])
     who, role = run.who(p)
+    log = run.log.add if logged else (lambda *row: None)
     v, vs = float(d.speed_mps[0, p]), float(d.stair_speed_mps[0, p])
     target = run.sid(int(plan.person_space[p]))
     m0 = int(plan.mover_cand[j, 0])
@@ -209,12 +214,13 @@ def seek_refuge(run, j: int, t: float):
         if verdict == "admitted":
             run.out["person_arrive_s"][p] = t
             run.out["person_refuge"][p] = m
-            run.log.add(t, who, role, "enters_refuge", target)
-            return
-        run.log.add(t, who, role, f"refused_{verdict}", target)
+            log(t, who, role, "enters_refuge", target)
+            return t
+        log(t, who, role, f"refused_{verdict}", target)
     run.out["person_arrive_s"][p] = math.inf
     run.out["person_locked_out"][p] = True
-    run.log.add(t, who, role, "locked_out", target)
+    log(t, who, role, "locked_out", target)
+    return t
 
 
 class Admission:

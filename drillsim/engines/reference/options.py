@@ -18,6 +18,7 @@ def start(run) -> None:
     plan = run.plan
     run.opt_steps = [float(x) for x in hazard_step_times(plan, run.d.hazard_speed_mps)[0]]
     run.opt_leavers = {}
+    run.opt_locked_out_leavers = {}
     lockdown.add_admission(run)  # refuge capacity and the door-hold rule, as in lockdown
     for m in range(plan.n_rooms):
         run.env.process(room(run, m))
@@ -57,6 +58,11 @@ def finish(run) -> None:
             out["person_move_s"][p] = move
             out["person_refuge"][p] = -1
             out["person_locked_out"][p] = False
+    for p, (t_lo, arrive, safe) in run.opt_locked_out_leavers.items():
+        out["person_arrive_s"][p] = arrive
+        out["person_safe_s"][p] = safe
+        out["person_reroute_s"][p] = t_lo
+        out["person_locked_out"][p] = False
 
 
 def _walk_out(run, p: int, s: int, row: int, t: float, what: str):
@@ -113,14 +119,31 @@ def occupant(run, p: int):
 
 
 def _shadow_refuge(run, j: int, t: float):
-    """The lockdown refuge search of a mover who left (its results are replaced in finish)."""
+    """The lockdown refuge search of a mover who left (its results are replaced in finish; not
+    logged: they are walking out, not to a room)."""
     t = t + float(run.d.reaction_s[0, int(run.plan.mover[j])])
     yield until(run.env, t)
-    yield from lockdown.seek_refuge(run, j, t)
+    yield from lockdown.seek_refuge(run, j, t, logged=False)
+
+
+def _locked_out(run, j: int, t_lo: float):
+    """Locked out at ``t_lo``: decide again from the space outside the last door tried and leave
+    if a route keeps away from the zone known then (else stay locked out, never safe)."""
+    plan = run.plan
+    p = int(plan.mover[j])
+    here = int(plan.mover_lo_space[j])
+    row = sum(1 for x in run.opt_steps if x <= t_lo)
+    if not plan.opt_leave_ok[row, here]:
+        return
+    who, role = run.who(p)
+    run.log.add(t_lo, who, role, "leaves_after_locked_out", run.sid(here))
+    arrive, safe = yield from _walk_out(run, p, here, row, t_lo, "exits")
+    run.opt_locked_out_leavers[p] = (t_lo, arrive, safe)
 
 
 def mover(run, j: int):
-    """Someone outside a room: leave, or seek refuge as in lockdown (and go on if it has left)."""
+    """Someone outside a room: leave, or seek refuge as in lockdown (and go on if it has left, or
+    decide again if locked out)."""
     plan, d, env = run.plan, run.d, run.env
     p = int(plan.mover[j])
     s = int(plan.person_space[p])
@@ -137,8 +160,11 @@ def mover(run, j: int):
         arrive, safe = yield from _walk_out(run, p, s, row, t, "exits")
         run.opt_leavers[p] = (t, arrive, safe)
         return
-    yield from lockdown.mover(run, j)
+    t_lo = yield from lockdown.mover(run, j)
     m = run.out["person_refuge"][p]
+    if run.out["person_locked_out"][p]:
+        yield from _locked_out(run, j, t_lo)
+        return
     if m < 0:
         return
     a = run.out["person_arrive_s"][p]

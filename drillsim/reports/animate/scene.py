@@ -34,6 +34,7 @@ LISTED_KINDS = {
     "safe_zone_reached": "class in the safe zone: room secured",
     "steps_out_to_lock": "adult steps into the hallway to lock",
     "locked_out": "person locked out",
+    "leaves_after_locked_out": "locked-out person leaves by a safe route",  # options
     "alerted": "SRO alerted",
     "arrives_at_origin": "SRO reaches the drill origin",
     "door_check_unlocked": "SRO finds the door UNLOCKED",
@@ -53,6 +54,18 @@ PER_PERSON_KINDS = {
     "reroutes",  # takes another way: a space ahead is blocked (evacuation.blocked_from)
     "turns_back",  # leaves the queue into a space blocked while they wait
 }
+
+
+#: Listed events that name the person.
+_PERSON_KINDS = {"locked_out", "leaves_after_locked_out"}
+
+
+def _locked_out_at(ev: list[tuple[float, str, str]]) -> float | None:
+    """When the person was locked out for good (None if never, or if they left afterwards)."""
+    kinds = [kind for _, kind, _ in ev]
+    if "leaves_after_locked_out" in kinds:  # options: they walk out, drawn as anyone unsecured
+        return None
+    return next((round(t, 2) for t, kind, _ in ev if kind == "locked_out"), None)
 
 
 def _t(x: float) -> float | None:
@@ -162,7 +175,7 @@ def build_scene(run: SingleRun, spread_seed: int | None = None) -> dict[str, Any
                 "role": ROLE_NAMES.get(int(plan.person_role[p]), "person"),
                 "k": [list(f) for f in kf],
                 "safe": _t(o.person_safe_s[0, p]),
-                "out": next((round(t, 2) for t, kind, _ in ev if kind == "locked_out"), None),
+                "out": _locked_out_at(ev),
             }
         )
     # a class moves to its room's safe zone between the lock and the secured time
@@ -209,7 +222,7 @@ def build_scene(run: SingleRun, spread_seed: int | None = None) -> dict[str, Any
             listed.append(
                 [
                     round(t, 2),
-                    f"{where}: {text}" + (f" (person {who})" if kind == "locked_out" else ""),
+                    f"{where}: {text}" + (f" (person {who})" if kind in _PERSON_KINDS else ""),
                 ]
             )
         elif kind not in PER_PERSON_KINDS and (kind, space) not in seen_unknown:
