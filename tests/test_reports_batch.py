@@ -275,3 +275,25 @@ def test_evacuation_map_shows_when_each_class_was_out():
     other = load_scenario(root / "scenarios/elementary-hold-passing.yaml")
     fig = figure_room_ranges(run_batch_job(other, 20, 2, workers=1), other)
     assert "alert reached" in fig._suptitle.get_text()
+
+
+@pytest.mark.parametrize(
+    ("scenario", "words"),
+    [
+        ("elementary-hold-passing.yaml", "Safe = in a room once its door is closed"),
+        ("elementary-secure-class-recess.yaml", "every exterior door is locked"),
+        ("elementary-shelter-class-tornado.yaml", "Safe = in a shelter area"),
+        ("elementary-options-class-hazard-route.yaml", "in a secured (locked and barricaded) room"),
+        ("elementary-evacuate-class.yaml", "Safe = at the assembly point outside"),
+    ],
+)
+def test_the_band_says_what_safe_means_for_the_protocol(scenario, words):
+    from drillsim.reports.batch.unsecured_band import figure_unsecured_band
+
+    root = Path(__file__).resolve().parents[1]
+    loaded = load_scenario(root / "scenarios" / scenario)
+    fig = figure_unsecured_band(run_batch_job(loaded, 20, 2, workers=1), loaded)
+    text = " ".join(t.get_text() for t in fig.texts)
+    assert words in text
+    if "evacuate" not in scenario:
+        assert "assembly point outside" not in text and "evacuating" not in text

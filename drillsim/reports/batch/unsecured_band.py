@@ -21,6 +21,31 @@ from drillsim.reports.charts import (
 from drillsim.run.batch import BatchResult
 from drillsim.scenario.load import LoadedScenario
 
+#: Non-lockdown protocols: who counts as not yet safe, and what safe means.
+SAFE_WORDS = {
+    "evacuate": (
+        "not yet at the assembly point",
+        "Safe = at the assembly point outside.",
+    ),
+    "hold": (
+        "not yet safe",
+        "Safe = in a room once its door is closed (people in the halls go to the nearest staffed "
+        "room).",
+    ),
+    "secure": (
+        "not yet secure",
+        "Safe = inside the building once every exterior door is locked.",
+    ),
+    "shelter": (
+        "not yet sheltered",
+        "Safe = in a shelter area (hazmat: once the exterior openings are also closed).",
+    ),
+    "options": (
+        "not yet safe",
+        "Safe = in a secured (locked and barricaded) room, or out at the assembly point. "
+        "People with no room and no safe way out stay unsafe.",
+    ),
+}
 
 def _settle_index(bands: np.ndarray) -> int:
     """Last grid index at which any band curve still changes (curves are flat afterwards)."""
@@ -79,9 +104,8 @@ def figure_unsecured_band(result: BatchResult, loaded: LoadedScenario) -> Figure
             "their occupants also reach the safe zone). People locked out stay unsecured."
         )
     else:
-        what = "not yet at the assembly point"
-        title = scenario_title(loaded, "people still evacuating over time")
-        subtitle = "Safe = at the assembly point outside."
+        what, subtitle = SAFE_WORDS.get(plan.protocol, SAFE_WORDS["evacuate"])
+        title = scenario_title(loaded, f"people {what} over time")
     if end < grid.size - 1:
         subtitle += (
             f" Curves stay flat from {grid[min(settle, grid.size - 1)]:.0f} s up to "
