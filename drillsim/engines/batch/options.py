@@ -12,13 +12,18 @@ are in :mod:`drillsim.plan.options`. Rules on top of lockdown:
 * a person outside a room who locked down and found refuge in a room that left goes on with that
   room's route from their arrival (``person_refuge`` stays that room: they left with its group);
 * a person outside a room who locked down and was locked out (every candidate room closed or
-  full) decides again when refused at their last candidate (``t_lo``; their set-off time if they
-  had no candidate), by the same rule read at ``t_lo``, from the space outside that room's door
-  (``plan.mover_lo_space``): if it may leave they walk its route from ``t_lo`` to the exit and on
-  to the assembly point ("if you cannot get into a room, get out away from the danger",
-  research note protocols.md); ``person_locked_out`` becomes False, ``person_reroute_s`` records
-  ``t_lo`` (when they switched to the leaving route), ``person_move_s`` stays their set-off and
-  ``person_refuge`` -1. Otherwise they stay locked out (never safe), as in lockdown.
+  full) decides again when refused at their last candidate (``t_lo``, ``person_lockout_s``; their
+  set-off time if they had no candidate), by the same rule read at ``t_lo``, from the space
+  outside that room's door (``plan.mover_lo_space``). If it may not leave then, they wait there
+  and decide again at every later zone step start (``hazard_step_times``), reading the row known
+  at that instant (``count(steps <= t)``: of steps starting together only the last is ever
+  known); the first time ``t_leave >= t_lo`` the row allows leaving, they walk its route from
+  ``t_leave`` to the exit and on to the assembly point ("if you cannot get into a room, get out
+  away from the danger" when it is safe to do so, research note protocols.md);
+  ``person_locked_out`` becomes False, ``person_reroute_s`` records ``t_leave`` (when they
+  switched to the leaving route), ``person_lockout_s`` keeps ``t_lo``, ``person_move_s`` stays
+  their set-off and ``person_refuge`` -1. If no later step opens a way they stay locked out
+  (never safe), as in lockdown.
 """
 
 from __future__ import annotations
