@@ -71,6 +71,26 @@ def test_run_evacuation_writes_alert_map(tmp_path):
     assert summary["metrics"]["evacuation_time_s"]["value"] > 0
 
 
+def test_run_lists_when_a_locked_out_person_waited_and_left(tmp_path):
+    """Options drill, run 4 of seed 3: student 2 in hall H0-2 finds every room closed and waits
+    outside the last door until the zone walks on; people.csv gives the refusal time
+    (locked_out_s), events.csv the wait and the leaving, in that order."""
+    sc = SC / "high-school-options-class-hazard-route.yaml"
+    res = drillsim("run", sc, "--seed", 3, "--run-index", 4, "--out", tmp_path)
+    assert res.returncode == 0, res.stderr
+    people = {r["person"]: r for r in csv.DictReader((tmp_path / "people.csv").open())}
+    me = people["2"]
+    assert me["locked_out"] == "0" and me["locked_out_s"] != ""
+    t_lo = float(me["locked_out_s"])
+    assert float(me["moves_s"]) < t_lo < float(me["arrives_s"]) < float(me["safe_s"])
+    assert sum(r["locked_out_s"] != "" for r in people.values()) >= 1
+    events = [r for r in csv.DictReader((tmp_path / "events.csv").open()) if r["person"] == "2"]
+    kinds = {r["event"]: float(r["time_s"]) for r in events}
+    assert kinds["locked_out"] == pytest.approx(t_lo, abs=1e-6)
+    assert kinds["leaves_after_locked_out"] > t_lo  # waited for the zone's next step
+    assert kinds["exits"] == pytest.approx(float(me["arrives_s"]), abs=1e-6)
+
+
 def test_bad_scenario_exits_2_with_named_problems_and_writes_nothing(tmp_path):
     bad = tmp_path / "bad.yaml"
     text = (SC / "elementary-lockdown-class.yaml").read_text()

@@ -378,6 +378,10 @@ def test_batch_reproduces_reference_on_generated_schools(case, seed):
         bad = {k: v for k, v in diff.items() if v > 1e-9}
         assert not bad, (bad, r)
     assert np.all(batch.person_safe_s >= 0)
+    # the refusal at the last room is recorded exactly for the locked out (lockdown only)
+    lo = ~np.isnan(batch.person_lockout_s)
+    assert np.array_equal(lo, batch.person_locked_out & (plan.protocol == "lockdown"))
+    assert np.all(batch.person_lockout_s[lo] >= batch.person_move_s[lo])
     event(f"assisted people: {int((plan.assist_helper >= 0).sum()) > 0}")
     event(f"assembly areas: {len(plan.assembly_ids)}")
     event(f"roster people: {sum(1 for p in plan.person_id if p) > 0}")

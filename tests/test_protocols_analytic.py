@@ -386,9 +386,10 @@ def _lockout_school(rooms: bool = True):
     return fp
 
 
-def _lockout(later_zone: str, rooms: bool = True):
+def _lockout(later_zone: str, rooms: bool = True, later_s: float = 30.0, more: tuple = ()):
     """A teacher in C1 and one student in the hall H2, who reacts late (40 s). The zone is in H2
-    from 0 s and in ``later_zone`` from 30 s (no neighbours), min_hops 2."""
+    from 0 s and in ``later_zone`` from ``later_s`` (then ``more`` (t_s, space) steps; no
+    neighbours), min_hops 2."""
     groups = [{"space": "H2", "students": 1}]
     if rooms:
         groups.insert(0, {"space": "C1", "teachers": 1})
@@ -400,7 +401,11 @@ def _lockout(later_zone: str, rooms: bool = True):
         options={"min_hops": 2, "barricade_s": 15},
         hazard={
             "zone": {
-                "steps": [{"t_s": 0, "spaces": ["H2"]}, {"t_s": 30, "spaces": [later_zone]}],
+                "steps": [
+                    {"t_s": 0, "spaces": ["H2"]},
+                    {"t_s": later_s, "spaces": [later_zone]},
+                    *({"t_s": t, "spaces": [z]} for t, z in more),
+                ],
                 "include_neighbours": False,
             }
         },
@@ -424,6 +429,7 @@ def test_options_locked_out_person_leaves_once_the_zone_has_moved_on():
     assert batch.space_decision[0, plan.space_ids.index("H2")] == 0
     assert batch.room_lock_start_s[0, 0] == 25.0 and batch.room_locked_s[0, 0] == 28.0
     assert batch.person_move_s[0, p] == 50.0
+    assert batch.person_lockout_s[0, p] == 55.0
     assert batch.person_reroute_s[0, p] == 55.0
     assert batch.person_arrive_s[0, p] == 55.0 + 23.0
     assert batch.person_safe_s[0, p] == 55.0 + 23.0 + 30.0
@@ -452,9 +458,129 @@ def test_options_locked_out_person_stays_when_every_route_passes_the_zone():
     assert plan.opt_leave_ok[0, h2]  # with no zone known it could leave: the zone is the reason
     assert batch.person_locked_out[0, p] and np.isinf(batch.person_safe_s[0, p])
     assert np.isnan(batch.person_reroute_s[0, p]) and np.isinf(batch.person_arrive_s[0, p])
+    assert batch.person_lockout_s[0, p] == 55.0  # no zone step after 55: no second decision
     assert np.isinf(score(plan, batch)["time_all_safe_s"][0])
     _agree(batch, refs)
     assert not any(row[3] == "leaves_after_locked_out" for row in logs[0].rows)
+
+
+def test_options_locked_out_person_waits_for_the_zone_to_move_on():
+    """As the first case, but the zone stays in H2 until 60 s and then moves to H4. Refused at
+    C1 at t_lo = 55 (50 + 5 m), the zone known then is in H2 itself (0 hops): no safe way, so
+    the student waits outside C1's door in H2. At 60 the zone moves to H4 (H2 now 2 hops away):
+    they decide again and leave by H2 -> H1 -> EX, 20 + 3 = 23 m -> exit at 60 + 23 = 83,
+    assembly 30 m -> safe at 113. person_lockout_s = 55, person_reroute_s = 60.
+    Exposure (zone spaces only): in H2 from 0 (start space, then standing there) until the zone
+    leaves H2 at 60 = 60 s; the way out (H1, EX) never meets H4: 0 s."""
+    loaded, plan = _lockout("H4", later_s=60.0)
+    _, batch, refs, logs = run_both(loaded, plan)
+    (p,) = plan.mover
+    h2 = plan.space_ids.index("H2")
+    assert not plan.opt_leave_ok[1, h2] and plan.opt_leave_ok[2, h2]
+    assert batch.hazard_step_s[0].tolist() == [0.0, 60.0]
+    assert batch.person_lockout_s[0, p] == 55.0
+    assert batch.person_reroute_s[0, p] == 60.0
+    assert batch.person_arrive_s[0, p] == 83.0 and batch.person_safe_s[0, p] == 113.0
+    assert not batch.person_locked_out[0, p] and batch.person_refuge[0, p] == -1
+    m = score(plan, batch)
+    assert m["time_all_safe_s"][0] == 113.0
+    assert m["locked_out"][0] == 0.0 and m["left_after_locked_out"][0] == 1.0
+    by_person, by_space = exposure(plan, batch)
+    assert by_person[0, p] == 60.0 and by_space[0, h2] == 60.0
+    _agree(batch, refs)
+    mine = [(t, kind, where) for t, who, _role, kind, where in logs[0].rows if who == str(p)]
+    assert (55.0, "locked_out", "C1") in mine
+    assert (60.0, "leaves_after_locked_out", "H2") in mine
+    assert (83.0, "exits", "EX") in mine
+    assert (113.0, "at_assembly_point", "assembly") in mine
+
+
+def test_options_zone_steps_starting_together_give_only_the_last_row():
+    """Three steps: H2 from 0, H4 from 60, H1 from 61; the plan is then changed so that both
+    later steps start at 60 s. At 60 the zone known is the last step starting then (row
+    count(steps <= 60) = 3: zone in H1, H2 1 hop away), never the H4 row that would have let the
+    student out: they stay locked out. Both engines must read it so."""
+    import dataclasses
+
+    loaded, plan = _lockout("H4", later_s=60.0, more=[(61.0, "H1")])
+    h2 = plan.space_ids.index("H2")
+    assert plan.opt_leave_ok[2, h2] and not plan.opt_leave_ok[3, h2]
+    tie = dataclasses.replace(plan, hazard_step_fixed_s=np.array([0.0, 60.0, 60.0]))
+    _, batch, refs, _ = run_both(loaded, tie)
+    (p,) = plan.mover
+    assert batch.hazard_step_s[0].tolist() == [0.0, 60.0, 60.0]
+    assert batch.person_locked_out[0, p] and np.isnan(batch.person_reroute_s[0, p])
+    assert batch.person_lockout_s[0, p] == 55.0
+    _agree(batch, refs)
+    # without the tie (H1 from 61) the H4 row is known over [60, 61): they leave at 60
+    _, batch, refs, _ = run_both(loaded, plan)
+    assert batch.person_reroute_s[0, p] == 60.0 and not batch.person_locked_out[0, p]
+    _agree(batch, refs)
+
+
+def test_lockdown_locked_out_person_is_counted_outside_the_last_door():
+    """Lockdown. EX --3 m-- H1 --20 m-- H2 --20 m-- H3 --20 m-- H4, C3 --5 m door-- H3.
+    Alert 10 s (PA). C3's door closes 10 + 5 + 10 = 25. The student in H1 reacts late (40 s):
+    sets off at 50 and walks 20 + 20 + 5 = 45 m to C3, refused at 95 (door closed): locked out
+    at person_lockout_s = 95, standing in H3 (outside C3's door). Their walk H1 -> H2 -> H3
+    (40 m, spread over 50 .. 95) passes H2 at 50 + 45 x 20/40 = 72.5.
+    Zone (neighbours count): H1 from 0 (near: H1, H2, EX), H4 from 120 (near: H4, H3).
+    Exposure, horizon 600 s: H1 over [0, 72.5) = 72.5 s, H2 over [72.5, 95) = 22.5 s (zone
+    step 0, until 120), H3 from 95 but near only from 120: [120, 600) = 480 s; total
+    72.5 + 22.5 + 480 = 575 s. (Counted at their start space H1 for the whole run, as before,
+    it was 120 s.) The teacher in C3 is never next to the zone: 0 s."""
+    fp = {
+        "name": "one far room",
+        "spaces": [
+            space("H1", "corridor", 0),
+            space("H2", "corridor", 20),
+            space("H3", "corridor", 40),
+            space("H4", "corridor", 60),
+            space("C3", "classroom", 40, 5, capacity=30),
+            space("EX", "exit", -3),
+        ],
+        "connections": [
+            conn("H1", "EX", "door", lock="thumbturn", length_m=3.0),
+            conn("H1", "H2", "opening", length_m=20.0),
+            conn("H2", "H3", "opening", length_m=20.0),
+            conn("H3", "H4", "opening", length_m=20.0),
+            conn("C3", "H3", "door", lock="thumbturn", length_m=5.0),
+        ],
+    }
+    sc = quiet_scenario(
+        "lockdown",
+        horizon_s=600,
+        incident={"origin": "H4", "detection_delay_s": 0},
+        population={
+            "preset": "none",
+            "groups": [{"space": "C3", "teachers": 1}, {"space": "H1", "students": 1}],
+        },
+        behaviour={"student_reaction_s": 40},
+        hazard={
+            "zone": {
+                "steps": [{"t_s": 0, "spaces": ["H1"]}, {"t_s": 120, "spaces": ["H4"]}],
+                "include_neighbours": True,
+            }
+        },
+    )
+    loaded, plan = build(fp, sc)
+    _, batch, refs, _ = run_both(loaded, plan)
+    ids = plan.space_ids
+    (p,) = plan.mover
+    teacher = 1 - p
+    assert ids[plan.mover_lo_space[0]] == "H3"
+    assert batch.room_lock_start_s[0, 0] == 25.0
+    assert batch.person_move_s[0, p] == 50.0 and batch.person_lockout_s[0, p] == 95.0
+    assert batch.person_locked_out[0, p] and np.isinf(batch.person_arrive_s[0, p])
+    assert np.isnan(batch.person_lockout_s[0, teacher])
+    by_person, by_space = exposure(plan, batch)
+    assert by_person[0, p] == pytest.approx(575.0, abs=1e-9)
+    assert by_person[0, teacher] == 0.0
+    assert by_space[0, ids.index("H1")] == pytest.approx(72.5, abs=1e-9)
+    assert by_space[0, ids.index("H2")] == pytest.approx(22.5, abs=1e-9)
+    assert by_space[0, ids.index("H3")] == pytest.approx(480.0, abs=1e-9)
+    assert score(plan, batch)["hazard_exposure_person_s"][0] == pytest.approx(575.0, abs=1e-9)
+    _agree(batch, refs)
 
 
 def test_options_person_without_a_room_to_try_decides_at_set_off():

@@ -7,8 +7,10 @@ agree within 1e-9 s on every Outcomes field, and exposure must stay within its b
 
 :func:`options_lockout_school` makes options-based response lock hallway people out (people in
 the halls react late, doors close quickly) while the zone walks on or stays, so that locked-out
-people decide again: some leave (``leaves_after_locked_out``), some find no safe route and stay
-locked out.
+people decide again: some leave at once (``leaves_after_locked_out`` at their refusal), some wait
+outside the last door and leave when a later zone step opens a safe way, some find no safe route
+and stay locked out. ``person_lockout_s`` is compared like every Outcomes field and checked
+against the event log (:func:`check_lockout`).
 """
 
 from __future__ import annotations
@@ -96,12 +98,38 @@ def protocol_school(draw):
     return fp, sc
 
 
+def check_lockout(plan, batch, logs) -> None:
+    """``person_lockout_s`` is set exactly for people refused at their last room (one
+    ``locked_out`` log row each, at that time), never before they set off; someone who left
+    afterwards (options) left at it or at a later zone step start."""
+    has = ~np.isnan(batch.person_lockout_s)
+    rer = ~np.isnan(batch.person_reroute_s)
+    if plan.protocol == "options":
+        assert np.array_equal(has, batch.person_locked_out | rer)
+    elif plan.protocol == "lockdown":
+        assert np.array_equal(has, batch.person_locked_out)
+    else:
+        assert not has.any()
+    assert np.all(batch.person_lockout_s[has] >= batch.person_move_s[has])
+    for r, log in enumerate(logs):
+        rows = sorted((int(w), t) for t, w, _role, kind, _s in log.rows if kind == "locked_out")
+        assert [w for w, _ in rows] == np.flatnonzero(has[r]).tolist()
+        assert np.allclose([t for _, t in rows], batch.person_lockout_s[r, has[r]], atol=1e-9)
+    if plan.protocol == "options" and rer.any():
+        t_lo, t_go = batch.person_lockout_s, batch.person_reroute_s
+        assert np.all(t_go[rer] >= t_lo[rer])
+        K = batch.hazard_step_s.shape[1]
+        steps = np.broadcast_to(batch.hazard_step_s[:, None, :], (*rer.shape, K))
+        waited = rer & (t_go > t_lo)
+        assert np.all(np.any(steps[waited] == t_go[waited][:, None], axis=1))
+
+
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=protocol_school(), seed=st.integers(0, 2**32 - 1))
 def test_batch_reproduces_reference_on_every_protocol(case, seed):
     fp, sc = case
     loaded, plan = build(fp, sc)
-    _, batch, refs, _ = run_both(loaded, plan, seed=seed, n_runs=3)
+    _, batch, refs, logs = run_both(loaded, plan, seed=seed, n_runs=3)
     for r, ref in enumerate(refs):
         diff = max_abs_difference(batch.run(r), ref)
         bad = {k: v for k, v in diff.items() if v > 1e-9}
@@ -113,6 +141,7 @@ def test_batch_reproduces_reference_on_every_protocol(case, seed):
     assert np.all(by_person >= 0)
     assert np.all(by_person <= cap + 1e-9)
     assert np.allclose(by_person.sum(axis=1), by_space.sum(axis=1))
+    check_lockout(plan, batch, logs)
     m = score(plan, batch)
     assert np.all(m["time_all_safe_s"] >= 0)
 
@@ -152,12 +181,13 @@ def options_lockout_school(draw):
             },
             "include_neighbours": draw(st.booleans()),
         }
-    else:  # steps: where the halls are, then a space for good (maybe far, maybe the same)
-        later = draw(st.sampled_from([20.0, 60.0, 150.0]))
+    else:  # steps: where the halls are, then one or two spaces (maybe far, maybe the same)
+        times = st.sampled_from([20.0, 60.0, 150.0, 240.0])
+        later = sorted(draw(st.sets(times, min_size=1, max_size=2)))
         sc["hazard"]["zone"] = {
             "steps": [
                 {"t_s": 0.0, "spaces": [halls[0]]},
-                {"t_s": later, "spaces": [draw(st.sampled_from(corridors + rooms))]},
+                *({"t_s": t, "spaces": [draw(st.sampled_from(corridors + rooms))]} for t in later),
             ]
         }
     return fp, sc
@@ -167,7 +197,8 @@ def options_lockout_school(draw):
 @given(case=options_lockout_school(), seed=st.integers(0, 2**32 - 1))
 def test_batch_reproduces_reference_when_locked_out_people_decide_again(case, seed):
     """Options: a locked-out hallway person leaves if a safe route exists at their last refusal
-    (else stays locked out); both engines agree on every Outcomes field."""
+    or at a later zone step (else stays locked out); both engines agree on every Outcomes
+    field."""
     fp, sc = case
     try:
         loaded, plan = build(fp, sc)
@@ -178,8 +209,11 @@ def test_batch_reproduces_reference_when_locked_out_people_decide_again(case, se
     _, batch, refs, logs = run_both(loaded, plan, seed=seed, n_runs=3)
     kinds = [row[3] for log in logs for row in log.rows]
     left, out = kinds.count("leaves_after_locked_out"), kinds.count("locked_out")
-    if left:
-        event("a locked-out person leaves")
+    waited = batch.person_reroute_s > batch.person_lockout_s  # nan compares False
+    if left > waited.sum():
+        event("a locked-out person leaves at once")
+    if waited.any():
+        event("a locked-out person waits, then leaves when the zone moves on")
     if out > left:
         event("a locked-out person stays locked out")
     for r, ref in enumerate(refs):
@@ -195,6 +229,8 @@ def test_batch_reproduces_reference_when_locked_out_people_decide_again(case, se
     assert np.all(batch.person_safe_s[rer] >= batch.person_reroute_s[rer])
     assert np.all(batch.person_reroute_s[rer] >= batch.person_move_s[rer])
     assert int(batch.person_locked_out.sum()) == out - left
-    by_person, _ = exposure(plan, batch)
+    check_lockout(plan, batch, logs)
+    by_person, by_space = exposure(plan, batch)
     assert np.all(by_person >= 0)
     assert np.all(by_person <= np.minimum(batch.person_safe_s, plan.horizon_s) + 1e-9)
+    assert np.allclose(by_person.sum(axis=1), by_space.sum(axis=1))

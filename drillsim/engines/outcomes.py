@@ -54,9 +54,14 @@ class Outcomes(RunArrays):
     server_max_queue: np.ndarray  # (R, K) int32
     # -- blockages after t0 (issue 7): the exit each person left by (-1: none / not an
     # evacuation) and when they switched route because of a blockage (nan: never); options: when
-    # a locked-out hallway person switched to the way out (their last refusal)
+    # a locked-out hallway person switched to the way out (at their last refusal, or later when
+    # the zone moved on and a safe way opened)
     person_exit: np.ndarray  # (R, P) int64 exit space index
     person_reroute_s: np.ndarray  # (R, P)
+    # -- lockdown / options (issue 15): when a person was refused at their last candidate room
+    # (their set-off time if they had none); nan for everyone never locked out. An options person
+    # who then left keeps it (``person_locked_out`` is False for them, ``person_reroute_s`` >= it)
+    person_lockout_s: np.ndarray  # (R, P)
 
     @property
     def n_runs(self) -> int:

@@ -4,10 +4,17 @@ A protective metric only: it counts time people were not yet secured (or out) ne
 nothing else. Where a person is, over time, is reconstructed from the Outcomes and the Plan:
 
 * before they start moving (``person_move_s``), and for the whole run if they never move or
-  never arrive (e.g. locked out), they are in their start space;
+  never arrive (other than locked out), they are in their start space;
 * while moving, they pass the spaces of their path in order, each for a share of the move time
   proportional to its share of the path metres (door queueing is spread along the path);
 * after arriving they are in the destination space.
+* A person locked out (lockdown, options; ``person_lockout_s`` is set) walks from their start
+  space past the rooms they tried to the space outside the last door (``plan.mover_lo_space``)
+  between ``person_move_s`` and ``person_lockout_s`` (spread over those path metres), then
+  stands there: up to the end (capped as below) if they stay locked out; an options person who
+  left after being locked out stands there until ``person_reroute_s`` and then walks the leaving
+  route of the zone row known then, between ``person_reroute_s`` and ``person_arrive_s``, and is
+  at the exit after that (see :func:`_stop_times`).
 
 Paths: evacuation follows the route forest (``next_hop``); a lockdown mover follows the shortest
 paths via the candidate rooms tried up to the refuge (options: see :func:`_options_paths`); Hold,
@@ -43,27 +50,40 @@ def _via(plan: Plan, waypoints: list[int]) -> list[int]:
     return path
 
 
-def person_paths(plan: Plan, o: Outcomes) -> list[list[tuple[list[int], np.ndarray]]]:
-    """Per person, the space paths they take and in which runs (an (R,) bool mask each).
+#: one way a person goes: (space path, (R,) bool mask of the runs, stop) where ``stop`` is None
+#: for an ordinary walk, or the index in the path of the space outside the last door tried, where
+#: a locked-out person stands (the path goes on from there only for someone who left afterwards)
+Choice = tuple[list[int], np.ndarray, int | None]
+
+
+def person_paths(plan: Plan, o: Outcomes) -> list[list[Choice]]:
+    """Per person, the space paths they take and in which runs (an (R,) bool mask each), with
+    the stop of a locked-out person (see :data:`Choice`).
 
     Only a lockdown mover's path varies between runs (through the refuge they got).
     """
     R = o.n_runs
     every = np.ones(R, dtype=bool)
     ps = plan.person_space
-    out: list[list[tuple[list[int], np.ndarray]]] = [[([int(s)], every)] for s in ps]
+    out: list[list[Choice]] = [[([int(s)], every, None)] for s in ps]
     proto = plan.protocol
     if proto == "evacuate":
         for p in range(plan.n_persons):  # each space's compiled route (nearest/posted/balanced)
             path = [int(x) for x in plan.space_route[int(ps[p])]] or [int(ps[p])]
-            out[p] = [(path, every)]
+            out[p] = [(path, every, None)]
     elif proto == "lockdown":
         for j, p in enumerate(plan.mover):
             refuges = o.person_refuge[:, p]
+            locked = o.person_locked_out[:, p]
             choices = []
             for ref in np.unique(refuges):
                 if ref < 0:
-                    choices.append(([int(ps[p])], refuges == ref))
+                    stays = (refuges == ref) & ~locked  # never alerted: never moves
+                    if stays.any():
+                        choices.append(([int(ps[p])], stays, None))
+                    if locked.any():  # outside the last door tried from the last refusal on
+                        path = _lockout_path(plan, j, int(ps[p]))
+                        choices.append((path, (refuges == ref) & locked, len(path) - 1))
                     continue
                 way = [int(ps[p])]
                 for m in plan.mover_cand[j]:
@@ -72,7 +92,7 @@ def person_paths(plan: Plan, o: Outcomes) -> list[list[tuple[list[int], np.ndarr
                     way.append(int(plan.room_space[m]))
                     if int(m) == int(ref):
                         break
-                choices.append((_via(plan, way), refuges == ref))
+                choices.append((_via(plan, way), refuges == ref, None))
             out[p] = choices
     elif proto == "options":
         out = _options_paths(plan, o, out)
@@ -80,16 +100,16 @@ def person_paths(plan: Plan, o: Outcomes) -> list[list[tuple[list[int], np.ndarr
         for j, p in enumerate(plan.hold_mover):
             m = int(plan.hold_target[j])
             if m >= 0:
-                out[p] = [(_shortest(plan, int(ps[p]), int(plan.room_space[m])), every)]
+                out[p] = [(_shortest(plan, int(ps[p]), int(plan.room_space[m])), every, None)]
     elif proto == "secure":
         for j, p in enumerate(plan.in_mover):
             t = int(plan.in_target[j])
             if t >= 0:
-                out[p] = [(_shortest(plan, int(ps[p]), t), every)]
+                out[p] = [(_shortest(plan, int(ps[p]), t), every, None)]
     elif proto == "shelter":
         for p in range(plan.n_persons):
             a = int(plan.shelter_space[int(plan.person_shelter[p])])
-            out[p] = [(_shortest(plan, int(ps[p]), a), every)]
+            out[p] = [(_shortest(plan, int(ps[p]), a), every, None)]
     return out
 
 
@@ -102,13 +122,16 @@ def _route(plan: Plan, row: int, s: int) -> list[int]:
 
 def _options_paths(plan: Plan, o: Outcomes, out: list) -> list:
     """Options: leavers take their space's leaving route; lockdown movers go as in lockdown and,
-    when their refuge room left, on with that room's route; a locked-out mover who left passes
-    the rooms they tried up to the space outside the last one, then its leaving route."""
+    when their refuge room left, on with that room's route; a locked-out mover passes the rooms
+    they tried up to the space outside the last one and stands there, and one who left afterwards
+    (at ``person_reroute_s``) goes on by the leaving route of the zone row known then."""
     ps = plan.person_space
     rows = known_row(o.hazard_step_s, o.space_alert_s)
-    # a locked-out mover who left (person_reroute_s = their last refusal): the zone row then
+    # locked-out movers: -2 stays locked out, row >= 0 left at person_reroute_s (row known then)
     lo_rows = np.where(
-        np.isnan(o.person_reroute_s), -1, known_row(o.hazard_step_s, o.person_reroute_s)
+        np.isnan(o.person_reroute_s),
+        np.where(o.person_locked_out, -2, -1),
+        known_row(o.hazard_step_s, o.person_reroute_s),
     )
     mover_j = {int(p): j for j, p in enumerate(plan.mover)}
     by_space: dict[int, list] = {}  # people who stay or leave from their space share choices
@@ -121,18 +144,20 @@ def _options_paths(plan: Plan, o: Outcomes, out: list) -> list:
         ref = o.person_refuge[:, p] if p in mover_j else np.full(o.n_runs, -1)
         lo = lo_rows[:, p] if p in mover_j else np.full(o.n_runs, -1)
         keys = np.stack([leave, rows[:, s], ref, lo], axis=1)
-        choices = []
+        choices: list[Choice] = []
         for key in np.unique(keys, axis=0):
             mask = np.all(keys == key, axis=1)
             lv, row, m, lo_row = bool(key[0]), int(key[1]), int(key[2]), int(key[3])
             if lv:
                 path = _route(plan, row, s)
-            elif lo_row >= 0:  # every room tried, then out from outside the last door
+            elif lo_row != -1:  # every room tried, outside the last door, maybe out from there
                 j = mover_j[p]
-                here = int(plan.mover_lo_space[j])
-                way = _waypoints(plan, j, s, -1)
-                path = _via(plan, [*way[:-1], here]) if len(way) > 1 else [s]
-                path = path + _route(plan, lo_row, here)[1:]
+                path = _lockout_path(plan, j, s)
+                stop = len(path) - 1
+                if lo_row >= 0:
+                    path = path + _route(plan, lo_row, int(plan.mover_lo_space[j]))[1:]
+                choices.append((path, mask, stop))
+                continue
             elif p in mover_j and m >= 0:
                 path = _via(plan, _waypoints(plan, mover_j[p], s, m))
                 rs = int(plan.room_space[m])
@@ -141,17 +166,25 @@ def _options_paths(plan: Plan, o: Outcomes, out: list) -> list:
                     rrow = rows[:, rs]
                     for rr in np.unique(rrow[left & mask]):
                         sub = mask & left & (rrow == rr)
-                        choices.append((path + _route(plan, int(rr), rs)[1:], sub))
+                        choices.append((path + _route(plan, int(rr), rs)[1:], sub, None))
                     mask = mask & ~left
                     if not mask.any():
                         continue
             else:
                 path = [s]
-            choices.append((path, mask))
+            choices.append((path, mask, None))
         out[p] = choices
         if p not in mover_j:
             by_space[s] = choices
     return out
+
+
+def _lockout_path(plan: Plan, j: int, s: int) -> list[int]:
+    """Mover ``j``'s walk when locked out: from start space ``s`` past every candidate room but
+    the last, to the space outside the last one's door (``plan.mover_lo_space``)."""
+    here = int(plan.mover_lo_space[j])
+    way = _waypoints(plan, j, s, -1)
+    return _via(plan, [*way[:-1], here]) if len(way) > 1 else [s]
 
 
 def _waypoints(plan: Plan, j: int, s: int, m: int) -> list[int]:
@@ -207,24 +240,27 @@ def _exposure(plan: Plan, o: Outcomes) -> tuple[np.ndarray, np.ndarray]:
     end = np.concatenate([start[:, 1:], np.full((R, 1), np.inf)], axis=1)
     near = plan.hazard_step_near  # (K, S)
     cap = np.minimum(o.person_safe_s, plan.horizon_s)
-    # path -> person -> runs in which that person takes that path (masks of one person merged)
-    groups: dict[tuple[int, ...], dict[int, np.ndarray]] = defaultdict(dict)
+    # (path, stop) -> person -> runs in which that person goes so (masks of one person merged)
+    groups: dict[tuple[tuple[int, ...], int | None], dict[int, np.ndarray]] = defaultdict(dict)
     for p, choices in enumerate(person_paths(plan, o)):
-        for path, mask in choices:
-            have = groups[tuple(path)]
+        for path, mask, stop in choices:
+            have = groups[(tuple(path), stop)]
             have[p] = have[p] | mask if p in have else mask
-    for path, by_p in groups.items():
+    for (path, stop), by_p in groups.items():
         members = list(by_p.items())
         if not near[:, list(path)].any():
             continue
         cols = np.array([p for p, _ in members])
         weight = np.stack([mask for _, mask in members], axis=1)  # (R, c)
         m, a = o.person_move_s[:, cols], o.person_arrive_s[:, cols]
-        moving = np.isfinite(m) & np.isfinite(a)
-        f = _path_fractions(plan, list(path))
         L = len(path) - 1
-        with np.errstate(invalid="ignore"):
-            at = [np.where(moving, m + (a - m) * fi, np.inf) for fi in f]
+        if stop is None:
+            moving = np.isfinite(m) & np.isfinite(a)
+            f = _path_fractions(plan, list(path))
+            with np.errstate(invalid="ignore"):
+                at = [np.where(moving, m + (a - m) * fi, np.inf) for fi in f]
+        else:
+            at = _stop_times(plan, o, list(path), stop, cols)
         for i, n in enumerate(path):
             if not near[:, n].any():
                 continue
@@ -241,6 +277,25 @@ def _exposure(plan: Plan, o: Outcomes) -> tuple[np.ndarray, np.ndarray]:
             by_space[:, n] += dur.sum(axis=1)
     second_interval_exposure(plan, o, by_person, by_space)
     return by_person, by_space
+
+
+def _stop_times(
+    plan: Plan, o: Outcomes, path: list[int], stop: int, cols: np.ndarray
+) -> list[np.ndarray]:
+    """When a locked-out person reaches each space of ``path`` ((R, c) per space; the first
+    entry is unused: the start space counts from 0).
+
+    ``path[: stop + 1]`` is walked between ``person_move_s`` and ``person_lockout_s`` (shares of
+    those metres), ``path[stop]`` is where they stand; the rest, the leaving route of someone who
+    left afterwards, is walked between ``person_reroute_s`` and ``person_arrive_s``. Someone who
+    stays locked out has no rest (``stop`` is the last space) and stands there to the end.
+    """
+    m, t1 = o.person_move_s[:, cols], o.person_lockout_s[:, cols]
+    t2, a = o.person_reroute_s[:, cols], o.person_arrive_s[:, cols]
+    with np.errstate(invalid="ignore"):
+        at = [m + (t1 - m) * fi for fi in _path_fractions(plan, path[: stop + 1])]
+        at += [t2 + (a - t2) * fi for fi in _path_fractions(plan, path[stop:])[1:]]
+    return [np.where(np.isnan(x), np.inf, x) for x in at]
 
 
 def _exit_path(plan: Plan, s: int) -> list[int]:

@@ -83,6 +83,7 @@ class Plan:
     mover_cand: np.ndarray  # (Pm, K) candidate room indices, -1 padded, nearest first
     mover_leg_level: np.ndarray  # (Pm, K) level metres of each leg (start->c1, c1->c2, ...)
     mover_leg_stair: np.ndarray  # (Pm, K)
+    mover_lo_space: np.ndarray  # (Pm,) where a locked-out mover stands (plan/lockdown.py)
     # evacuation (plan/evacuate.py, plan/routing.py, plan/servers.py)
     next_hop: np.ndarray  # (S,) first step of the nearest usable route toward an exit, -1 if none
     space_route: tuple[tuple[int, ...], ...]  # (S,) each space's evacuation path (to its exit)
@@ -179,7 +180,6 @@ class Plan:
     opt_route_stair_m: np.ndarray  # (K + 1, S)
     opt_route_exit: np.ndarray  # (K + 1, S) exit space index (-1 if none)
     opt_route_next: np.ndarray  # (K + 1, S) next space on the leaving route (-1 at the exit)
-    mover_lo_space: np.ndarray  # (Pm,) where a locked-out mover re-decides (options; see there)
     # Inform (issue 9 item 4): scripted orders out and the fire alarm rule (plan/inform.py)
     inform_active: bool  # some event can send a room out (updates, or a fire alarm not ignored)
     inform_order_s: np.ndarray  # (M,) earliest update ordering the room out, s (inf if none)
@@ -261,9 +261,7 @@ def compile_plan(loaded: LoadedScenario) -> Plan:
         **evac,
         **sro_fields(ctx),
         **hazard,
-        **options_fields(
-            ctx, hazard["hazard_step_zone"], lockdown["mover"], lockdown["mover_cand"]
-        ),
+        **options_fields(ctx, hazard["hazard_step_zone"]),
         **hold_fields(ctx),
         **secure_fields(ctx),
         **shelter_fields(ctx),

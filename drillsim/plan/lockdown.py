@@ -109,12 +109,42 @@ def lockdown_fields(ctx: Context) -> dict[str, Any]:
         "mover_cand": cand,
         "mover_leg_level": leg_level,
         "mover_leg_stair": leg_stair,
+        "mover_lo_space": lockout_spaces(ctx, movers, cand),
         "room_capacity": cap,
         "hold_approaching": ld.hold_rule == "approaching",
         "hold_window_s": float(ld.hold_window_s),
         "hold_max_s": float(ld.hold_max_s),
         "room_own": own.astype(np.int64),
     }
+
+
+def lockout_spaces(ctx: Context, mover: np.ndarray, mover_cand: np.ndarray) -> np.ndarray:
+    """(Pm,) the space each mover stands in if locked out: outside their last candidate room.
+
+    That is the space next to the last candidate room on the shortest path from the room back to
+    where they came from (their previous candidate room, or their start space): the hallway in
+    front of the door they tried. Someone without candidates stays in their start space. The
+    lockdown leg to a room counts the whole door connection (hallway reference point to room
+    reference point), about the metres of the trip hallway -> door -> hallway, so a locked-out
+    person is taken to stand here from the time of their last refusal: exposure counts them here
+    (lockdown and options), and the options protocol decides from here whether they may leave.
+
+    Computed for the lockdown and options protocols; for the others (which do not lock people
+    out) it is the start space.
+    """
+    start = ctx.person_space[mover].astype(np.int64)
+    out = start.copy()
+    if ctx.scenario.protocol not in ("lockdown", "options"):
+        return out
+    rooms = ctx.room_spaces
+    for j in range(len(mover)):
+        valid = [int(m) for m in mover_cand[j] if m >= 0]
+        if not valid:
+            continue
+        prev = int(rooms[valid[-2]]) if len(valid) > 1 else int(start[j])
+        step = ctx.paths.next_step(int(rooms[valid[-1]]), prev)
+        out[j] = step if step >= 0 else prev
+    return out
 
 
 def refuge_orders(ctx: Context, movers: np.ndarray, k_near: int) -> list[list[int]]:

@@ -18,9 +18,7 @@ import numpy as np
 from drillsim.plan.context import Context, stair_weighted
 
 
-def options_fields(
-    ctx: Context, hazard_step_zone: np.ndarray, mover: np.ndarray, mover_cand: np.ndarray
-) -> dict[str, Any]:
+def options_fields(ctx: Context, hazard_step_zone: np.ndarray) -> dict[str, Any]:
     """Plan fields for options-based response (see the module docstring)."""
     fp, ids, idx, kinds, S = ctx.floorplan, ctx.ids, ctx.idx, ctx.kinds, ctx.n_spaces
     g = fp.graph
@@ -61,35 +59,7 @@ def options_fields(
         "opt_route_stair_m": stair,
         "opt_route_exit": exit_of,
         "opt_route_next": nxt,
-        "mover_lo_space": lockout_spaces(ctx, mover, mover_cand),
     }
-
-
-def lockout_spaces(ctx: Context, mover: np.ndarray, mover_cand: np.ndarray) -> np.ndarray:
-    """(Pm,) the space each lockdown mover stands in if locked out: outside their last candidate.
-
-    That is the space next to the last candidate room on the shortest path from the room back to
-    where they came from (their previous candidate room, or their start space): the hallway in
-    front of the door they tried. Someone without candidates stays in their start space. The
-    lockdown leg to a room counts the whole door connection (hallway reference point to room
-    reference point), about the metres of the trip hallway -> door -> hallway, so the engines
-    start the walk out of this space at the time of the last refusal.
-
-    Only the options protocol reads it; for the others it is the start space (not computed).
-    """
-    start = ctx.person_space[mover].astype(np.int64)
-    out = start.copy()
-    if ctx.scenario.protocol != "options":
-        return out
-    rooms = ctx.room_spaces
-    for j in range(len(mover)):
-        valid = [int(m) for m in mover_cand[j] if m >= 0]
-        if not valid:
-            continue
-        prev = int(rooms[valid[-2]]) if len(valid) > 1 else int(start[j])
-        step = ctx.paths.next_step(int(rooms[valid[-1]]), prev)
-        out[j] = step if step >= 0 else prev
-    return out
 
 
 def known_row(step_start_s: np.ndarray, t: np.ndarray) -> np.ndarray:

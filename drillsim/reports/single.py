@@ -48,6 +48,7 @@ PEOPLE_COLUMNS = [
     "door_queue_s",
     "unsafe_again_s",  # inform: leaves the refuge on an order (blank: stays)
     "safe_again_s",  # inform: at the assembly point after leaving (blank: stays)
+    "locked_out_s",  # lockdown/options: refused at the last room tried (blank: never locked out)
 ]
 
 
@@ -114,6 +115,7 @@ def write_single_outputs(run: SingleRun, out: Path) -> list[Path]:
                 _num(o.person_queue_s[0, i]),
                 _num(o.person_unsafe_again_s[0, i]),
                 _num(o.person_safe2_s[0, i]),
+                _num(o.person_lockout_s[0, i]),
             ]
         )
     paths.append(write_csv(out / "people.csv", PEOPLE_COLUMNS, people))

@@ -69,6 +69,7 @@ def run_batch(plan: Plan, d: Draws) -> Outcomes:
         "server_max_queue": np.zeros((R, plan.evac_net.n_servers), dtype=np.int32),
         "person_exit": np.full((R, P), -1, dtype=np.int64),
         "person_reroute_s": nan.copy(),
+        "person_lockout_s": nan.copy(),
     }
     rooms = PROTOCOLS[plan.protocol](plan, d, alert, out)
     # issue 9 item 4: rooms that locked down may be ordered out (updates, fire alarm)

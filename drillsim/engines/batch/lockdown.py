@@ -1,4 +1,5 @@
-"""Lockdown in the batch engine: adults lock their rooms; people outside rooms seek an open refuge."""
+"""Lockdown in the batch engine: adults lock their rooms; people outside rooms seek an open refuge
+and are locked out (``person_lockout_s``: their refusal at the last candidate) when none admits."""
 
 from __future__ import annotations
 
@@ -41,7 +42,11 @@ def run(plan: Plan, d: Draws, alert: np.ndarray, out: dict) -> dict[str, np.ndar
         refuge, arrive, accepted = seek_refuge(plan, T, t, close)
         moved = np.isfinite(out["person_move_s"][:, mv])
         out["person_arrive_s"][:, mv] = np.where(moved, arrive, np.nan)
-        out["person_locked_out"][:, mv] = moved & ~accepted
+        locked_out = moved & ~accepted
+        out["person_locked_out"][:, mv] = locked_out
+        # refused at the last candidate: stage_arrivals carries the time past the -1 padding,
+        # so the last column is the last real candidate (the set-off time without candidates)
+        out["person_lockout_s"][:, mv] = np.where(locked_out, T[:, :, -1], np.nan)
         out["person_refuge"][:, mv] = refuge
     # Everyone else stays in their own room (or, outside rooms, has none): their refuge and
     # time safe are column gathers of the room columns, done once for all runs; only movers

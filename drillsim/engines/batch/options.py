@@ -12,13 +12,18 @@ are in :mod:`drillsim.plan.options`. Rules on top of lockdown:
 * a person outside a room who locked down and found refuge in a room that left goes on with that
   room's route from their arrival (``person_refuge`` stays that room: they left with its group);
 * a person outside a room who locked down and was locked out (every candidate room closed or
-  full) decides again when refused at their last candidate (``t_lo``; their set-off time if they
-  had no candidate), by the same rule read at ``t_lo``, from the space outside that room's door
-  (``plan.mover_lo_space``): if it may leave they walk its route from ``t_lo`` to the exit and on
-  to the assembly point ("if you cannot get into a room, get out away from the danger",
-  research note protocols.md); ``person_locked_out`` becomes False, ``person_reroute_s`` records
-  ``t_lo`` (when they switched to the leaving route), ``person_move_s`` stays their set-off and
-  ``person_refuge`` -1. Otherwise they stay locked out (never safe), as in lockdown.
+  full) decides again when refused at their last candidate (``t_lo``, ``person_lockout_s``; their
+  set-off time if they had no candidate), by the same rule read at ``t_lo``, from the space
+  outside that room's door (``plan.mover_lo_space``). If it may not leave then, they wait there
+  and decide again at every later zone step start (``hazard_step_times``), reading the row known
+  at that instant (``count(steps <= t)``: of steps starting together only the last is ever
+  known); the first time ``t_leave >= t_lo`` the row allows leaving, they walk its route from
+  ``t_leave`` to the exit and on to the assembly point ("if you cannot get into a room, get out
+  away from the danger" when it is safe to do so, research note protocols.md);
+  ``person_locked_out`` becomes False, ``person_reroute_s`` records ``t_leave`` (when they
+  switched to the leaving route), ``person_lockout_s`` keeps ``t_lo``, ``person_move_s`` stays
+  their set-off and ``person_refuge`` -1. If no later step opens a way they stay locked out
+  (never safe), as in lockdown.
 """
 
 from __future__ import annotations
@@ -74,6 +79,7 @@ def run(plan: Plan, d: Draws, alert: np.ndarray, out: dict) -> dict[str, np.ndar
     out["person_safe_s"] = np.where(leaves, safe, out["person_safe_s"])
     out["person_refuge"] = np.where(leaves, -1, out["person_refuge"])
     out["person_locked_out"] = np.where(leaves, False, out["person_locked_out"])
+    out["person_lockout_s"] = np.where(leaves, np.nan, out["person_lockout_s"])
     locked_out_leave(plan, d, out)
 
     # people who locked down into a room that left: on with the room's route from arrival
@@ -96,10 +102,14 @@ def run(plan: Plan, d: Draws, alert: np.ndarray, out: dict) -> dict[str, np.ndar
 
 
 def locked_out_leave(plan: Plan, d: Draws, out: dict) -> None:
-    """Locked-out movers decide again at their last refusal and leave if a safe route exists.
+    """Locked-out movers wait outside the last door tried and leave once a safe route exists.
 
-    Reads the lockdown step's ``person_locked_out`` (after the leavers were taken out of it), so
-    only people whose own space locked down and who found no room are concerned.
+    Reads the lockdown step's ``person_locked_out`` and ``person_lockout_s`` (after the leavers
+    were taken out of them), so only people whose own space locked down and who found no room
+    are concerned. Each decides at ``t_lo`` (zone row known then) and again at every later zone
+    step start ``s_k > t_lo`` (finite), reading the row ``count(steps <= s_k)`` as the reference
+    engine does at that instant (steps starting together give one row, the last of them); the
+    first time the row allows leaving from ``plan.mover_lo_space`` is ``t_leave``.
     """
     mv = plan.mover
     if not mv.size:
@@ -107,20 +117,35 @@ def locked_out_leave(plan: Plan, d: Draws, out: dict) -> None:
     lo = out["person_locked_out"][:, mv]
     if not lo.any():
         return
-    # t_lo: arrival at the last candidate (stage_arrivals carries the time past the -1 padding,
-    # so the last column is the last real candidate, or the set-off time without candidates)
-    t0 = out["person_move_s"][:, mv]
-    t_lo = lockdown.stage_arrivals(plan, d, np.where(lo, t0, np.inf))[:, :, -1]
+    t_lo = np.where(lo, out["person_lockout_s"][:, mv], -np.inf)
     here = plan.mover_lo_space[None, :]
-    row = known_row(hazard_step_times(plan, d.hazard_speed_mps), np.where(lo, t_lo, -np.inf))
+    steps = hazard_step_times(plan, d.hazard_speed_mps)  # (R, K)
+    row = known_row(steps, t_lo)
     go = lo & plan.opt_leave_ok[row, here]
+    t_leave = np.where(go, t_lo, np.inf)
+    # later decisions, one per zone step start after t_lo: the first that allows leaving
+    waiting = lo & ~go
+    for k in range(steps.shape[1]):
+        if not waiting.any():
+            break
+        s_k = steps[:, k : k + 1]  # (R, 1)
+        later = waiting & np.isfinite(s_k) & (s_k > t_lo)
+        if not later.any():
+            continue
+        row_k = known_row(steps, np.broadcast_to(s_k, t_lo.shape))
+        ok = later & plan.opt_leave_ok[row_k, here] & (s_k < t_leave)
+        t_leave = np.where(ok, s_k, t_leave)
+    go = lo & np.isfinite(t_leave)
     if not go.any():
         return
+    row = np.where(go, known_row(steps, np.where(go, t_leave, -np.inf)), 0)
     v, vs = d.speed_mps[:, mv], d.stair_speed_mps[:, mv]
-    arrive = t_lo + (plan.opt_route_level_m[row, here] / v + plan.opt_route_stair_m[row, here] / vs)
+    arrive = t_leave + (
+        plan.opt_route_level_m[row, here] / v + plan.opt_route_stair_m[row, here] / vs
+    )
     ext = np.where(go, plan.opt_route_exit[row, here], 0)
     safe = arrive + plan.assembly_m[ext] / v
     out["person_arrive_s"][:, mv] = np.where(go, arrive, out["person_arrive_s"][:, mv])
     out["person_safe_s"][:, mv] = np.where(go, safe, out["person_safe_s"][:, mv])
-    out["person_reroute_s"][:, mv] = np.where(go, t_lo, out["person_reroute_s"][:, mv])
+    out["person_reroute_s"][:, mv] = np.where(go, t_leave, out["person_reroute_s"][:, mv])
     out["person_locked_out"][:, mv] = lo & ~go

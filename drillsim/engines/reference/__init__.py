@@ -99,6 +99,7 @@ class Run:
             "server_max_queue": [0] * plan.evac_net.n_servers,
             "person_exit": [-1] * P,
             "person_reroute_s": [nan] * P,
+            "person_lockout_s": [nan] * P,
         }
         self.sro = {"alert": inf, "arrival": inf, "sweep_end": inf}
 
@@ -223,4 +224,5 @@ class Run:
             server_max_queue=row("server_max_queue", np.int32).reshape(1, -1),
             person_exit=row("person_exit", np.int64).reshape(1, P),
             person_reroute_s=row("person_reroute_s").reshape(1, P),
+            person_lockout_s=row("person_lockout_s").reshape(1, P),
         )

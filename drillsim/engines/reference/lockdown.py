@@ -219,6 +219,7 @@ def seek_refuge(run, j: int, t: float, logged: bool = True):
         log(t, who, role, f"refused_{verdict}", target)
     run.out["person_arrive_s"][p] = math.inf
     run.out["person_locked_out"][p] = True
+    run.out["person_lockout_s"][p] = t
     log(t, who, role, "locked_out", target)
     return t
 

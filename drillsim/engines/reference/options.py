@@ -58,10 +58,11 @@ def finish(run) -> None:
             out["person_move_s"][p] = move
             out["person_refuge"][p] = -1
             out["person_locked_out"][p] = False
-    for p, (t_lo, arrive, safe) in run.opt_locked_out_leavers.items():
+            out["person_lockout_s"][p] = math.nan  # the shadow refuge search's, not theirs
+    for p, (t_leave, arrive, safe) in run.opt_locked_out_leavers.items():
         out["person_arrive_s"][p] = arrive
         out["person_safe_s"][p] = safe
-        out["person_reroute_s"][p] = t_lo
+        out["person_reroute_s"][p] = t_leave
         out["person_locked_out"][p] = False
 
 
@@ -127,18 +128,25 @@ def _shadow_refuge(run, j: int, t: float):
 
 
 def _locked_out(run, j: int, t_lo: float):
-    """Locked out at ``t_lo``: decide again from the space outside the last door tried and leave
-    if a route keeps away from the zone known then (else stay locked out, never safe)."""
-    plan = run.plan
+    """Locked out at ``t_lo``: wait outside the last door tried and leave as soon as a route
+    keeps away from the zone known then: at ``t_lo``, or at the first later zone step start that
+    opens one (else stay locked out, never safe)."""
+    plan, env = run.plan, run.env
     p = int(plan.mover[j])
     here = int(plan.mover_lo_space[j])
-    row = sum(1 for x in run.opt_steps if x <= t_lo)
-    if not plan.opt_leave_ok[row, here]:
-        return
+    t = t_lo
+    row = sum(1 for x in run.opt_steps if x <= t)
+    later = sorted({x for x in run.opt_steps if x > t_lo and math.isfinite(x)})
+    while not plan.opt_leave_ok[row, here]:
+        if not later:
+            return
+        t = later.pop(0)  # the zone moves on: decide again with the row known at that instant
+        yield until(env, t)
+        row = sum(1 for x in run.opt_steps if x <= t)
     who, role = run.who(p)
-    run.log.add(t_lo, who, role, "leaves_after_locked_out", run.sid(here))
-    arrive, safe = yield from _walk_out(run, p, here, row, t_lo, "exits")
-    run.opt_locked_out_leavers[p] = (t_lo, arrive, safe)
+    run.log.add(t, who, role, "leaves_after_locked_out", run.sid(here))
+    arrive, safe = yield from _walk_out(run, p, here, row, t, "exits")
+    run.opt_locked_out_leavers[p] = (t, arrive, safe)
 
 
 def mover(run, j: int):
