@@ -232,3 +232,23 @@ def test_chunk_beyond_the_detail_runs_sends_its_metrics_alone(elementary, tmp_pa
     for k, v in full["metrics"].items():
         np.testing.assert_array_equal(out.metrics[k][512:768], v)
     assert out.arrays["room_secured_s"].shape[0] == 300
+
+
+def test_a_pool_that_breaks_while_starting_a_worker_counts_as_a_lost_worker():
+    """concurrent.futures can fail a submit with 'OSError: handle is closed' when a worker dies
+    while a replacement starts; the batch treats it as the lost worker it is (retry path)."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from drillsim.run.batch import _submit
+
+    class Racing:
+        def submit(self, *args):
+            raise OSError("handle is closed")
+
+    class Broken:
+        def submit(self, *args):
+            raise BrokenProcessPool("gone")
+
+    for pool in (Racing(), Broken()):
+        with pytest.raises(BrokenProcessPool):
+            _submit(pool, (None,) * 7)

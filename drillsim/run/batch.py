@@ -374,7 +374,7 @@ def _on_processes(workers: int, args: list[tuple], take, notify: Callable[[str],
                     while queue and len(pending) < 2 * workers:
                         a = queue[0]
                         with _sigint_ignored():  # a worker spawned now starts with Ctrl-C ignored
-                            fut = pool.submit(run_chunk_packed, *a)  # raises if the pool broke
+                            fut = _submit(pool, a)  # raises BrokenProcessPool if the pool broke
                         pending[fut] = queue.pop(0)  # popped only once it is submitted
                     done, _ = wait(pending, timeout=WATCH_S, return_when=FIRST_COMPLETED)
                     if not done:
@@ -405,6 +405,22 @@ def _on_processes(workers: int, args: list[tuple], take, notify: Callable[[str],
                     queue = lost + queue
             finally:
                 _stop(pool)
+
+
+def _submit(pool: ProcessPoolExecutor, a: tuple):
+    """``pool.submit`` of one chunk; a pool that breaks during the call raises BrokenProcessPool.
+
+    When a worker dies, the pool's manager thread closes the queues while ``submit`` may be
+    starting a replacement worker, which then fails with ``OSError: handle is closed`` (a race in
+    :mod:`concurrent.futures`, seen when workers are killed as they start). It is the same lost
+    worker, so it takes the same retry path.
+    """
+    try:
+        return pool.submit(run_chunk_packed, *a)
+    except BrokenProcessPool:
+        raise
+    except OSError as exc:
+        raise BrokenProcessPool(f"the pool broke while starting a worker ({exc})") from exc
 
 
 #: Seconds between checks that every worker of the pool is alive.
