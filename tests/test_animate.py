@@ -300,3 +300,31 @@ def test_people_rerouted_by_a_later_blockage_are_drawn_on_the_way_they_took():
             assert to_taken < to_planned, (p, space, nxt, planned)
             checked += 1
     assert checked > 10  # the run reroutes hundreds of people: the check ran
+
+
+def test_a_locked_out_person_who_waits_stands_at_the_door_until_they_leave():
+    """Options: refused at the last door, the person waits there for a safe way out (the zone
+    moves on) and only then walks; they are not drawn drifting across the hall meanwhile."""
+    loaded = load_scenario(ROOT / "scenarios/high-school-options-class-hazard-route.yaml")
+    found = 0
+    for index in range(12):
+        run = run_single(loaded, seed=3, run_index=index)
+        rows = run.log.sorted_rows()
+        scene = None
+        for p in range(run.plan.n_persons):
+            ev = [(t, k) for t, who, _r, k, _s in rows if who == str(p)]
+            kinds = [k for _, k in ev]
+            if "locked_out" not in kinds or "leaves_after_locked_out" not in kinds:
+                continue
+            t_lo = ev[kinds.index("locked_out")][0]
+            t_leave = ev[kinds.index("leaves_after_locked_out")][0]
+            if t_leave - t_lo < 1.0:
+                continue  # left at once
+            scene = scene or build_scene(run)
+            k = scene["people"][p]["k"]
+            a, b = _pos(k, t_lo + 0.02), _pos(k, t_leave - 0.02)
+            assert math.dist(a, b) < 0.05, (index, p, a, b)
+            found += 1
+        if found:
+            break
+    assert found, "no run of the bundled options drill had a person who waited"

@@ -218,6 +218,11 @@ def person_keyframes(
             target = _door_target(tracks, who, space, events[j + 1 :])
             go(t, space, tracks._near(who, L.door(space, target)), exits_speed)
             continue
+        if kind == "leaves_after_locked_out":
+            # waited where they were refused (outside the last door) until a safe way opened
+            frames.append((t, *pos))
+            t_last = t
+            continue
         if kind == "steps_out_to_lock":
             door = next(iter(g.neighbors(space)), None)
             frames.append((t, *pos))
