@@ -252,3 +252,30 @@ def test_a_pool_that_breaks_while_starting_a_worker_counts_as_a_lost_worker():
     for pool in (Racing(), Broken()):
         with pytest.raises(BrokenProcessPool):
             _submit(pool, (None,) * 7)
+
+
+def test_every_worker_starts_before_the_first_chunk():
+    """Workers start together before the pool's manager thread exists (no race between submit
+    starting workers and the manager thread), and later submits start none."""
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    from drillsim.run.batch import _start_all
+    from drillsim.run.workers import start_worker
+
+    pool = ProcessPoolExecutor(
+        max_workers=2, mp_context=get_context("spawn"), initializer=start_worker,
+        initargs=(os.getpid(),),
+    )  # fmt: skip
+    try:
+        if not hasattr(pool, "_launch_processes"):
+            pytest.skip("this Python's executor has no launcher; workers start on demand")
+        assert _start_all(pool)
+        started = set(pool._processes)
+        assert len(started) == 2
+        assert [pool.submit(pow, 2, k).result() for k in range(6)] == [1, 2, 4, 8, 16, 32]
+        assert set(pool._processes) == started
+        assert not _start_all(pool)  # the manager thread runs now: nothing more to start
+    finally:
+        pool.shutdown()

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from typing import TYPE_CHECKING, ClassVar
@@ -370,10 +370,12 @@ def _on_processes(workers: int, args: list[tuple], take, notify: Callable[[str],
             pending: dict = {}
             since: dict[int, float] = {}  # worker pid -> when it was first seen dead
             try:
+                # where every worker is started up front, submit starts none: Ctrl-C stays live
+                guard = nullcontext if _start_all(pool) else _sigint_ignored
                 while queue or pending:
                     while queue and len(pending) < 2 * workers:
                         a = queue[0]
-                        with _sigint_ignored():  # a worker spawned now starts with Ctrl-C ignored
+                        with guard():  # a worker spawned now starts with Ctrl-C ignored
                             fut = _submit(pool, a)  # raises BrokenProcessPool if the pool broke
                         pending[fut] = queue.pop(0)  # popped only once it is submitted
                     done, _ = wait(pending, timeout=WATCH_S, return_when=FIRST_COMPLETED)
@@ -405,6 +407,28 @@ def _on_processes(workers: int, args: list[tuple], take, notify: Callable[[str],
                     queue = lost + queue
             finally:
                 _stop(pool)
+
+
+def _start_all(pool: ProcessPoolExecutor) -> bool:
+    """Start every worker of a new pool now, before its manager thread exists.
+
+    Otherwise ``submit`` starts workers one by one while the manager thread runs, and a worker
+    that dies meanwhile makes the two threads race over the pool's process table (``RuntimeError:
+    dictionary changed size during iteration`` printed from the manager thread, or ``OSError:
+    handle is closed`` from ``submit``). Uses the executor's own launcher where it has one (CPython
+    3.11-3.13) and returns True; elsewhere returns False and workers start on demand as before.
+    Starting them all at once also means Ctrl-C is ignored only in this moment, not around every
+    later submit (a Ctrl-C arriving in such a moment would be lost).
+    """
+    launch = getattr(pool, "_launch_processes", None)
+    if launch is None or getattr(pool, "_executor_manager_thread", None) is not None:
+        return False
+    with _sigint_ignored():  # workers start with Ctrl-C ignored (see _on_processes)
+        try:
+            launch()
+        except OSError as exc:  # could not start a worker: the pool counts as lost
+            raise BrokenProcessPool(f"could not start a worker ({exc})") from exc
+    return len(getattr(pool, "_processes", None) or {}) >= getattr(pool, "_max_workers", 1 << 30)
 
 
 def _submit(pool: ProcessPoolExecutor, a: tuple):
