@@ -148,7 +148,7 @@ def batch(
             folder.out,
             inputs,
             {**key, "chunk_format": CHUNK_FORMAT},
-            min(runs, DETAIL_RUNS),
+            min(runs, DETAIL_RUNS),  # run_batch_job narrows it (detail capped by size)
             resume=resume,
             force=force,
         )

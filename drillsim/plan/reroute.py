@@ -27,7 +27,7 @@ import numpy as np
 
 from drillsim.errors import Problem, ValidationError
 from drillsim.plan.context import Context
-from drillsim.plan.routing import _path, _tree_paths
+from drillsim.plan.routing import _path, _tree_paths, avoided_spaces
 
 
 @dataclass(frozen=True)
@@ -89,12 +89,7 @@ def build_segments(
     oob = set(ev.out_of_bounds)
     base = set(ev.blocked) | {x for x, t in ev.blocked_from.items() if t == 0}
     blocked = [base] + [base | {x for x, t in timed.items() if t <= times[j]} for j in range(J)]
-    avoid: set[str] = set()
-    if sc.hazard.avoid_origin:
-        avoid.add(sc.incident.origin)
-    if sc.hazard.avoid_neighbours:
-        avoid.update(g.neighbors(sc.incident.origin))
-    avoid -= set(exits)
+    avoid = avoided_spaces(ctx, exits)
     problems: list[Problem] = []
     for p in np.flatnonzero(assisted):
         hit = [ids[x] for x in paths[p][1:] if np.isfinite(space_from[x])]

@@ -49,6 +49,18 @@ def _path(g: nx.Graph, nodes: set[str], a: str, b: str) -> list[str] | None:
         return None
 
 
+def avoided_spaces(ctx: Context, exits: list[str]) -> set[str]:
+    """Spaces evacuation routes keep out of (``hazard.avoid_origin`` / ``avoid_neighbours``);
+    an exit is never avoided."""
+    sc, g = ctx.scenario, ctx.floorplan.graph
+    avoid: set[str] = set()
+    if sc.hazard.avoid_origin:
+        avoid.add(sc.incident.origin)
+    if sc.hazard.avoid_neighbours:
+        avoid.update(g.neighbors(sc.incident.origin))
+    return avoid - set(exits)
+
+
 def compile_routes(ctx: Context) -> Routes:
     """Paths for every space under the scenario's routing, blocked and out-of-bounds spaces.
 
@@ -69,12 +81,7 @@ def compile_routes(ctx: Context) -> Routes:
     blocked = set(ev.blocked) | {x for x, t in ev.blocked_from.items() if t == 0}
     open_ = set(ids) - oob  # usable when nothing is blocked
     usable = open_ - blocked
-    avoid: set[str] = set()
-    if sc.hazard.avoid_origin:
-        avoid.add(sc.incident.origin)
-    if sc.hazard.avoid_neighbours:
-        avoid.update(g.neighbors(sc.incident.origin))
-    avoid -= set(exits)
+    avoid = avoided_spaces(ctx, exits)
 
     def nearest(s: str, nodes: set[str]) -> list[str] | None:
         """Hazard-avoiding nearest route through ``nodes`` (the start itself always allowed)."""
