@@ -181,21 +181,7 @@ def test_wheelchair_user_waits_in_refuge_and_is_brought_down_by_the_helper():
     at 94.583 s (assembly 0 m). The other student queues 0.25 s at the flight behind the
     teacher (5 + 0.7664 > 5 + h) and is out at 5.7664 + 20 + 5 = 30.766 s.
     """
-    fp = {
-        "name": "refuge",
-        "floors": [{"level": 0, "name": "G"}, {"level": 1, "name": "1"}],
-        "spaces": [
-            space("A", "classroom", 0, 0, floor=1, capacity=2),
-            space("ST1", "stair", 5, 0, floor=1),
-            space("ST0", "stair", 5, 0, floor=0),
-            space("EX", "exit", 10, 0, assembly_distance_m=0),
-        ],
-        "connections": [
-            conn("A", "ST1", "door", width_m=1.8, length_m=5.0),
-            conn("ST1", "ST0", "stair", width_m=1.6, length_m=10.0),
-            conn("ST0", "EX", "door", width_m=1.8, length_m=5.0),
-        ],
-    }
+    fp = _upstairs_room("refuge", capacity=2)
     groups = [{"space": "A", "students": 2, "teachers": 1}]
     sc = _sc(groups, assisted=[{"space": "A", "people": 1, "helper": "A"}])
     sc["incident"]["origin"] = "EX"
@@ -474,21 +460,7 @@ def test_helper_makes_one_trip_per_person_when_per_trip_is_one():
     safe with the last of them (assembly 0 m). In one trip (the default) both are out at
     94.583 s.
     """
-    fp = {
-        "name": "trips",
-        "floors": [{"level": 0, "name": "G"}, {"level": 1, "name": "1"}],
-        "spaces": [
-            space("A", "classroom", 0, 0, floor=1, capacity=3),
-            space("ST1", "stair", 5, 0, floor=1),
-            space("ST0", "stair", 5, 0, floor=0),
-            space("EX", "exit", 10, 0, assembly_distance_m=0),
-        ],
-        "connections": [
-            conn("A", "ST1", "door", width_m=1.8, length_m=5.0),
-            conn("ST1", "ST0", "stair", width_m=1.6, length_m=10.0),
-            conn("ST0", "EX", "door", width_m=1.8, length_m=5.0),
-        ],
-    }
+    fp = _upstairs_room("trips", capacity=3)
     groups = [{"space": "A", "students": 3, "teachers": 1}]
     down = 10 / 0.3 + 5 / 0.8
     first = 30 + 25 + down
@@ -624,3 +596,22 @@ def test_per_exit_people_are_the_exits_used_not_the_planned_routes():
     np.testing.assert_array_equal(res.exit_people, np.broadcast_to(planned, res.exit_people.shape))
     for e in evacuation_stats(posted, res)["exits"]:
         assert e["people"] == e["people_planned"]
+
+
+def _upstairs_room(name: str, capacity: int) -> dict:
+    """Room A upstairs: 5 m door to stair ST1, a 10 m flight to ST0, 5 m door to the exit."""
+    return {
+        "name": name,
+        "floors": [{"level": 0, "name": "G"}, {"level": 1, "name": "1"}],
+        "spaces": [
+            space("A", "classroom", 0, 0, floor=1, capacity=capacity),
+            space("ST1", "stair", 5, 0, floor=1),
+            space("ST0", "stair", 5, 0, floor=0),
+            space("EX", "exit", 10, 0, assembly_distance_m=0),
+        ],
+        "connections": [
+            conn("A", "ST1", "door", width_m=1.8, length_m=5.0),
+            conn("ST1", "ST0", "stair", width_m=1.6, length_m=10.0),
+            conn("ST0", "EX", "door", width_m=1.8, length_m=5.0),
+        ],
+    }
